@@ -1,0 +1,544 @@
+package org.mdlsae.backend.cpu;
+
+import java.util.Arrays;
+import org.mdlsae.backend.Backend;
+import org.mdlsae.backend.BackendException;
+import org.mdlsae.backend.BinCounts;
+import org.mdlsae.backend.FloatBuf;
+import org.mdlsae.backend.IntBuf;
+import org.mdlsae.backend.SparseCode;
+
+/**
+ * The CPU back end: Java arrays, a Vector API GEMM for the encoder product, gather/scatter loops for
+ * everything sparse. It is the reference twin of the GPU kernels and is deterministic: parallel loops
+ * split work into a fixed number of chunks and reduce in chunk order.
+ */
+public final class CpuBackend implements Backend {
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public String description() {
+        return "CPU, " + Runtime.getRuntime().availableProcessors() + " threads, "
+                + (Gemm.vectorized() ? "Vector API GEMM" : "plain-Java GEMM (jdk.incubator.vector absent)");
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    static float[] f(FloatBuf b) {
+        if (b instanceof CpuFloatBuf c) return c.a;
+        throw new BackendException("cpu", "buffer was made by another backend: " + b.getClass().getSimpleName());
+    }
+
+    static int[] i(IntBuf b) {
+        if (b instanceof CpuIntBuf c) return c.a;
+        throw new BackendException("cpu", "buffer was made by another backend: " + b.getClass().getSimpleName());
+    }
+
+    private static int size(long n, String op) {
+        if (n < 0 || n > Integer.MAX_VALUE - 8) throw new BackendException(op, "buffer size " + n + " out of range");
+        return (int) n;
+    }
+
+    /** Wraps a host array without copying (CPU only). */
+    public static FloatBuf wrap(float[] a) {
+        return new CpuFloatBuf(a);
+    }
+
+    /** Wraps a host array without copying (CPU only). */
+    public static IntBuf wrap(int[] a) {
+        return new CpuIntBuf(a);
+    }
+
+    @Override
+    public FloatBuf floats(long n) {
+        return new CpuFloatBuf(new float[size(n, "floats")]);
+    }
+
+    @Override
+    public IntBuf ints(long n) {
+        return new CpuIntBuf(new int[size(n, "ints")]);
+    }
+
+    @Override
+    public void write(FloatBuf dst, long dstOff, float[] src, int srcOff, int len) {
+        System.arraycopy(src, srcOff, f(dst), size(dstOff, "write"), len);
+    }
+
+    @Override
+    public void read(FloatBuf src, long srcOff, float[] dst, int dstOff, int len) {
+        System.arraycopy(f(src), size(srcOff, "read"), dst, dstOff, len);
+    }
+
+    @Override
+    public void write(IntBuf dst, long dstOff, int[] src, int srcOff, int len) {
+        System.arraycopy(src, srcOff, i(dst), size(dstOff, "write"), len);
+    }
+
+    @Override
+    public void read(IntBuf src, long srcOff, int[] dst, int dstOff, int len) {
+        System.arraycopy(i(src), size(srcOff, "read"), dst, dstOff, len);
+    }
+
+    @Override
+    public void copy(FloatBuf src, long srcOff, FloatBuf dst, long dstOff, long len) {
+        System.arraycopy(f(src), size(srcOff, "copy"), f(dst), size(dstOff, "copy"), size(len, "copy"));
+    }
+
+    @Override
+    public void fill(FloatBuf buf, float value) {
+        Arrays.fill(f(buf), value);
+    }
+
+    @Override
+    public void fill(IntBuf buf, int value) {
+        Arrays.fill(i(buf), value);
+    }
+
+    // ---------------------------------------------------------------- checks
+
+    static void need(FloatBuf b, long len, String op, String what) {
+        if (b == null) throw new BackendException(op, what + " is null");
+        if (b.length() < len) throw new BackendException(op, what + " holds " + b.length() + " floats, needs " + len);
+    }
+
+    static void need(IntBuf b, long len, String op, String what) {
+        if (b == null) throw new BackendException(op, what + " is null");
+        if (b.length() < len) throw new BackendException(op, what + " holds " + b.length() + " ints, needs " + len);
+    }
+
+    static void positive(String op, int... dims) {
+        for (int v : dims) if (v <= 0) throw new BackendException(op, "dimensions must be positive: " + Arrays.toString(dims));
+    }
+
+    static void checkCode(SparseCode z, String op) {
+        need(z.rowPtr(), z.n() + 1L, op, "rowPtr");
+        need(z.idx(), z.nnz(), op, "idx");
+        need(z.val(), z.nnz(), op, "val");
+    }
+
+    // ---------------------------------------------------------------- forward
+
+    @Override
+    public void encode(FloatBuf x, FloatBuf bDec, FloatBuf enc, FloatBuf bEnc, int n, int d, int width, FloatBuf pre) {
+        positive("encode", n, d, width);
+        need(x, (long) n * d, "encode", "x");
+        need(bDec, d, "encode", "bDec");
+        need(enc, (long) width * d, "encode", "enc");
+        need(bEnc, width, "encode", "bEnc");
+        need(pre, (long) n * width, "encode", "pre");
+        float[] xs = f(x), bd = f(bDec);
+        float[] centred = new float[n * d];
+        for (int r = 0; r < n; r++) {
+            int o = r * d;
+            for (int c = 0; c < d; c++) centred[o + c] = xs[o + c] - bd[c];
+        }
+        Gemm.nt(centred, n, d, f(enc), width, f(bEnc), f(pre));
+    }
+
+    @Override
+    public void topK(FloatBuf pre, IntBuf mask, int n, int width, int k, IntBuf idx, FloatBuf val) {
+        positive("topK", n, width, k);
+        if (k > width) throw new BackendException("topK", "k = " + k + " exceeds width " + width);
+        need(pre, (long) n * width, "topK", "pre");
+        need(idx, (long) n * k, "topK", "idx");
+        need(val, (long) n * k, "topK", "val");
+        if (mask != null) need(mask, width, "topK", "mask");
+        float[] p = f(pre), vo = f(val);
+        int[] io = i(idx);
+        int[] mk = mask == null ? null : i(mask);
+        int chunks = Math.min(Parallel.CHUNKS, n);
+        Parallel.forChunks(chunks, (long) n * width, ch -> {
+            for (int r = Parallel.start(ch, chunks, n), e = Parallel.start(ch + 1, chunks, n); r < e; r++) {
+                TopK.row(p, r * width, width, k, mk, io, vo, r * k);
+            }
+        });
+    }
+
+    @Override
+    public void encodeTopK(FloatBuf x, FloatBuf bDec, FloatBuf enc, FloatBuf bEnc, int n, int d, int width, int k,
+                           IntBuf idx, FloatBuf val) {
+        positive("encodeTopK", n, d, width, k);
+        if (k > width) throw new BackendException("encodeTopK", "k = " + k + " exceeds width " + width);
+        // Row blocks bound the dense scratch to block×width floats.
+        int block = Math.max(1, Math.min(n, (1 << 22) / width));
+        FloatBuf pre = floats((long) block * width);
+        for (int r0 = 0; r0 < n; r0 += block) {
+            int rows = Math.min(block, n - r0);
+            FloatBuf xs = new CpuFloatBuf(Arrays.copyOfRange(f(x), r0 * d, (r0 + rows) * d));
+            encode(xs, bDec, enc, bEnc, rows, d, width, pre);
+            CpuIntBuf io = new CpuIntBuf(new int[rows * k]);
+            CpuFloatBuf vo = new CpuFloatBuf(new float[rows * k]);
+            topK(pre, null, rows, width, k, io, vo);
+            System.arraycopy(io.a, 0, i(idx), r0 * k, rows * k);
+            System.arraycopy(vo.a, 0, f(val), r0 * k, rows * k);
+        }
+    }
+
+    @Override
+    public float kthLargestPositive(FloatBuf pre, long count, long keep) {
+        need(pre, count, "kthLargestPositive", "pre");
+        if (keep <= 0) throw new BackendException("kthLargestPositive", "keep must be positive, got " + keep);
+        return RadixSelect.kthLargestPositive(f(pre), size(count, "kthLargestPositive"), keep);
+    }
+
+    @Override
+    public int countAbove(FloatBuf pre, int n, int width, float t, boolean strict, IntBuf rowPtr) {
+        positive("countAbove", n, width);
+        need(pre, (long) n * width, "countAbove", "pre");
+        need(rowPtr, n + 1L, "countAbove", "rowPtr");
+        float[] p = f(pre);
+        int[] rp = i(rowPtr);
+        long total = 0;
+        rp[0] = 0;
+        for (int r = 0; r < n; r++) {
+            int c = 0;
+            int o = r * width;
+            for (int j = 0; j < width; j++) {
+                float v = p[o + j];
+                if (v > 0 && (strict ? v > t : v >= t)) c++;
+            }
+            total += c;
+            if (total > Integer.MAX_VALUE) throw new BackendException("countAbove", "more than 2^31 active entries");
+            rp[r + 1] = (int) total;
+        }
+        return (int) total;
+    }
+
+    @Override
+    public void gatherAbove(FloatBuf pre, int n, int width, float t, boolean strict, IntBuf rowPtr, IntBuf idx,
+                            FloatBuf val) {
+        positive("gatherAbove", n, width);
+        need(pre, (long) n * width, "gatherAbove", "pre");
+        need(rowPtr, n + 1L, "gatherAbove", "rowPtr");
+        int[] rp = i(rowPtr);
+        need(idx, rp[n], "gatherAbove", "idx");
+        need(val, rp[n], "gatherAbove", "val");
+        float[] p = f(pre), vo = f(val);
+        int[] io = i(idx);
+        int chunks = Math.min(Parallel.CHUNKS, n);
+        Parallel.forChunks(chunks, (long) n * width, ch -> {
+            for (int r = Parallel.start(ch, chunks, n), e = Parallel.start(ch + 1, chunks, n); r < e; r++) {
+                int o = r * width, w = rp[r];
+                for (int j = 0; j < width; j++) {
+                    float v = p[o + j];
+                    if (v > 0 && (strict ? v > t : v >= t)) {
+                        io[w] = j;
+                        vo[w++] = v;
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void decode(SparseCode z, FloatBuf dec, FloatBuf bDec, int d, FloatBuf xhat) {
+        decodeWith(z, dec, bDec, d, xhat, null, 0, "decode");
+    }
+
+    /** Decode, optionally replacing each value by its bin centre at the given precision. */
+    private void decodeWith(SparseCode z, FloatBuf dec, FloatBuf bDec, int d, FloatBuf xhat, float[] max, int bits,
+                            String op) {
+        positive(op, z.n(), d, z.width());
+        checkCode(z, op);
+        need(dec, (long) z.width() * d, op, "dec");
+        if (bDec != null) need(bDec, d, op, "bDec");
+        need(xhat, (long) z.n() * d, op, "xhat");
+        int n = z.n();
+        int[] rp = i(z.rowPtr()), ix = i(z.idx());
+        float[] vs = f(z.val()), w = f(dec), out = f(xhat);
+        float[] bd = bDec == null ? null : f(bDec);
+        int chunks = Math.min(Parallel.CHUNKS, n);
+        Parallel.forChunks(chunks, (long) z.nnz() * d, ch -> {
+            for (int r = Parallel.start(ch, chunks, n), e = Parallel.start(ch + 1, chunks, n); r < e; r++) {
+                int o = r * d;
+                if (bd != null) System.arraycopy(bd, 0, out, o, d);
+                else Arrays.fill(out, o, o + d, 0f);
+                for (int q = rp[r]; q < rp[r + 1]; q++) {
+                    float v = vs[q];
+                    if (v == 0f) continue;
+                    int j = ix[q];
+                    if (max != null) v = Quantise.centre(v, max[j], bits);
+                    if (v == 0f) continue;
+                    int wo = j * d;
+                    for (int c = 0; c < d; c++) out[o + c] += v * w[wo + c];
+                }
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- losses and backward
+
+    @Override
+    public double residual(FloatBuf target, FloatBuf xhat, long count, float scale, FloatBuf grad) {
+        need(target, count, "residual", "target");
+        need(xhat, count, "residual", "xhat");
+        need(grad, count, "residual", "grad");
+        float[] t = f(target), h = f(xhat), g = f(grad);
+        int cnt = size(count, "residual");
+        double[] part = new double[Parallel.CHUNKS];
+        Parallel.forChunks(Parallel.CHUNKS, cnt, ch -> {
+            double s = 0;
+            for (int q = Parallel.start(ch, Parallel.CHUNKS, cnt), e = Parallel.start(ch + 1, Parallel.CHUNKS, cnt); q < e; q++) {
+                float diff = h[q] - t[q];
+                g[q] = scale * diff;
+                s += (double) diff * diff;
+            }
+            part[ch] = s;
+        });
+        return sum(part);
+    }
+
+    private static double sum(double[] part) {
+        double s = 0;
+        for (double v : part) s += v;
+        return s;
+    }
+
+    @Override
+    public double sumSqDeviation(FloatBuf a, int n, int d) {
+        positive("sumSqDeviation", n, d);
+        need(a, (long) n * d, "sumSqDeviation", "a");
+        float[] x = f(a);
+        double[] mean = new double[d];
+        for (int r = 0; r < n; r++) for (int c = 0; c < d; c++) mean[c] += x[r * d + c];
+        for (int c = 0; c < d; c++) mean[c] /= n;
+        double s = 0;
+        for (int r = 0; r < n; r++) {
+            for (int c = 0; c < d; c++) {
+                double v = x[r * d + c] - mean[c];
+                s += v * v;
+            }
+        }
+        return s;
+    }
+
+    @Override
+    public void axpby(float alpha, FloatBuf x, float beta, FloatBuf y, long count) {
+        need(x, count, "axpby", "x");
+        need(y, count, "axpby", "y");
+        float[] xs = f(x), ys = f(y);
+        int cnt = size(count, "axpby");
+        for (int q = 0; q < cnt; q++) ys[q] = alpha * xs[q] + beta * ys[q];
+    }
+
+    @Override
+    public void decodeBackward(SparseCode z, FloatBuf g, FloatBuf dec, int d, FloatBuf gradDec, FloatBuf gz,
+                               FloatBuf gradBDec) {
+        String op = "decodeBackward";
+        positive(op, z.n(), d, z.width());
+        checkCode(z, op);
+        int n = z.n(), width = z.width();
+        need(g, (long) n * d, op, "g");
+        need(dec, (long) width * d, op, "dec");
+        need(gradDec, (long) width * d, op, "gradDec");
+        need(gz, z.nnz(), op, "gz");
+        if (gradBDec != null) need(gradBDec, d, op, "gradBDec");
+        int[] rp = i(z.rowPtr()), ix = i(z.idx());
+        float[] vs = f(z.val()), gs = f(g), w = f(dec), gd = f(gradDec), gzs = f(gz);
+        // gz: one dot product per entry, parallel over rows.
+        int chunks = Math.min(Parallel.CHUNKS, n);
+        Parallel.forChunks(chunks, (long) z.nnz() * d, ch -> {
+            for (int r = Parallel.start(ch, chunks, n), e = Parallel.start(ch + 1, chunks, n); r < e; r++) {
+                int o = r * d;
+                for (int q = rp[r]; q < rp[r + 1]; q++) {
+                    if (vs[q] == 0f) {
+                        gzs[q] = 0f;
+                        continue;
+                    }
+                    int wo = ix[q] * d;
+                    float s = 0;
+                    for (int c = 0; c < d; c++) s += gs[o + c] * w[wo + c];
+                    gzs[q] = s;
+                }
+            }
+        });
+        // gradDec: scatter by latent through a column index, so each row of gradDec has one writer.
+        Columns cols = Columns.of(z, rp, ix, vs);
+        Parallel.forChunks(Math.min(Parallel.CHUNKS, width), (long) z.nnz() * d, ch -> {
+            int cc = Math.min(Parallel.CHUNKS, width);
+            for (int j = Parallel.start(ch, cc, width), e = Parallel.start(ch + 1, cc, width); j < e; j++) {
+                int wo = j * d;
+                for (int q = cols.start[j]; q < cols.start[j + 1]; q++) {
+                    int ent = cols.entry[q];
+                    float v = vs[ent];
+                    int o = cols.row[q] * d;
+                    for (int c = 0; c < d; c++) gd[wo + c] += v * gs[o + c];
+                }
+            }
+        });
+        if (gradBDec != null) {
+            float[] gb = f(gradBDec);
+            for (int r = 0; r < n; r++) {
+                int o = r * d;
+                for (int c = 0; c < d; c++) gb[c] += gs[o + c];
+            }
+        }
+    }
+
+    @Override
+    public void encodeBackward(SparseCode z, FloatBuf gz, FloatBuf x, FloatBuf bDec, FloatBuf enc, int d,
+                               FloatBuf gradEnc, FloatBuf gradBEnc, FloatBuf gradBDec) {
+        String op = "encodeBackward";
+        positive(op, z.n(), d, z.width());
+        checkCode(z, op);
+        int n = z.n(), width = z.width();
+        need(gz, z.nnz(), op, "gz");
+        need(x, (long) n * d, op, "x");
+        need(bDec, d, op, "bDec");
+        need(enc, (long) width * d, op, "enc");
+        need(gradEnc, (long) width * d, op, "gradEnc");
+        need(gradBEnc, width, op, "gradBEnc");
+        if (gradBDec != null) need(gradBDec, d, op, "gradBDec");
+        int[] rp = i(z.rowPtr()), ix = i(z.idx());
+        float[] vs = f(z.val()), gzs = f(gz), xs = f(x), bd = f(bDec), ge = f(gradEnc), gbe = f(gradBEnc), we = f(enc);
+        Columns cols = Columns.of(z, rp, ix, vs);
+        float[] colSum = new float[width];
+        int cc = Math.min(Parallel.CHUNKS, width);
+        Parallel.forChunks(cc, (long) z.nnz() * d, ch -> {
+            for (int j = Parallel.start(ch, cc, width), e = Parallel.start(ch + 1, cc, width); j < e; j++) {
+                int wo = j * d;
+                float s = 0;
+                for (int q = cols.start[j]; q < cols.start[j + 1]; q++) {
+                    float gv = gzs[cols.entry[q]];
+                    if (gv == 0f) continue;
+                    s += gv;
+                    int o = cols.row[q] * d;
+                    for (int c = 0; c < d; c++) ge[wo + c] += gv * (xs[o + c] - bd[c]);
+                }
+                colSum[j] = s;
+                gbe[j] += s;
+            }
+        });
+        if (gradBDec != null) {
+            float[] gb = f(gradBDec);
+            for (int j = 0; j < width; j++) {
+                float s = colSum[j];
+                if (s == 0f) continue;
+                int wo = j * d;
+                for (int c = 0; c < d; c++) gb[c] -= s * we[wo + c];
+            }
+        }
+    }
+
+    @Override
+    public void countActive(SparseCode z, IntBuf counts) {
+        checkCode(z, "countActive");
+        need(counts, z.width(), "countActive", "counts");
+        int[] ix = i(z.idx()), cnt = i(counts);
+        float[] vs = f(z.val());
+        for (int q = 0; q < z.nnz(); q++) if (vs[q] > 0f) cnt[ix[q]]++;
+    }
+
+    // ---------------------------------------------------------------- optimiser
+
+    @Override
+    public void removeParallelGrad(FloatBuf dec, FloatBuf gradDec, int width, int d) {
+        positive("removeParallelGrad", width, d);
+        need(dec, (long) width * d, "removeParallelGrad", "dec");
+        need(gradDec, (long) width * d, "removeParallelGrad", "gradDec");
+        float[] w = f(dec), g = f(gradDec);
+        int cc = Math.min(Parallel.CHUNKS, width);
+        Parallel.forChunks(cc, (long) width * d, ch -> {
+            for (int j = Parallel.start(ch, cc, width), e = Parallel.start(ch + 1, cc, width); j < e; j++) {
+                int o = j * d;
+                float dot = 0;
+                for (int c = 0; c < d; c++) dot += w[o + c] * g[o + c];
+                for (int c = 0; c < d; c++) g[o + c] -= dot * w[o + c];
+            }
+        });
+    }
+
+    @Override
+    public void normaliseRows(FloatBuf dec, int width, int d) {
+        positive("normaliseRows", width, d);
+        need(dec, (long) width * d, "normaliseRows", "dec");
+        float[] w = f(dec);
+        for (int j = 0; j < width; j++) {
+            int o = j * d;
+            double s = 0;
+            for (int c = 0; c < d; c++) s += (double) w[o + c] * w[o + c];
+            if (s == 0) continue;
+            float inv = (float) (1.0 / Math.sqrt(s));
+            for (int c = 0; c < d; c++) w[o + c] *= inv;
+        }
+    }
+
+    @Override
+    public void adamStep(FloatBuf param, FloatBuf grad, FloatBuf m, FloatBuf v, long count, float lr, float beta1,
+                         float beta2, float eps, int t) {
+        String op = "adamStep";
+        need(param, count, op, "param");
+        need(grad, count, op, "grad");
+        need(m, count, op, "m");
+        need(v, count, op, "v");
+        if (t < 1) throw new BackendException(op, "step t must be ≥ 1, got " + t);
+        float[] p = f(param), g = f(grad), ms = f(m), vs = f(v);
+        float c1 = (float) (1 - Math.pow(beta1, t));
+        float c2 = (float) (1 - Math.pow(beta2, t));
+        int cnt = size(count, op);
+        Parallel.forChunks(Parallel.CHUNKS, cnt, ch -> {
+            for (int q = Parallel.start(ch, Parallel.CHUNKS, cnt), e = Parallel.start(ch + 1, Parallel.CHUNKS, cnt); q < e; q++) {
+                float gv = g[q];
+                float mv = beta1 * ms[q] + (1 - beta1) * gv;
+                float vv = beta2 * vs[q] + (1 - beta2) * gv * gv;
+                ms[q] = mv;
+                vs[q] = vv;
+                p[q] -= lr * (mv / c1) / ((float) Math.sqrt(vv / c2) + eps);
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- description length
+
+    @Override
+    public void featureMax(SparseCode z, FloatBuf max) {
+        checkCode(z, "featureMax");
+        need(max, z.width(), "featureMax", "max");
+        int[] ix = i(z.idx());
+        float[] vs = f(z.val()), mx = f(max);
+        for (int q = 0; q < z.nnz(); q++) if (vs[q] > mx[ix[q]]) mx[ix[q]] = vs[q];
+    }
+
+    @Override
+    public BinCounts binCounts(SparseCode z, FloatBuf max, int bits) {
+        checkCode(z, "binCounts");
+        need(max, z.width(), "binCounts", "max");
+        Quantise.checkBits(bits, "binCounts");
+        int[] ix = i(z.idx());
+        float[] vs = f(z.val()), mx = f(max);
+        long[] keys = new long[z.nnz()];
+        int len = 0;
+        for (int q = 0; q < z.nnz(); q++) {
+            float v = vs[q];
+            int j = ix[q];
+            if (v <= 0f || mx[j] <= 0f) continue;
+            keys[len++] = ((long) j << bits) | Quantise.bin(v, mx[j], bits);
+        }
+        return BinCounts.ofKeys(bits, keys, len);
+    }
+
+    @Override
+    public double quantisedSqError(SparseCode z, FloatBuf max, int bits, FloatBuf dec, FloatBuf bDec, FloatBuf x, int d) {
+        String op = "quantisedSqError";
+        if (bits > 0) Quantise.checkBits(bits, op);
+        need(max, z.width(), op, "max");
+        need(x, (long) z.n() * d, op, "x");
+        FloatBuf xhat = floats((long) z.n() * d);
+        decodeWith(z, dec, bDec, d, xhat, bits > 0 ? f(max) : null, bits, op);
+        float[] xs = f(x), h = f(xhat);
+        double s = 0;
+        for (int q = 0, end = z.n() * d; q < end; q++) {
+            double e = xs[q] - h[q];
+            s += e * e;
+        }
+        return s;
+    }
+
+    @Override
+    public void close() {
+    }
+}
