@@ -25,7 +25,8 @@ import java.util.stream.Collectors;
  *   <li>safetensors — an 8-byte little-endian length followed by a JSON object ({@link SafeTensors}); the 2-D
  *       tensor named by {@code --tensor}, or the only 2-D tensor in the file.</li>
  * </ul>
- * Files are used whole; every result is checked for NaN/Inf.
+ * Files are used whole; every result is checked for NaN/Inf. (A file literally named {@code mnist} in the
+ * working directory is reached as {@code ./mnist}.)
  */
 public final class DataSources {
     /** The spec naming the built-in MNIST digits. */

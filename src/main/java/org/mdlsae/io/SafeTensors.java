@@ -270,7 +270,8 @@ public final class SafeTensors {
      *
      * @param file     the file to create or replace
      * @param tensors  the tensors; the map keys are the names written
-     * @param metadata the {@code __metadata__} map, or {@code null} for none
+     * @param metadata the {@code __metadata__} map (keys written sorted), or {@code null} for none; an empty
+     *                 map writes {@code "__metadata__":{}}, as Python does for {@code metadata={}}
      * @throws IOException if writing fails (the file is then unchanged)
      */
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata)
