@@ -17,7 +17,14 @@ import java.util.Objects;
  * @param data n·d values, row-major
  */
 public record Dataset(String name, int rows, int dim, float[] data) {
-    /** Checks the sizes. */
+    /**
+     * Checks the sizes.
+     *
+     * @param name a label
+     * @param rows number of samples
+     * @param dim number of features
+     * @param data the values, row-major
+     */
     public Dataset {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(data, "data");

@@ -9,7 +9,12 @@ import java.util.Objects;
  * @param labels {@code data.rows()} labels
  */
 public record LabelledData(Dataset data, int[] labels) {
-    /** Checks the label count. */
+    /**
+     * Checks the label count.
+     *
+     * @param data the samples
+     * @param labels one label per sample
+     */
     public LabelledData {
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(labels, "labels");

@@ -43,7 +43,14 @@ public final class Npy {
      * @param descr the dtype it was stored with, e.g. {@code <f4}
      */
     public record Matrix(int rows, int cols, float[] data, String descr) {
-        /** Checks the length. */
+        /**
+         * Checks the length.
+         *
+         * @param rows number of rows
+         * @param cols number of columns
+         * @param data the values
+         * @param descr the stored dtype
+         */
         public Matrix {
             if (rows < 0 || cols < 0 || (long) rows * cols != data.length) {
                 throw new IllegalArgumentException(rows + "×" + cols + " matrix needs " + (long) rows * cols

@@ -80,7 +80,14 @@ public final class SafeTensors {
      * @param data  its {@code ∏ shape} values, row-major
      */
     public record Tensor(String name, String dtype, long[] shape, float[] data) {
-        /** Checks that the data length matches the shape. */
+        /**
+         * Checks that the data length matches the shape.
+         *
+         * @param name the name
+         * @param dtype the stored dtype
+         * @param shape the shape (copied)
+         * @param data the values
+         */
         public Tensor {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(dtype, "dtype");
@@ -149,7 +156,15 @@ public final class SafeTensors {
      * @param end   end (exclusive) of its bytes, relative to the data section
      */
     public record Info(String name, String dtype, long[] shape, long begin, long end) {
-        /** Copies the shape. */
+        /**
+         * Copies the shape.
+         *
+         * @param name the name
+         * @param dtype the dtype
+         * @param shape the shape (copied)
+         * @param begin start offset
+         * @param end end offset
+         */
         public Info {
             shape = shape.clone();
         }
