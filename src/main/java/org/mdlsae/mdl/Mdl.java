@@ -37,6 +37,7 @@ public final class Mdl {
     private float[] maxima;
     private Double eps, fvu, delta;
     private int chunkRows = Chunks.DEFAULT_ROWS;
+    private long cacheEntries = CACHE_ENTRIES;
 
     private Mdl(SparseEncoder model, float[] data, int rows, String name) {
         if (model == null) throw new InputException("no SAE given to Mdl.of");
@@ -119,6 +120,12 @@ public final class Mdl {
         return this;
     }
 
+    /** Test hook: the most code entries kept between the two passes (0 forces re-encoding). */
+    Mdl cacheEntries(long entries) {
+        cacheEntries = entries;
+        return this;
+    }
+
     /** Runs the evaluation; see the class comment. */
     public DlReport evaluate() {
         if (eps == null && fvu == null && delta == null) {
@@ -156,7 +163,7 @@ public final class Mdl {
                         seByBits[b - 1] += be.quantisedSqError(code, maxBuf, b, model.dec(), model.bDec(), x, d);
                     }
                     be.countActive(code, counts);
-                    if (cacheOk[0] && keptEntries[0] + code.nnz() <= CACHE_ENTRIES) {
+                    if (cacheOk[0] && keptEntries[0] + code.nnz() <= cacheEntries) {
                         keptEntries[0] += code.nnz();
                         kept.add(code);
                         return true;
