@@ -2,6 +2,7 @@ package org.mdlsae.mdl;
 
 import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.FloatBuf;
+import org.mdlsae.sae.Sae;
 
 /**
  * Quantiser calibration (DESIGN §2.3): max_i, the largest activation of each feature i over a calibration
@@ -19,6 +20,11 @@ public final class Calibration {
      */
     public static float[] maxima(SparseEncoder model, float[] data, int rows) {
         return maxima(model, data, rows, Chunks.DEFAULT_ROWS);
+    }
+
+    /** Per-feature maxima of an SAE's codes of {@code rows} rows of {@code data}. */
+    public static float[] maxima(Sae sae, float[] data, int rows) {
+        return maxima(SparseEncoder.of(sae), data, rows, Chunks.DEFAULT_ROWS);
     }
 
     /** As {@link #maxima(SparseEncoder, float[], int)} with an explicit chunk size. */

@@ -8,6 +8,7 @@ import org.mdlsae.backend.BinCounts;
 import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.backend.IntBuf;
 import org.mdlsae.backend.SparseCode;
+import org.mdlsae.sae.Sae;
 
 /**
  * Notebook facade for the description length of one SAE (DESIGN §2.3):
@@ -55,6 +56,11 @@ public final class Mdl {
      */
     public static Mdl of(SparseEncoder model, float[] evalData, int rows) {
         return new Mdl(model, evalData, rows, "evaluation data");
+    }
+
+    /** DL evaluation of an SAE on {@code rows} rows of {@code evalData} (row-major rows×d). */
+    public static Mdl of(Sae sae, float[] evalData, int rows) {
+        return of(SparseEncoder.of(sae), evalData, rows);
     }
 
     /** Calibrates the quantiser's per-feature maxima on these rows (normally the train split). */

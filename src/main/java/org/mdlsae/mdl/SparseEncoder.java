@@ -3,6 +3,7 @@ package org.mdlsae.mdl;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.backend.SparseCode;
+import org.mdlsae.sae.Sae;
 
 /**
  * What description-length evaluation needs of an SAE: its inference encoder and its decoder. The method
@@ -33,4 +34,18 @@ public interface SparseEncoder {
      * caller owns and closes the returned code.
      */
     SparseCode encode(FloatBuf x, int n);
+
+    /** A view of an SAE (TopK or BatchTopK with its θ); the SAE stays owned by the caller. */
+    static SparseEncoder of(Sae sae) {
+        if (sae == null) throw new org.mdlsae.InputException("no SAE given");
+        return new SparseEncoder() {
+            @Override public Backend backend() { return sae.backend(); }
+            @Override public int dIn() { return sae.dIn(); }
+            @Override public int width() { return sae.width(); }
+            @Override public int k() { return sae.k(); }
+            @Override public FloatBuf dec() { return sae.dec(); }
+            @Override public FloatBuf bDec() { return sae.bDec(); }
+            @Override public SparseCode encode(FloatBuf x, int n) { return sae.encode(x, n); }
+        };
+    }
 }

@@ -14,6 +14,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.mdlsae.InputException;
+import org.mdlsae.backend.SparseCode;
+import org.mdlsae.sae.Arch;
+import org.mdlsae.sae.Sae;
+import org.mdlsae.sae.SaeWeights;
 
 class MdlTest {
     private static final float[] VECTOR = {0, 0, 0, 0, 0.3f, 0.3f, 0.7f, 0.7f};
@@ -161,6 +165,37 @@ class MdlTest {
         assertTrue(j.get("admissible").asBoolean());
         assertEquals(16, j.get("mse_by_bits").size());
         assertTrue(r.describe().contains("B* = 1"));
+    }
+
+    /** The real Sae (TopK and BatchTopK θ) through the facade; TopK agrees with the fake built from the same weights. */
+    @Test
+    void realSae() {
+        Fakes.TopK fake = new Fakes.TopK(9, 25, 3, 21);
+        float[] w = Fakes.CPU.download(fake.dec());
+        int n = 500;
+        float[] x = Fakes.gaussian(n, 9, 22);
+        try (Sae topk = Sae.upload(Fakes.CPU, new SaeWeights(Arch.TOPK, 9, 25, 3, Float.NaN, w.clone(), new float[25], w.clone(),
+                new float[9]))) {
+            DlReport a = Mdl.of(topk, x, n).delta(1e-4).evaluate();
+            DlReport b = Mdl.of(fake, x, n).delta(1e-4).evaluate();
+            assertEquals(b.bits(), a.bits());
+            assertEquals(b.dlBits(), a.dlBits(), 1e-12);
+            assertEquals(b.mse(), a.mse(), 1e-12);
+            assertEquals(3.0, a.l0(), 0.0);
+            assertArrayEquals(Calibration.maxima(fake, x, n), Calibration.maxima(topk, x, n));
+        }
+        try (Sae btk = Sae.upload(Fakes.CPU, new SaeWeights(Arch.BATCHTOPK, 9, 25, 3, 0.4f, w.clone(), new float[25], w.clone(),
+                new float[9]))) {
+            long active = 0;
+            try (SparseCode z = btk.encode(Fakes.CPU.upload(x), n)) {
+                float[] v = Fakes.CPU.download(z.val());
+                for (int q = 0; q < z.nnz(); q++) if (v[q] > 0) active++;
+            }
+            DlReport r = Mdl.of(btk, x, n).chunkRows(64).tolerance(10).evaluate();
+            assertEquals((double) active / n, r.l0(), 1e-12);
+            assertTrue(r.admissible());
+            assertTrue(r.dlBits() > 0);
+        }
     }
 
     @Test
