@@ -13,10 +13,11 @@ import org.mdlsae.sae.Sae;
 /**
  * Notebook facade for the description length of one SAE (DESIGN §2.3):
  * <pre>{@code
- * DlReport r = Mdl.of(sae, testSet).calibration(trainSet).tolerance(0.015).evaluate();
- * DlReport r = Mdl.of(sae, testSet).calibration(trainSet).toleranceFvu(0.22).evaluate();
- * DlReport r = Mdl.of(sae, testSet).calibration(trainSet).delta(1e-4).evaluate();
+ * DlReport r = Mdl.of(sae, test, nTest).calibration(train, nTrain).tolerance(0.015).evaluate();
+ * DlReport r = Mdl.of(sae, test, nTest).calibration(train, nTrain).toleranceFvu(0.22).evaluate();
+ * DlReport r = Mdl.of(sae, test, nTest).calibration(train, nTrain).delta(1e-4).evaluate();
  * }</pre>
+ * (data as row-major float[] of rows×d; any {@link SparseEncoder} works in place of the Sae).
  * Without {@code calibration(...)} the quantiser is calibrated on the evaluation set itself.
  * Exactly one tolerance must be set (the last call wins).
  *
