@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeMap;
 import java.util.logging.Logger;
 import org.mdlsae.InputException;
@@ -31,8 +30,8 @@ import org.mdlsae.train.Trainer;
 
 /**
  * The MDL selection of DESIGN §2.4: for each width (narrow to wide) find by bisection the smallest integer k
- * whose SAE meets ε on the evaluation split, find B* and the entropy DL of each admissible SAE, and select the
- * minimum-DL one. The search for a width is warm-started from its narrower neighbour: a wider dictionary needs
+ * whose SAE meets ε on the evaluation split, find B* and the entropy DL of every admissible SAE trained on the
+ * way, represent each width by its least-DL admissible run, and select the minimum-DL one. The search for a width is warm-started from its narrower neighbour: a wider dictionary needs
  * at most the k of a narrower one for the same MSE, so that k bounds the bisection from above (if the bound
  * fails through training noise, the bound doubles until it passes or reaches the cap).
  *
@@ -127,12 +126,17 @@ public final class Sweep {
     SweepResults results() {
         List<SweepRun> all = new ArrayList<>(runs.values());
         all.sort(Comparator.comparingInt(SweepRun::width).thenComparingInt(SweepRun::k));
-        Map<Integer, Integer> smallestK = new TreeMap<>();
-        for (SweepRun r : all) if (r.admissible()) smallestK.merge(r.width(), r.k(), Math::min);
+        // A width is represented by its admissible run of least DL: the smallest k meeting ε often leaves so little
+        // headroom that quantisation needs many bits, and a slightly larger k codes in fewer bits.
+        Map<Integer, SweepRun> rep = new TreeMap<>();
+        for (SweepRun r : all) {
+            if (!r.admissible()) continue;
+            rep.merge(r.width(), r, (a, b) -> b.dlBits() < a.dlBits() ? b : a);
+        }
         List<SweepRun> out = new ArrayList<>();
         List<Selection.Entry> selected = new ArrayList<>();
         for (SweepRun r : all) {
-            boolean sel = r.admissible() && Objects.equals(smallestK.get(r.width()), r.k());
+            boolean sel = rep.get(r.width()) == r;
             out.add(r.withSelected(sel));
             if (sel) selected.add(new Selection.Entry(r.width(), r.k(), true, r.dlBits()));
         }
