@@ -423,10 +423,10 @@ public final class SweepReport {
             }
             out.append("<details id=\"all-runs\">\n<summary>All ").append(runs.size())
                     .append(" runs (search runs included)</summary>\n");
-            out.append("<table class=\"runs\">\n<thead><tr><th>width D</th><th>k</th><th>epochs</th><th>train s</th>"
-                    + "<th>L0</th><th>MSE</th><th>FVU</th><th>dead</th><th>headroom</th><th>admissible</th>"
-                    + "<th>selected</th><th>B*</th><th>MSE at B*</th><th>DL (bits)</th><th>bound (bits)</th>"
-                    + "<th>dense d·B*</th><th>directory</th></tr></thead>\n<tbody>\n");
+            out.append("<div class=\"scroll\"><table class=\"runs all\">\n<thead><tr><th>width D</th><th>k</th><th>epochs</th><th>train s</th>"
+                    + "<th>L0</th><th>MSE</th><th>FVU</th><th>dead</th><th>headroom</th><th title=\"admissible: meets ε\">adm.</th>"
+                    + "<th title=\"selected: smallest admissible k of its width\">sel.</th><th>B*</th><th>MSE at B*</th><th>DL (bits)</th><th>bound (bits)</th>"
+                    + "<th>dense d·B*</th><th>dir</th></tr></thead>\n<tbody>\n");
             for (SweepRun s : runs) {
                 out.append(isBest(s) ? "<tr class=\"best\">" : s.admissible() ? "<tr>" : "<tr class=\"miss\">")
                         .append(td(s.width())).append(td(s.k())).append(td(s.epochs()))
@@ -439,7 +439,7 @@ public final class SweepReport {
                         .append(td(opt(s.denseBits(), "%.0f")))
                         .append("<td class=\"dir\">").append(esc(nz(s.dir()))).append("</td></tr>\n");
             }
-            out.append("</tbody>\n</table>\n</details>\n");
+            out.append("</tbody>\n</table></div>\n</details>\n");
         }
 
         // ------------------------------------------------------------------ feature images
@@ -669,6 +669,9 @@ public final class SweepReport {
             table.runs { width: 100%; margin: .5em 0; }
             table.runs th, table.runs td { border: 1px solid #ddd; padding: .25em .5em; text-align: right; }
             table.runs th { background: #f4f4f4; }
+            table.runs.all { font-size: .8em; }
+            table.runs.all th, table.runs.all td { padding: .2em .35em; }
+            div.scroll { overflow-x: auto; }
             table.runs td.dir { text-align: left; font-family: monospace; }
             tr.best td { background: #fde8e8; font-weight: 600; }
             tr.miss td { color: #888; }
