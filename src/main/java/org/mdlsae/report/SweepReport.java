@@ -5,8 +5,11 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,7 +74,6 @@ public final class SweepReport {
     private static final Color DL_COLOR = new Color(0x1f, 0x77, 0xb4);
     private static final Color BOUND_COLOR = new Color(0x7f, 0x7f, 0x7f);
     private static final Color HEADROOM_COLOR = new Color(0x2c, 0xa0, 0x2c);
-    private static final Color INADMISSIBLE_COLOR = new Color(0xff, 0x7f, 0x0e);
 
     private SweepReport() {
     }
@@ -187,7 +189,7 @@ public final class SweepReport {
             out.append("<table class=\"facts\">\n");
             fact("Data", esc(nz(r.data())));
             fact("Input dimension d", Integer.toString(r.dIn()));
-            fact("Tolerance ε (MSE)", fmt("%.5g", r.eps()) + " &nbsp;(FVU " + fmt("%.4f", r.epsFvu()) + ")");
+            fact("Tolerance ε (MSE)", num(r.eps()) + " &nbsp;(FVU " + fmt("%.4f", r.epsFvu()) + ")");
             fact("Architecture", esc(nz(r.arch())));
             fact("Widths D", widths.isEmpty() ? "–" : join(widths));
             fact("Runs", runs.size() + " (" + selected.size() + " of " + widths.size() + " widths admissible)");
@@ -211,7 +213,7 @@ public final class SweepReport {
         private void selection() {
             out.append("<h2 id=\"selected\">Selected SAE</h2>\n<p class=\"selected\">");
             if (best == null || best.bits() == null || best.dlBits() == null) {
-                out.append("No SAE in this sweep reconstructs within ε = ").append(fmt("%.5g", r.eps()))
+                out.append("No SAE in this sweep reconstructs within ε = ").append(num(r.eps()))
                         .append(", so none was selected. Wider dictionaries or larger k may be needed.</p>\n");
                 return;
             }
@@ -239,7 +241,7 @@ public final class SweepReport {
             } else {
                 XYChart c = chart("DL per sample of each admissible width (its smallest k meeting ε)",
                         "width D (log2 scale)", "bits per sample");
-                log2Axis(c);
+                double[] range = log2Axis(c);
                 List<Double> x = new ArrayList<>();
                 List<Double> dl = new ArrayList<>();
                 List<Double> bx = new ArrayList<>();
@@ -275,11 +277,16 @@ public final class SweepReport {
                     c.getStyler().setAnnotationLineColor(OPTIMUM)
                             .setAnnotationLineStroke(new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER,
                                     10f, new float[] {3f, 3f}, 0f));
-                    c.getStyler().setAnnotationTextFontColor(OPTIMUM)
-                            .setAnnotationTextFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
+                    Font font = new Font(Font.SANS_SERIF, Font.BOLD, 13);
+                    c.getStyler().setAnnotationTextFontColor(OPTIMUM).setAnnotationTextFont(font);
                     c.getStyler().setYAxisMin(0.0).setYAxisMax(top * 1.15);
-                    c.addAnnotation(new AnnotationText("optimum: D = " + best.width() + ", k = " + best.k() + ", "
-                            + fmt("%.1f", best.dlBits()) + " bits", bxv, top * 1.08, false));
+                    String label = "optimum: D = " + best.width() + ", k = " + best.k() + ", "
+                            + fmt("%.1f", best.dlBits()) + " bits";
+                    // AnnotationText centres on x: shift it beside the dashed line, toward the roomier side
+                    double half = textWidth(label, font) / 2.0 + 8;
+                    double dataPerPx = (range[1] - range[0]) / (0.85 * CHART_WIDTH);
+                    double tx = bxv + (bxv <= (range[0] + range[1]) / 2 ? 1 : -1) * half * dataPerPx;
+                    c.addAnnotation(new AnnotationText(label, tx, top * 1.08, false));
                 } else {
                     c.getStyler().setYAxisMin(0.0);
                 }
@@ -318,6 +325,10 @@ public final class SweepReport {
             double hi = Double.NEGATIVE_INFINITY;
             Map<Integer, List<SweepRun>> byW = new TreeMap<>();
             for (SweepRun run : runs) byW.computeIfAbsent(run.width(), w -> new ArrayList<>()).add(run);
+            if (byW.size() > 5) { // a horizontal legend below the plot would run off the image
+                c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE)
+                        .setLegendLayout(Styler.LegendLayout.Vertical);
+            }
             for (Map.Entry<Integer, List<SweepRun>> e : byW.entrySet()) {
                 List<SweepRun> rs = new ArrayList<>(e.getValue());
                 rs.sort(Comparator.comparingDouble(SweepRun::l0));
@@ -334,10 +345,10 @@ public final class SweepReport {
                 lo -= 1;
                 hi += 1;
             }
-            XYSeries eps = c.addSeries("ε = " + fmt("%.4g", r.eps()), new double[] {lo, hi},
+            XYSeries eps = c.addSeries("ε = " + num(r.eps()), new double[] {lo, hi},
                     new double[] {r.eps(), r.eps()});
             eps.setMarker(SeriesMarkers.NONE).setLineColor(Color.BLACK).setLineStyle(SeriesLines.DASH_DASH);
-            c.getStyler().setYAxisMin(0.0);
+            c.getStyler().setYAxisMin(0.0).setYAxisDecimalPattern("0.000##");
             image("chart-rd", "MSE vs L0", png(c));
             out.append("<p class=\"note\">Points below the dashed line meet ε. For each width the sweep keeps the "
                     + "smallest k below the line.</p>\n");
@@ -345,8 +356,8 @@ public final class SweepReport {
 
         private void precisionChart() {
             out.append("<h2 id=\"precision\">Precision B* and headroom per width</h2>\n");
-            if (widths.isEmpty()) {
-                out.append("<p>No widths yet.</p>\n");
+            if (selected.isEmpty()) {
+                out.append("<p>No width is admissible, so there is no precision to show.</p>\n");
                 return;
             }
             XYChart c = chart("B* (left) and headroom ε − MSE (right) of each width's selected run",
@@ -359,46 +370,29 @@ public final class SweepReport {
             List<Double> b = new ArrayList<>();
             List<Double> hx = new ArrayList<>();
             List<Double> h = new ArrayList<>();
-            List<Double> ix = new ArrayList<>();
-            List<Double> ih = new ArrayList<>();
-            for (int w : widths) {
-                SweepRun s = selected.get(w);
-                if (s != null) {
-                    if (s.bits() != null) {
-                        bx.add(log2(w));
-                        b.add((double) s.bits());
-                    }
-                    hx.add(log2(w));
-                    h.add(s.headroom());
-                } else {
-                    runs.stream().filter(x -> x.width() == w).mapToDouble(SweepRun::headroom).max().ifPresent(v -> {
-                        ix.add(log2(w));
-                        ih.add(v);
-                    });
+            for (SweepRun s : selected.values()) {
+                if (s.bits() != null) {
+                    bx.add(log2(s.width()));
+                    b.add((double) s.bits());
                 }
-            }
-            if (bx.isEmpty() && hx.isEmpty() && ix.isEmpty()) {
-                out.append("<p>No runs yet.</p>\n");
-                return;
+                hx.add(log2(s.width()));
+                h.add(s.headroom());
             }
             if (!bx.isEmpty()) {
                 c.addSeries("B*", bx, b).setMarker(SeriesMarkers.SQUARE).setMarkerColor(DL_COLOR)
                         .setLineColor(DL_COLOR);
                 c.getStyler().setYAxisMin(0, 0.0);
+                c.getStyler().setYAxisMax(0, b.stream().mapToDouble(Double::doubleValue).max().orElse(8) + 1);
             }
-            if (!hx.isEmpty()) {
-                XYSeries s = c.addSeries("headroom", hx, h);
-                s.setYAxisGroup(1);
-                s.setMarker(SeriesMarkers.CIRCLE).setMarkerColor(HEADROOM_COLOR).setLineColor(HEADROOM_COLOR);
-            }
-            if (!ix.isEmpty()) {
-                XYSeries s = c.addSeries("headroom, inadmissible (best run)", ix, ih);
-                s.setYAxisGroup(1);
-                s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-                s.setMarker(SeriesMarkers.CROSS).setMarkerColor(INADMISSIBLE_COLOR);
-            }
-            c.getStyler().putYAxisGroupDecimalPatternMap(1, "0.0####");
+            XYSeries hs = c.addSeries("headroom", hx, h);
+            hs.setYAxisGroup(1);
+            hs.setMarker(SeriesMarkers.CIRCLE).setMarkerColor(HEADROOM_COLOR).setLineColor(HEADROOM_COLOR);
+            c.getStyler().setYAxisMin(1, 0.0);
+            c.getStyler().setyAxisTickLabelsFormattingFunction(
+                    v -> v == Math.rint(v) ? Long.toString(Math.round(v)) : num(v)); // 6, not 6.0; 0.0002, not .0002
             image("chart-precision", "B* and headroom per width", png(c));
+            out.append("<p class=\"note\">Headroom is how far below ε the selected run's unquantised MSE lands; "
+                    + "quantising to B* bits spends part of it.</p>\n");
         }
 
         // ------------------------------------------------------------------ tables
@@ -429,10 +423,10 @@ public final class SweepReport {
             }
             out.append("<details id=\"all-runs\">\n<summary>All ").append(runs.size())
                     .append(" runs (search runs included)</summary>\n");
-            out.append("<table class=\"runs\">\n<thead><tr><th>width D</th><th>k</th><th>epochs</th><th>train s</th>"
-                    + "<th>L0</th><th>MSE</th><th>FVU</th><th>dead</th><th>headroom</th><th>admissible</th>"
-                    + "<th>selected</th><th>B*</th><th>MSE at B*</th><th>DL (bits)</th><th>bound (bits)</th>"
-                    + "<th>dense d·B*</th><th>directory</th></tr></thead>\n<tbody>\n");
+            out.append("<div class=\"scroll\"><table class=\"runs all\">\n<thead><tr><th>width D</th><th>k</th><th>epochs</th><th>train s</th>"
+                    + "<th>L0</th><th>MSE</th><th>FVU</th><th>dead</th><th>headroom</th><th title=\"admissible: meets ε\">adm.</th>"
+                    + "<th title=\"selected: smallest admissible k of its width\">sel.</th><th>B*</th><th>MSE at B*</th><th>DL (bits)</th><th>bound (bits)</th>"
+                    + "<th>dense d·B*</th><th>dir</th></tr></thead>\n<tbody>\n");
             for (SweepRun s : runs) {
                 out.append(isBest(s) ? "<tr class=\"best\">" : s.admissible() ? "<tr>" : "<tr class=\"miss\">")
                         .append(td(s.width())).append(td(s.k())).append(td(s.epochs()))
@@ -445,7 +439,7 @@ public final class SweepReport {
                         .append(td(opt(s.denseBits(), "%.0f")))
                         .append("<td class=\"dir\">").append(esc(nz(s.dir()))).append("</td></tr>\n");
             }
-            out.append("</tbody>\n</table>\n</details>\n");
+            out.append("</tbody>\n</table></div>\n</details>\n");
         }
 
         // ------------------------------------------------------------------ feature images
@@ -534,15 +528,24 @@ public final class SweepReport {
                     .append("\"></figure>\n");
         }
 
-        private void log2Axis(XYChart c) {
+        /** Puts x = log2 D on a linear axis labelled with D; returns the axis range {min, max}. */
+        private double[] log2Axis(XYChart c) {
             double lo = log2(widths.first());
             double hi = log2(widths.last());
-            c.getStyler().setXAxisMin(Math.floor(lo - 0.25)).setXAxisMax(Math.ceil(hi + 0.25));
+            // integer bounds keep XChart's ticks on powers of two; its plot margin keeps end points visible
+            double min = Math.floor(lo);
+            double max = Math.ceil(hi);
+            if (max - min < 2) {
+                min -= 1;
+                max += 1;
+            }
+            c.getStyler().setXAxisMin(min).setXAxisMax(max);
             c.getStyler().setxAxisTickLabelsFormattingFunction(v -> {
                 double rv = Math.rint(v);
                 if (Math.abs(v - rv) > 1e-6) return "";
                 return Long.toString(Math.round(Math.pow(2, rv)));
             });
+            return new double[] {min, max};
         }
     }
 
@@ -571,6 +574,15 @@ public final class SweepReport {
         return c;
     }
 
+    private static int textWidth(String text, Font font) {
+        Graphics2D g = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics();
+        try {
+            return g.getFontMetrics(font).stringWidth(text);
+        } finally {
+            g.dispose();
+        }
+    }
+
     private static byte[] png(XYChart c) {
         try {
             return BitmapEncoder.getBitmapBytes(c, BitmapEncoder.BitmapFormat.PNG);
@@ -581,6 +593,12 @@ public final class SweepReport {
 
     private static double log2(double v) {
         return Math.log(v) / Math.log(2);
+    }
+
+    /** A short decimal: 5 significant digits, trailing zeros dropped (0.015, not 0.015000). */
+    static String num(double v) {
+        if (!Double.isFinite(v)) return Double.toString(v);
+        return new BigDecimal(fmt("%.5g", v)).stripTrailingZeros().toPlainString();
     }
 
     static String fmt(String f, double v) {
@@ -651,6 +669,9 @@ public final class SweepReport {
             table.runs { width: 100%; margin: .5em 0; }
             table.runs th, table.runs td { border: 1px solid #ddd; padding: .25em .5em; text-align: right; }
             table.runs th { background: #f4f4f4; }
+            table.runs.all { font-size: .8em; }
+            table.runs.all th, table.runs.all td { padding: .2em .35em; }
+            div.scroll { overflow-x: auto; }
             table.runs td.dir { text-align: left; font-family: monospace; }
             tr.best td { background: #fde8e8; font-weight: 600; }
             tr.miss td { color: #888; }
