@@ -48,7 +48,7 @@ import org.mdlsae.sweep.SweepRun;
  * external script, style sheet or image, so it can be mailed or archived as is. Rendering is headless
  * ({@code java.awt.headless=true} is set before AWT is used).
  *
- * <p>Each width is represented by its <em>selected</em> run (the smallest admissible k of that width,
+ * <p>Each width is represented by its <em>selected</em> run (the admissible run of least DL of that width,
  * {@link SweepRun#selected()}); when a sweep file marks none, the admissible run with the smallest k
  * stands in. A width with no admissible run is <em>inadmissible</em> and is listed, not plotted, in the DL
  * chart.
@@ -199,9 +199,10 @@ public final class SweepReport {
                     + "activations: each input is sent as its few non-zero latent values, quantised to B bits each. "
                     + "Fix a reconstruction tolerance ε (mean squared error). Among all SAEs that reconstruct within ε "
                     + "(the <i>admissible</i> ones), MDL selection picks the one whose codes take the fewest bits per "
-                    + "sample, its description length (DL). For each width D the sweep finds the smallest k that meets "
-                    + "ε, then the smallest precision B* that still meets ε after quantisation, and measures the "
-                    + "entropy of the quantised codes. Narrow SAEs need many active latents per input, so their DL "
+                    + "sample, its description length (DL). For each width D the sweep bisects for the smallest k that "
+                    + "meets ε; for every admissible SAE it finds the smallest precision B* that still meets ε after "
+                    + "quantisation and measures the entropy of the quantised codes; each width is represented by its "
+                    + "admissible SAE of least DL (the smallest k often leaves so little headroom that B* must be large). Narrow SAEs need many active latents per input, so their DL "
                     + "grows with L0; very wide ones need fewer, but every index costs more (log<sub>2</sub> D) and "
                     + "their features drift toward memorising whole inputs. The ε-MDL-optimal SAE sits in between.</p>\n");
         }
@@ -239,7 +240,7 @@ public final class SweepReport {
             if (selected.isEmpty()) {
                 out.append("<p>No width is admissible at this ε, so there is no DL curve.</p>\n");
             } else {
-                XYChart c = chart("DL per sample of each admissible width (its smallest k meeting ε)",
+                XYChart c = chart("DL per sample of each admissible width (its least-DL admissible run)",
                         "width D (log2 scale)", "bits per sample");
                 double[] range = log2Axis(c);
                 List<Double> x = new ArrayList<>();
@@ -351,7 +352,7 @@ public final class SweepReport {
             c.getStyler().setYAxisMin(0.0).setYAxisDecimalPattern("0.000##");
             image("chart-rd", "MSE vs L0", png(c));
             out.append("<p class=\"note\">Points below the dashed line meet ε. For each width the sweep keeps the "
-                    + "smallest k below the line.</p>\n");
+                    + "run below the line whose quantised code is shortest.</p>\n");
         }
 
         private void precisionChart() {
@@ -425,7 +426,7 @@ public final class SweepReport {
                     .append(" runs (search runs included)</summary>\n");
             out.append("<div class=\"scroll\"><table class=\"runs all\">\n<thead><tr><th>width D</th><th>k</th><th>epochs</th><th>train s</th>"
                     + "<th>L0</th><th>MSE</th><th>FVU</th><th>dead</th><th>headroom</th><th title=\"admissible: meets ε\">adm.</th>"
-                    + "<th title=\"selected: smallest admissible k of its width\">sel.</th><th>B*</th><th>MSE at B*</th><th>DL (bits)</th><th>bound (bits)</th>"
+                    + "<th title=\"selected: admissible run of least DL of its width\">sel.</th><th>B*</th><th>MSE at B*</th><th>DL (bits)</th><th>bound (bits)</th>"
                     + "<th>dense d·B*</th><th>dir</th></tr></thead>\n<tbody>\n");
             for (SweepRun s : runs) {
                 out.append(isBest(s) ? "<tr class=\"best\">" : s.admissible() ? "<tr>" : "<tr class=\"miss\">")
