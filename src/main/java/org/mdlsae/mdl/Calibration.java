@@ -2,6 +2,7 @@ package org.mdlsae.mdl;
 
 import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.FloatBuf;
+import org.mdlsae.data.Dataset;
 import org.mdlsae.sae.Sae;
 
 /**
@@ -25,6 +26,13 @@ public final class Calibration {
     /** Per-feature maxima of an SAE's codes of {@code rows} rows of {@code data}. */
     public static float[] maxima(Sae sae, float[] data, int rows) {
         return maxima(SparseEncoder.of(sae), data, rows, Chunks.DEFAULT_ROWS);
+    }
+
+    /** Per-feature maxima of an SAE's codes of a calibration data set. */
+    public static float[] maxima(Sae sae, Dataset calib) {
+        SparseEncoder m = SparseEncoder.of(sae);
+        Mdl.checkDim(m, calib, "calibration");
+        return maxima(m, calib.data(), calib.rows(), Chunks.DEFAULT_ROWS);
     }
 
     /** As {@link #maxima(SparseEncoder, float[], int)} with an explicit chunk size. */

@@ -8,6 +8,7 @@ import org.mdlsae.backend.BinCounts;
 import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.backend.IntBuf;
 import org.mdlsae.backend.SparseCode;
+import org.mdlsae.data.Dataset;
 import org.mdlsae.sae.Sae;
 
 /**
@@ -17,7 +18,8 @@ import org.mdlsae.sae.Sae;
  * DlReport r = Mdl.of(sae, test, nTest).calibration(train, nTrain).toleranceFvu(0.22).evaluate();
  * DlReport r = Mdl.of(sae, test, nTest).calibration(train, nTrain).delta(1e-4).evaluate();
  * }</pre>
- * (data as row-major float[] of rows×d; any {@link SparseEncoder} works in place of the Sae).
+ * or, with {@link Dataset}s, {@code Mdl.of(sae, testSet).calibration(trainSet).tolerance(0.015).evaluate()}
+ * (raw data is row-major float[] of rows×d; any {@link SparseEncoder} works in place of the Sae).
  * Without {@code calibration(...)} the quantiser is calibrated on the evaluation set itself.
  * Exactly one tolerance must be set (the last call wins).
  *
@@ -62,6 +64,37 @@ public final class Mdl {
     /** DL evaluation of an SAE on {@code rows} rows of {@code evalData} (row-major rows×d). */
     public static Mdl of(Sae sae, float[] evalData, int rows) {
         return of(SparseEncoder.of(sae), evalData, rows);
+    }
+
+    /**
+     * DL evaluation of an SAE on a data set.
+     *
+     * @throws InputException if the data set's dimension is not the SAE's d_in, or it is empty
+     */
+    public static Mdl of(Sae sae, Dataset eval) {
+        return of(SparseEncoder.of(sae), eval);
+    }
+
+    /** DL evaluation of any sparse encoder on a data set. */
+    public static Mdl of(SparseEncoder model, Dataset eval) {
+        if (model == null) throw new InputException("no SAE given to Mdl.of");
+        checkDim(model, eval, "evaluation");
+        return new Mdl(model, eval.data(), eval.rows(), "evaluation data " + eval.name());
+    }
+
+    /** Calibrates the quantiser's per-feature maxima on a data set (normally the train split). */
+    public Mdl calibration(Dataset calib) {
+        checkDim(model, calib, "calibration");
+        return calibration(calib.data(), calib.rows());
+    }
+
+    static void checkDim(SparseEncoder model, Dataset ds, String role) {
+        if (ds == null) throw new InputException("no " + role + " data set given");
+        if (ds.dim() != model.dIn()) {
+            throw new InputException(role + " data " + ds.name() + " has d = " + ds.dim() + " but the SAE expects d_in = "
+                    + model.dIn() + "; give activations of the layer the SAE was trained on");
+        }
+        if (ds.rows() < 1) throw new InputException(role + " data " + ds.name() + " has no rows");
     }
 
     /** Calibrates the quantiser's per-feature maxima on these rows (normally the train split). */
