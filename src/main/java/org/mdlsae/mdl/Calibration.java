@@ -2,6 +2,7 @@ package org.mdlsae.mdl;
 
 import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.FloatBuf;
+import org.mdlsae.data.Dataset;
 import org.mdlsae.sae.Sae;
 
 /**
@@ -17,17 +18,48 @@ public final class Calibration {
      * Per-feature maxima of the codes of {@code rows} rows of {@code data} (row-major rows×d, d = model.dIn()).
      *
      * @return a host array of length D
+     * @param model the SAE (or any sparse encoder) whose codes are calibrated
+     * @param data   row-major rows×d calibration activations
+     * @param rows   number of rows in {@code data}
      */
     public static float[] maxima(SparseEncoder model, float[] data, int rows) {
         return maxima(model, data, rows, Chunks.DEFAULT_ROWS);
     }
 
-    /** Per-feature maxima of an SAE's codes of {@code rows} rows of {@code data}. */
+    /**
+     * Per-feature maxima of an SAE's codes of {@code rows} rows of {@code data}.
+     *
+     * @param sae  the SAE
+     * @param data row-major rows×d calibration activations
+     * @param rows number of rows in {@code data}
+     * @return max_i per latent (length D; 0 for latents never active)
+     */
     public static float[] maxima(Sae sae, float[] data, int rows) {
         return maxima(SparseEncoder.of(sae), data, rows, Chunks.DEFAULT_ROWS);
     }
 
-    /** As {@link #maxima(SparseEncoder, float[], int)} with an explicit chunk size. */
+    /**
+     * Per-feature maxima of an SAE's codes of a calibration data set.
+     *
+     * @param sae   the SAE
+     * @param calib the calibration set (normally the train split)
+     * @return max_i per latent (length D; 0 for latents never active)
+     */
+    public static float[] maxima(Sae sae, Dataset calib) {
+        SparseEncoder m = SparseEncoder.of(sae);
+        Mdl.checkDim(m, calib, "calibration");
+        return maxima(m, calib.data(), calib.rows(), Chunks.DEFAULT_ROWS);
+    }
+
+    /**
+     * As {@link #maxima(SparseEncoder, float[], int)} with an explicit chunk size.
+     *
+     * @param model     the sparse encoder
+     * @param data      row-major rows×d calibration activations
+     * @param rows      number of rows in {@code data}
+     * @param chunkRows rows encoded at a time
+     * @return max_i per latent (length D)
+     */
     public static float[] maxima(SparseEncoder model, float[] data, int rows, int chunkRows) {
         Mdl.checkData(model, data, rows, "calibration data");
         Mdl.checkFinite(data, model.dIn(), "calibration data");

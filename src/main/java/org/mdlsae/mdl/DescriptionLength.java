@@ -47,7 +47,14 @@ public final class DescriptionLength {
         return out;
     }
 
-    /** Entropy DL Σ_i H_i in bits per sample; see {@link #perFeatureBits}. */
+    /**
+     * Entropy DL Σ_i H_i in bits per sample; see {@link #perFeatureBits}.
+     *
+     * @param counts  merged bin counts over the evaluation set
+     * @param samples number of samples N
+     * @param width   dictionary width D
+     * @return Σ_i H_i, bits per sample
+     */
     public static double entropyBits(BinCounts counts, long samples, int width) {
         double s = 0;
         for (double v : perFeatureBits(counts, samples, width)) s += v;
@@ -59,6 +66,10 @@ public final class DescriptionLength {
      * (log2 D bits) and its quantised value (B bits). Paper check: L0 = 65, D = 25000, B = 7 → 1404.63.
      *
      * @throws IllegalArgumentException if l0 &lt; 0 or not finite, width &lt; 1, bits &lt; 0
+     * @param l0    mean number of active latents per sample
+     * @param width dictionary width D
+     * @param bits  precision B
+     * @return L0·(B + log2 D), bits per sample
      */
     public static double upperBoundBits(double l0, long width, int bits) {
         if (!(l0 >= 0) || Double.isInfinite(l0)) throw new IllegalArgumentException("L0 must be a finite number ≥ 0, got " + l0);
@@ -67,7 +78,13 @@ public final class DescriptionLength {
         return l0 * (bits + Entropy.log2(width));
     }
 
-    /** The dense code d·B: every input dimension sent at B bits (GPT-2: 768·7 = 5376). */
+    /**
+     * The dense code d·B: every input dimension sent at B bits (GPT-2: 768·7 = 5376).
+     *
+     * @param d    input dimension
+     * @param bits precision B
+     * @return d·B, bits per sample
+     */
     public static long denseBits(int d, int bits) {
         if (d < 1) throw new IllegalArgumentException("d must be ≥ 1, got " + d);
         if (bits < 0) throw new IllegalArgumentException("bits must be ≥ 0, got " + bits);

@@ -46,6 +46,8 @@ public record DlReport(int d, int width, int k, long samples, double l0, double 
      * {@code admissible}, plus {@code d_in}, {@code k}, {@code samples}, {@code dead_fraction}, {@code eps},
      * {@code eps_fvu}, {@code delta}, {@code bits_saved_vs_dense}, {@code mse_by_bits}. Non-finite numbers
      * become null. Serialise with Jackson ({@code new ObjectMapper().writeValueAsString(report.toJson())}).
+     *
+     * @return an insertion-ordered map for Jackson
      */
     public Map<String, Object> toJson() {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -77,7 +79,11 @@ public record DlReport(int d, int width, int k, long samples, double l0, double 
         return v == null || v.isNaN() || v.isInfinite() ? null : v;
     }
 
-    /** Several lines for people: the figures with their units. */
+    /**
+     * Several lines for people: the figures with their units.
+     *
+     * @return a multi-line summary
+     */
     public String describe() {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(java.util.Locale.ROOT, "d = %d, D = %d, k = %d, N = %d%n", d, width, k, samples));

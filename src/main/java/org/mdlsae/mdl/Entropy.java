@@ -10,7 +10,12 @@ public final class Entropy {
     private Entropy() {
     }
 
-    /** log base 2. */
+    /**
+     * log base 2.
+     *
+     * @param x a positive number
+     * @return log2 x
+     */
     public static double log2(double x) {
         return Math.log(x) / LN2;
     }
@@ -19,6 +24,8 @@ public final class Entropy {
      * Binary entropy h(p) = −p log2 p − (1−p) log2(1−p) in bits, with h(0) = h(1) = 0.
      *
      * @throws IllegalArgumentException if p is NaN or outside [0, 1]
+     * @param p a probability
+     * @return h(p) in bits
      */
     public static double h(double p) {
         if (!(p >= 0.0 && p <= 1.0)) throw new IllegalArgumentException("probability must be in [0, 1], got " + p);
@@ -30,6 +37,8 @@ public final class Entropy {
      * Entropy of a discrete distribution, −Σ p_i log2 p_i (terms with p_i = 0 contribute 0).
      *
      * @throws IllegalArgumentException if some p_i is negative/NaN or they do not sum to 1 (within 1e-9)
+     * @param probs the probabilities of all outcomes
+     * @return the entropy in bits
      */
     public static double ofProbabilities(double... probs) {
         double sum = 0, hs = 0;
@@ -44,12 +53,24 @@ public final class Entropy {
         return Math.max(0.0, hs);
     }
 
-    /** Plug-in (empirical-frequency) entropy in bits of a histogram of non-negative counts; 0 for an empty histogram. */
+    /**
+     * Plug-in (empirical-frequency) entropy in bits of a histogram of non-negative counts; 0 for an empty histogram.
+     *
+     * @param counts occurrences of each symbol
+     * @return the plug-in entropy in bits
+     */
     public static double ofCounts(long... counts) {
         return ofCounts(counts, 0, counts.length);
     }
 
-    /** Plug-in entropy in bits of {@code counts[from..to)}; 0 when they sum to 0. */
+    /**
+     * Plug-in entropy in bits of {@code counts[from..to)}; 0 when they sum to 0.
+     *
+     * @param counts occurrences of each symbol
+     * @param from   first index (inclusive)
+     * @param to     last index (exclusive)
+     * @return the plug-in entropy in bits
+     */
     public static double ofCounts(long[] counts, int from, int to) {
         long total = 0;
         double s = 0;

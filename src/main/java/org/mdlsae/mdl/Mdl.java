@@ -8,6 +8,7 @@ import org.mdlsae.backend.BinCounts;
 import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.backend.IntBuf;
 import org.mdlsae.backend.SparseCode;
+import org.mdlsae.data.Dataset;
 import org.mdlsae.sae.Sae;
 
 /**
@@ -17,7 +18,8 @@ import org.mdlsae.sae.Sae;
  * DlReport r = Mdl.of(sae, test, nTest).calibration(train, nTrain).toleranceFvu(0.22).evaluate();
  * DlReport r = Mdl.of(sae, test, nTest).calibration(train, nTrain).delta(1e-4).evaluate();
  * }</pre>
- * (data as row-major float[] of rows×d; any {@link SparseEncoder} works in place of the Sae).
+ * or, with {@link Dataset}s, {@code Mdl.of(sae, testSet).calibration(trainSet).tolerance(0.015).evaluate()}
+ * (raw data is row-major float[] of rows×d; any {@link SparseEncoder} works in place of the Sae).
  * Without {@code calibration(...)} the quantiser is calibrated on the evaluation set itself.
  * Exactly one tolerance must be set (the last call wins).
  *
@@ -54,17 +56,79 @@ public final class Mdl {
      * DL evaluation of {@code model} on {@code rows} rows of {@code evalData} (row-major rows×d).
      *
      * @throws InputException if the data's shape does not match the SAE
+     * @param model    the SAE (or any sparse encoder)
+     * @param evalData row-major rows×d evaluation activations
+     * @param rows     number of rows in {@code evalData}
+     * @return a builder; set a tolerance, then {@link #evaluate()}
      */
     public static Mdl of(SparseEncoder model, float[] evalData, int rows) {
         return new Mdl(model, evalData, rows, "evaluation data");
     }
 
-    /** DL evaluation of an SAE on {@code rows} rows of {@code evalData} (row-major rows×d). */
+    /**
+     * DL evaluation of an SAE on {@code rows} rows of {@code evalData} (row-major rows×d).
+     *
+     * @param sae      the SAE
+     * @param evalData row-major rows×d evaluation activations
+     * @param rows     number of rows in {@code evalData}
+     * @return a builder; set a tolerance, then {@link #evaluate()}
+     */
     public static Mdl of(Sae sae, float[] evalData, int rows) {
         return of(SparseEncoder.of(sae), evalData, rows);
     }
 
-    /** Calibrates the quantiser's per-feature maxima on these rows (normally the train split). */
+    /**
+     * DL evaluation of an SAE on a data set.
+     *
+     * @throws InputException if the data set's dimension is not the SAE's d_in, or it is empty
+     * @param sae  the SAE
+     * @param eval the evaluation set (normally the test split)
+     * @return a builder; set a tolerance, then {@link #evaluate()}
+     */
+    public static Mdl of(Sae sae, Dataset eval) {
+        return of(SparseEncoder.of(sae), eval);
+    }
+
+    /**
+     * DL evaluation of any sparse encoder on a data set.
+     *
+     * @param model the sparse encoder
+     * @param eval  the evaluation set
+     * @return a builder; set a tolerance, then {@link #evaluate()}
+     */
+    public static Mdl of(SparseEncoder model, Dataset eval) {
+        if (model == null) throw new InputException("no SAE given to Mdl.of");
+        checkDim(model, eval, "evaluation");
+        return new Mdl(model, eval.data(), eval.rows(), "evaluation data " + eval.name());
+    }
+
+    /**
+     * Calibrates the quantiser's per-feature maxima on a data set (normally the train split).
+     *
+     * @param calib the calibration set
+     * @return this builder
+     */
+    public Mdl calibration(Dataset calib) {
+        checkDim(model, calib, "calibration");
+        return calibration(calib.data(), calib.rows());
+    }
+
+    static void checkDim(SparseEncoder model, Dataset ds, String role) {
+        if (ds == null) throw new InputException("no " + role + " data set given");
+        if (ds.dim() != model.dIn()) {
+            throw new InputException(role + " data " + ds.name() + " has d = " + ds.dim() + " but the SAE expects d_in = "
+                    + model.dIn() + "; give activations of the layer the SAE was trained on");
+        }
+        if (ds.rows() < 1) throw new InputException(role + " data " + ds.name() + " has no rows");
+    }
+
+    /**
+     * Calibrates the quantiser's per-feature maxima on these rows (normally the train split).
+     *
+     * @param calibData row-major rows×d calibration activations
+     * @param rows      number of rows in {@code calibData}
+     * @return this builder
+     */
     public Mdl calibration(float[] calibData, int rows) {
         checkData(model, calibData, rows, "calibration data");
         this.calibData = calibData;
@@ -73,7 +137,12 @@ public final class Mdl {
         return this;
     }
 
-    /** Uses precomputed per-feature maxima (length D, e.g. from {@link Calibration#maxima}). */
+    /**
+     * Uses precomputed per-feature maxima (length D, e.g. from {@link Calibration#maxima}).
+     *
+     * @param max max_i per latent, finite and ≥ 0
+     * @return this builder
+     */
     public Mdl calibrationMaxima(float[] max) {
         if (max == null || max.length != model.width()) {
             throw new InputException("calibration maxima: need " + model.width() + " values (one per latent), got "
@@ -87,7 +156,12 @@ public final class Mdl {
         return this;
     }
 
-    /** Tolerance ε as MSE (mean over N·d elements); ε &gt; 0. */
+    /**
+     * Tolerance ε as MSE (mean over N·d elements); ε &gt; 0.
+     *
+     * @param mseEps ε in MSE units
+     * @return this builder
+     */
     public Mdl tolerance(double mseEps) {
         if (!(mseEps > 0) || Double.isInfinite(mseEps)) {
             throw new InputException("--eps: the MSE tolerance must be a finite number > 0, got " + mseEps);
@@ -98,7 +172,12 @@ public final class Mdl {
         return this;
     }
 
-    /** Tolerance as FVU, converted once to MSE: ε = fvu·Σ‖x − x̄‖²/(N·d) on the evaluation set. */
+    /**
+     * Tolerance as FVU, converted once to MSE: ε = fvu·Σ‖x − x̄‖²/(N·d) on the evaluation set.
+     *
+     * @param fvuEps ε as a fraction of variance unexplained
+     * @return this builder
+     */
     public Mdl toleranceFvu(double fvuEps) {
         if (!(fvuEps > 0) || Double.isInfinite(fvuEps)) {
             throw new InputException("--fvu: the FVU tolerance must be a finite number > 0, got " + fvuEps);
@@ -109,7 +188,12 @@ public final class Mdl {
         return this;
     }
 
-    /** δ mode: B* is the smallest B whose quantised MSE exceeds the unquantised MSE by at most δ ≥ 0. */
+    /**
+     * δ mode: B* is the smallest B whose quantised MSE exceeds the unquantised MSE by at most δ ≥ 0.
+     *
+     * @param maxIncrease δ in MSE units
+     * @return this builder
+     */
     public Mdl delta(double maxIncrease) {
         if (!(maxIncrease >= 0) || Double.isInfinite(maxIncrease)) {
             throw new InputException("--delta: the allowed MSE increase must be a finite number >= 0, got " + maxIncrease);
@@ -120,7 +204,12 @@ public final class Mdl {
         return this;
     }
 
-    /** Rows per chunk (default 4096; capped further for wide SAEs). */
+    /**
+     * Rows per chunk (default 4096; capped further for wide SAEs).
+     *
+     * @param n rows per chunk, ≥ 1
+     * @return this builder
+     */
     public Mdl chunkRows(int n) {
         if (n < 1) throw new IllegalArgumentException("chunk rows must be >= 1, got " + n);
         chunkRows = n;
@@ -133,7 +222,11 @@ public final class Mdl {
         return this;
     }
 
-    /** Runs the evaluation; see the class comment. */
+    /**
+     * Runs the evaluation; see the class comment.
+     *
+     * @return the report; inadmissible SAEs come back with null B* and DL, not an exception
+     */
     public DlReport evaluate() {
         if (eps == null && fvu == null && delta == null) {
             throw new InputException("no tolerance set: call tolerance(eps), toleranceFvu(fvu) or delta(d) "

@@ -54,7 +54,12 @@ public final class PrecisionSearch {
         return null;
     }
 
-    /** Adapts an array {@code mse[B − 1]} (B = 1..16) to the function the searches take. */
+    /**
+     * Adapts an array {@code mse[B − 1]} (B = 1..16) to the function the searches take.
+     *
+     * @param mseByBits quantised MSE at B = 1..16
+     * @return B ↦ mseByBits[B − 1]
+     */
     public static IntToDoubleFunction fromArray(double[] mseByBits) {
         if (mseByBits.length < MAX_BITS) throw new IllegalArgumentException("need " + MAX_BITS + " entries, got " + mseByBits.length);
         return b -> mseByBits[b - 1];

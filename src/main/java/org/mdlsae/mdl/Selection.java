@@ -15,16 +15,32 @@ public final class Selection {
 
     /** What selection needs of a per-SAE result; {@link DlReport} implements it. */
     public interface Candidate {
-        /** Dictionary width D. */
+        /**
+         * Dictionary width D.
+         *
+         * @return D
+         */
         int width();
 
-        /** k (TopK) or mean k (BatchTopK). */
+        /**
+         * k (TopK) or mean k (BatchTopK).
+         *
+         * @return k
+         */
         int k();
 
-        /** Whether the SAE meets the tolerance (has a B*). */
+        /**
+         * Whether the SAE meets the tolerance (has a B*).
+         *
+         * @return true when B* exists
+         */
         boolean admissible();
 
-        /** Entropy DL at B* in bits/sample; null when inadmissible. */
+        /**
+         * Entropy DL at B* in bits/sample; null when inadmissible.
+         *
+         * @return bits per sample, or null
+         */
         Double dlBits();
     }
 
@@ -42,6 +58,8 @@ public final class Selection {
      * The ε-MDL-optimal candidate.
      *
      * @return the minimum-DL admissible candidate, or empty if the list is null/empty or none is admissible
+     * @param <T>        the candidate type
+     * @param candidates per-SAE results (may contain inadmissible ones)
      */
     public static <T extends Candidate> Optional<T> best(List<T> candidates) {
         if (candidates == null) return Optional.empty();
@@ -53,7 +71,12 @@ public final class Selection {
         return Optional.ofNullable(best);
     }
 
-    /** Index of {@link #best} in the list, or −1. */
+    /**
+     * Index of {@link #best} in the list, or −1.
+     *
+     * @param candidates per-SAE results
+     * @return the index of the ε-MDL-optimal candidate, or −1 if none is admissible
+     */
     public static int bestIndex(List<? extends Candidate> candidates) {
         if (candidates == null) return -1;
         int bi = -1;

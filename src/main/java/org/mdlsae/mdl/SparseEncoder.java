@@ -11,31 +11,64 @@ import org.mdlsae.sae.Sae;
  * (the Sae overloads of {@link Mdl} do it); tests can supply a fake.
  */
 public interface SparseEncoder {
-    /** The backend that owns the weights and makes the codes. */
+    /**
+     * The backend that owns the weights and makes the codes.
+     *
+     * @return the backend
+     */
     Backend backend();
 
-    /** Input dimension d. */
+    /**
+     * Input dimension d.
+     *
+     * @return d
+     */
     int dIn();
 
-    /** Dictionary width D. */
+    /**
+     * Dictionary width D.
+     *
+     * @return D
+     */
     int width();
 
-    /** k (TopK) or the mean target k (BatchTopK); reported, not used in the arithmetic. */
+    /**
+     * k (TopK) or the mean target k (BatchTopK); reported, not used in the arithmetic.
+     *
+     * @return k
+     */
     int k();
 
-    /** Decoder D×d on {@link #backend()}. */
+    /**
+     * Decoder D×d on {@link #backend()}.
+     *
+     * @return W_dec, D×d
+     */
     FloatBuf dec();
 
-    /** Decoder bias d on {@link #backend()}. */
+    /**
+     * Decoder bias d on {@link #backend()}.
+     *
+     * @return b_dec, d
+     */
     FloatBuf bDec();
 
     /**
      * Inference code of the first n rows of x (an n×d buffer on {@link #backend()}, possibly longer). The
      * caller owns and closes the returned code.
+     *
+     * @param x n×d activations on the backend
+     * @param n number of rows to encode
+     * @return the CSR code (value-0 entries are inactive)
      */
     SparseCode encode(FloatBuf x, int n);
 
-    /** A view of an SAE (TopK or BatchTopK with its θ); the SAE stays owned by the caller. */
+    /**
+     * A view of an SAE (TopK or BatchTopK with its θ); the SAE stays owned by the caller.
+     *
+     * @param sae the SAE
+     * @return a view delegating to it
+     */
     static SparseEncoder of(Sae sae) {
         if (sae == null) throw new org.mdlsae.InputException("no SAE given");
         return new SparseEncoder() {

@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mdlsae.cli.BoundCommand;
+import org.mdlsae.cli.Main;
 import org.mdlsae.cli.ToyCommand;
 import picocli.CommandLine;
 
@@ -41,6 +42,25 @@ class CliTest {
         assertTrue(r.out().contains("768 * 7 = 5376"), r.out());
         assertTrue(r.out().contains("3971.37"), r.out());
         assertTrue(r.out().contains("L0") && r.out().contains("log2 D") && r.out().contains("B "), r.out());
+    }
+
+    /** Registered under the top-level command, bad flags give one error line and exit 2. */
+    @Test
+    void throughMain(@TempDir Path dir) throws Exception {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        assertEquals(0, cl.execute("bound", "--l0", "65", "--width", "25000", "--bits", "7"));
+        assertTrue(out.toString().contains("1404.63"), out.toString());
+        assertEquals(0, cl.execute("toy", "split", "--p", "0.1"));
+        assertTrue(out.toString().contains("rho* = 0.1626"), out.toString());
+        assertEquals(2, cl.execute("bound", "--l0", "65", "--width", "25000", "--bits", "99"));
+        assertTrue(err.toString().contains("mdlsae: error: --bits must be in [1, 32], got 99"), err.toString());
+        assertEquals(2, cl.execute("toy", "hierarchy", "--p", "0.1", "--r", "0.6", "--children", "2"));
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        assertEquals(2, cl.execute("toy", "split", "--p", "0.1", "--out", file.resolve("sub").toString()));
+        assertTrue(err.toString().contains("--out"), err.toString());
     }
 
     @Test

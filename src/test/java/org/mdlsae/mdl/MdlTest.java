@@ -15,6 +15,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.mdlsae.InputException;
 import org.mdlsae.backend.SparseCode;
+import org.mdlsae.data.Dataset;
 import org.mdlsae.sae.Arch;
 import org.mdlsae.sae.Sae;
 import org.mdlsae.sae.SaeWeights;
@@ -195,6 +196,26 @@ class MdlTest {
             assertEquals((double) active / n, r.l0(), 1e-12);
             assertTrue(r.admissible());
             assertTrue(r.dlBits() > 0);
+        }
+    }
+
+    @Test
+    void datasetOverloads() {
+        Fakes.TopK fake = new Fakes.TopK(6, 15, 2, 31);
+        float[] w = Fakes.CPU.download(fake.dec());
+        Dataset test = new Dataset("test", 200, 6, Fakes.gaussian(200, 6, 32));
+        Dataset train = new Dataset("train", 300, 6, Fakes.gaussian(300, 6, 33));
+        try (Sae sae = Sae.upload(Fakes.CPU, new SaeWeights(Arch.TOPK, 6, 15, 2, Float.NaN, w.clone(), new float[15], w.clone(),
+                new float[6]))) {
+            DlReport a = Mdl.of(sae, test).calibration(train).delta(1e-3).evaluate();
+            DlReport b = Mdl.of(fake, test.data(), 200).calibration(train.data(), 300).delta(1e-3).evaluate();
+            assertEquals(b.dlBits(), a.dlBits(), 1e-12);
+            assertArrayEquals(Calibration.maxima(fake, train.data(), 300), Calibration.maxima(sae, train));
+            Dataset wrong = new Dataset("wrong.npy", 10, 7, new float[70]);
+            InputException e = assertThrows(InputException.class, () -> Mdl.of(sae, wrong));
+            assertTrue(e.getMessage().contains("wrong.npy") && e.getMessage().contains("d_in = 6"), e.getMessage());
+            assertThrows(InputException.class, () -> Mdl.of(sae, test).calibration(wrong));
+            assertThrows(InputException.class, () -> Mdl.of(sae, new Dataset("empty", 0, 6, new float[0])));
         }
     }
 

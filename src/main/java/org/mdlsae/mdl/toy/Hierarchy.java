@@ -22,17 +22,29 @@ public final class Hierarchy {
 
     /** The three codes' lengths for one configuration, bits per sample. */
     public record Codes(double p, double[] r, double coactiveFlat, double exclusiveFlat, double tree) {
-        /** Bits the tree saves over the co-active flat code. */
+        /**
+         * Bits the tree saves over the co-active flat code.
+         *
+         * @return bits per sample
+         */
         public double treeSavingVsCoactive() {
             return coactiveFlat - tree;
         }
 
-        /** Bits the tree saves over the exclusive flat code (the conventional SAE). */
+        /**
+         * Bits the tree saves over the exclusive flat code (the conventional SAE).
+         *
+         * @return bits per sample
+         */
         public double treeSavingVsExclusive() {
             return exclusiveFlat - tree;
         }
 
-        /** Number of children N. */
+        /**
+         * Number of children N.
+         *
+         * @return N
+         */
         public int children() {
             return r.length;
         }
@@ -58,7 +70,13 @@ public final class Hierarchy {
         return Math.min(1.0, s);
     }
 
-    /** Co-active flat code: h(p) + Σ h(p r_i). */
+    /**
+     * Co-active flat code: h(p) + Σ h(p r_i).
+     *
+     * @param p P(parent)
+     * @param r P(C_i | parent) for each child
+     * @return bits per sample
+     */
     public static double coactiveFlat(double p, double... r) {
         check(p, r);
         double s = Entropy.h(p);
@@ -66,7 +84,13 @@ public final class Hierarchy {
         return s;
     }
 
-    /** Exclusive flat code: Σ h(p r_i) + h(p(1 − Σ r_i)). */
+    /**
+     * Exclusive flat code: Σ h(p r_i) + h(p(1 − Σ r_i)).
+     *
+     * @param p P(parent)
+     * @param r P(C_i | parent) for each child
+     * @return bits per sample
+     */
     public static double exclusiveFlat(double p, double... r) {
         double sum = check(p, r);
         double s = Entropy.h(p * Math.max(0.0, 1.0 - sum));
@@ -74,7 +98,13 @@ public final class Hierarchy {
         return s;
     }
 
-    /** Tree code: h(p) + p·H(r_1, …, r_N, 1 − Σ r_i). */
+    /**
+     * Tree code: h(p) + p·H(r_1, …, r_N, 1 − Σ r_i).
+     *
+     * @param p P(parent)
+     * @param r P(C_i | parent) for each child
+     * @return bits per sample
+     */
     public static double tree(double p, double... r) {
         double sum = check(p, r);
         double[] probs = Arrays.copyOf(r, r.length + 1);
@@ -86,12 +116,25 @@ public final class Hierarchy {
         return Entropy.h(p) + p * Entropy.ofProbabilities(probs);
     }
 
-    /** All three codes. */
+    /**
+     * All three codes.
+     *
+     * @param p P(parent)
+     * @param r P(C_i | parent) for each child
+     * @return the three codes' lengths
+     */
     public static Codes codes(double p, double... r) {
         return new Codes(p, r.clone(), coactiveFlat(p, r), exclusiveFlat(p, r), tree(p, r));
     }
 
-    /** N children with the same P(C_i | P) = r (N·r ≤ 1). */
+    /**
+     * N children with the same P(C_i | P) = r (N·r ≤ 1).
+     *
+     * @param p        P(parent)
+     * @param r        P(C_i | parent), the same for every child
+     * @param children number of children N
+     * @return the three codes' lengths
+     */
     public static Codes codes(double p, double r, int children) {
         if (children < 1) throw new IllegalArgumentException("children must be ≥ 1, got " + children);
         double[] rs = new double[children];

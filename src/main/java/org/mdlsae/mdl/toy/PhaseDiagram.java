@@ -41,6 +41,10 @@ public final class PhaseDiagram {
      *
      * @throws IllegalArgumentException if 0 &lt; pMin ≤ pMax &lt; 1 does not hold or a step count is below 2
      *                                  (1 allowed for p when pMin = pMax)
+     * @param pMin     smallest p
+     * @param pMax     largest p
+     * @param pSteps   number of p values
+     * @param rhoSteps number of ρ values
      */
     public PhaseDiagram(double pMin, double pMax, int pSteps, int rhoSteps) {
         if (!(pMin > 0 && pMax < 1 && pMin <= pMax)) {
@@ -70,27 +74,47 @@ public final class PhaseDiagram {
         }
     }
 
-    /** The default diagram: p from 0.005 to 0.5 (100 steps), ρ from 0 to 1 (101 steps). */
+    /**
+     * The default diagram: p from 0.005 to 0.5 (100 steps), ρ from 0 to 1 (101 steps).
+     *
+     * @return the computed diagram
+     */
     public static PhaseDiagram standard() {
         return new PhaseDiagram(0.005, 0.5, 100, 101);
     }
 
-    /** Grid points, p-major. */
+    /**
+     * Grid points, p-major.
+     *
+     * @return pSteps × rhoSteps points
+     */
     public List<FeatureSplitting.Point> points() {
         return points;
     }
 
-    /** The p values of the grid. */
+    /**
+     * The p values of the grid.
+     *
+     * @return a copy of the p grid
+     */
     public double[] ps() {
         return ps.clone();
     }
 
-    /** ρ*(p) at each grid p (NaN where there is no boundary). */
+    /**
+     * ρ*(p) at each grid p (NaN where there is no boundary).
+     *
+     * @return a copy of ρ*(p) over the p grid
+     */
     public double[] rhoStars() {
         return rhoStars.clone();
     }
 
-    /** CSV text: p,rho,q,dl2_bits,dl3_bits,split_preferred,rho_star (one line per grid point). */
+    /**
+     * CSV text: p,rho,q,dl2_bits,dl3_bits,split_preferred,rho_star (one line per grid point).
+     *
+     * @return the CSV text with a header line
+     */
     public String csv() {
         StringBuilder sb = new StringBuilder("p,rho,q,dl2_bits,dl3_bits,split_preferred,rho_star\n");
         int i = 0;
@@ -103,7 +127,11 @@ public final class PhaseDiagram {
         return sb.toString();
     }
 
-    /** The chart: grid points coloured by the preferred code, and the ρ*(p) boundary line. */
+    /**
+     * The chart: grid points coloured by the preferred code, and the ρ*(p) boundary line.
+     *
+     * @return an XChart scatter chart with the boundary line
+     */
     public XYChart chart() {
         if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
         XYChart chart = new XYChartBuilder().width(800).height(600)
@@ -159,6 +187,8 @@ public final class PhaseDiagram {
      * same directory and an atomic rename, so no partial file is ever visible.
      *
      * @return the two paths written
+     * @param dir output directory
+     * @throws IOException if a file cannot be written (no partial file is left)
      */
     public List<Path> write(Path dir) throws IOException {
         Files.createDirectories(dir);
@@ -168,7 +198,13 @@ public final class PhaseDiagram {
         return List.of(csv, png);
     }
 
-    /** Writes bytes to a temp file next to {@code target}, then renames it over {@code target}. */
+    /**
+     * Writes bytes to a temp file next to {@code target}, then renames it over {@code target}.
+     *
+     * @param target the file to create or replace
+     * @param bytes  its new content
+     * @throws IOException if writing or renaming fails (the temp file is removed)
+     */
     public static void writeAtomically(Path target, byte[] bytes) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
@@ -194,7 +230,12 @@ public final class PhaseDiagram {
         }
     }
 
-    /** Convenience for callers that cannot throw checked exceptions. */
+    /**
+     * Convenience for callers that cannot throw checked exceptions.
+     *
+     * @param dir output directory
+     * @return the two paths written
+     */
     public List<Path> writeUnchecked(Path dir) {
         try {
             return write(dir);
