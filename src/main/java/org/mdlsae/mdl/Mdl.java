@@ -3,6 +3,7 @@ package org.mdlsae.mdl;
 import java.util.ArrayList;
 import java.util.List;
 import org.mdlsae.InputException;
+import org.mdlsae.data.Stats;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.BinCounts;
 import org.mdlsae.backend.FloatBuf;
@@ -354,27 +355,15 @@ public final class Mdl {
      * Σ‖x − x̄‖² over rows (x̄ the per-dimension mean), two passes in double; also rejects NaN/Inf.
      */
     static double sumSqDeviation(float[] x, int rows, int d, String what) {
-        double[] mean = new double[d];
         for (int r = 0; r < rows; r++) {
-            int o = r * d;
             for (int c = 0; c < d; c++) {
-                float v = x[o + c];
+                float v = x[r * d + c];
                 if (!Float.isFinite(v)) {
                     throw new InputException(what + ": row " + r + ", column " + c + " is " + v
                             + "; remove or fix non-finite activations");
                 }
-                mean[c] += v;
             }
         }
-        for (int c = 0; c < d; c++) mean[c] /= rows;
-        double s = 0;
-        for (int r = 0; r < rows; r++) {
-            int o = r * d;
-            for (int c = 0; c < d; c++) {
-                double e = x[o + c] - mean[c];
-                s += e * e;
-            }
-        }
-        return s;
+        return Stats.sumSqDeviation(x, rows, d);
     }
 }

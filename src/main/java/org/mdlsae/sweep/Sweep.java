@@ -16,12 +16,12 @@ import java.util.logging.Logger;
 import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.data.Dataset;
+import org.mdlsae.data.Stats;
 import org.mdlsae.io.AtomicFiles;
 import org.mdlsae.io.SaeFiles;
 import org.mdlsae.mdl.DlReport;
 import org.mdlsae.mdl.Mdl;
 import org.mdlsae.mdl.Selection;
-import org.mdlsae.sae.Metrics;
 import org.mdlsae.sae.Sae;
 import org.mdlsae.sae.SaeWeights;
 import org.mdlsae.train.TrainConfig;
@@ -87,7 +87,7 @@ public final class Sweep {
     /** Runs (or resumes) the sweep and returns its results; {@code results.json}/{@code .csv} are written. */
     public SweepResults run() throws IOException {
         started = System.nanoTime();
-        double var = Metrics.sumSqDeviation(eval.data(), eval.rows(), eval.dim());
+        double var = Stats.sumSqDeviation(eval.data(), eval.rows(), eval.dim());
         double perElem = var / ((double) eval.rows() * eval.dim());
         epsMse = cfg.eps() != null ? cfg.eps() : cfg.fvu() * perElem;
         epsFvu = epsMse / perElem;
