@@ -8,6 +8,7 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.mdlsae.InputException;
 import org.mdlsae.backend.BackendException;
+import org.mdlsae.train.DivergedException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -50,6 +51,11 @@ public final class Main {
             err.println("mdlsae: error: " + t.getMessage());
             err.flush();
             return 2;
+        }
+        if (t instanceof DivergedException) {
+            err.println("mdlsae: error: " + t.getMessage());
+            err.flush();
+            return 1;
         }
         if (t instanceof BackendException) {
             err.println("mdlsae: backend failure: " + t.getMessage());

@@ -149,7 +149,7 @@ public final class Trainer {
                     lastMse = sse / ((double) rows * d);
                     lastL0 = (double) active / rows;
                     if (!Double.isFinite(sse)) {
-                        throw new IllegalStateException("training diverged at step " + step + " (loss " + sse
+                        throw new DivergedException("training diverged at step " + step + " (loss " + sse
                                 + "); lower --lr");
                     }
                     double secs = (System.nanoTime() - t0) / 1e9;
