@@ -263,8 +263,7 @@ public final class CpuBackend implements Backend {
                     int j = ix[q];
                     if (max != null) v = Quantise.centre(v, max[j], bits);
                     if (v == 0f) continue;
-                    int wo = j * d;
-                    for (int c = 0; c < d; c++) out[o + c] += v * w[wo + c];
+                    Simd.axpy(v, w, j * d, out, o, d);
                 }
             }
         });
@@ -349,10 +348,7 @@ public final class CpuBackend implements Backend {
                         gzs[q] = 0f;
                         continue;
                     }
-                    int wo = ix[q] * d;
-                    float s = 0;
-                    for (int c = 0; c < d; c++) s += gs[o + c] * w[wo + c];
-                    gzs[q] = s;
+                    gzs[q] = Simd.dot(gs, o, w, ix[q] * d, d);
                 }
             }
         });
@@ -365,8 +361,7 @@ public final class CpuBackend implements Backend {
                 for (int q = cols.start[j]; q < cols.start[j + 1]; q++) {
                     int ent = cols.entry[q];
                     float v = vs[ent];
-                    int o = cols.row[q] * d;
-                    for (int c = 0; c < d; c++) gd[wo + c] += v * gs[o + c];
+                    Simd.axpy(v, gs, cols.row[q] * d, gd, wo, d);
                 }
             }
         });
@@ -406,8 +401,7 @@ public final class CpuBackend implements Backend {
                     float gv = gzs[cols.entry[q]];
                     if (gv == 0f) continue;
                     s += gv;
-                    int o = cols.row[q] * d;
-                    for (int c = 0; c < d; c++) ge[wo + c] += gv * (xs[o + c] - bd[c]);
+                    Simd.axpySub(gv, xs, cols.row[q] * d, bd, ge, wo, d);
                 }
                 colSum[j] = s;
                 gbe[j] += s;
@@ -418,8 +412,7 @@ public final class CpuBackend implements Backend {
             for (int j = 0; j < width; j++) {
                 float s = colSum[j];
                 if (s == 0f) continue;
-                int wo = j * d;
-                for (int c = 0; c < d; c++) gb[c] -= s * we[wo + c];
+                Simd.axpy(-s, we, j * d, gb, 0, d);
             }
         }
     }
@@ -445,9 +438,7 @@ public final class CpuBackend implements Backend {
         Parallel.forChunks(cc, (long) width * d, ch -> {
             for (int j = Parallel.start(ch, cc, width), e = Parallel.start(ch + 1, cc, width); j < e; j++) {
                 int o = j * d;
-                float dot = 0;
-                for (int c = 0; c < d; c++) dot += w[o + c] * g[o + c];
-                for (int c = 0; c < d; c++) g[o + c] -= dot * w[o + c];
+                Simd.axpy(-Simd.dot(w, o, g, o, d), w, o, g, o, d);
             }
         });
     }

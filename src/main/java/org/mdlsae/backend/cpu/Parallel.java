@@ -13,14 +13,26 @@ final class Parallel {
     /** Chunks per parallel loop; independent of the number of cores. */
     static final int CHUNKS = 32;
 
-    private static final ForkJoinPool POOL = ForkJoinPool.commonPool();
+    /** Own pool sized to the cores: the common pool leaves one core to the caller, which then idles in join. */
+    private static final ForkJoinPool POOL = new ForkJoinPool(threads(), pool -> {
+        var t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+        t.setDaemon(true);
+        t.setName("mdlsae-cpu-" + t.getPoolIndex());
+        return t;
+    }, null, false);
+
+    /** Worker threads: {@code mdlsae.threads} system property, else the number of cores. */
+    static int threads() {
+        int n = Integer.getInteger("mdlsae.threads", Runtime.getRuntime().availableProcessors());
+        return Math.max(1, n);
+    }
 
     private Parallel() {
     }
 
     /** Runs body(chunk) for chunk in [0, chunks), in parallel when work is large enough. */
     static void forChunks(int chunks, long work, IntConsumer body) {
-        if (chunks <= 1 || work < 32_768 || POOL.getParallelism() <= 1) {
+        if (chunks <= 1 || work < 32_768 || POOL.getParallelism() == 1) {
             for (int c = 0; c < chunks; c++) body.accept(c);
             return;
         }

@@ -1,0 +1,41 @@
+package org.mdlsae.sae;
+
+import java.util.Arrays;
+import org.mdlsae.InputException;
+
+/**
+ * An SAE's parameters on the host, in the engine's layout: {@code enc} D×d (row j = latent j's encoder
+ * vector, the transpose of SAELens' W_enc [d,D]), {@code bEnc} [D], {@code dec} D×d (= SAELens' W_dec),
+ * {@code bDec} [d]. {@code threshold} is θ for BatchTopK inference (NaN for TopK).
+ */
+public record SaeWeights(Arch arch, int dIn, int width, int k, float threshold,
+                         float[] enc, float[] bEnc, float[] dec, float[] bDec) {
+
+    public SaeWeights {
+        if (dIn <= 0 || width <= 0) throw new InputException("SAE shape must be positive: d_in=" + dIn + ", d_sae=" + width);
+        if (k <= 0 || k > width) throw new InputException("k = " + k + " must be in [1, d_sae=" + width + "]");
+        check(enc, (long) width * dIn, "W_enc");
+        check(bEnc, width, "b_enc");
+        check(dec, (long) width * dIn, "W_dec");
+        check(bDec, dIn, "b_dec");
+    }
+
+    private static void check(float[] a, long len, String name) {
+        if (a == null || a.length != len) {
+            throw new InputException(name + " has " + (a == null ? 0 : a.length) + " values, expected " + len);
+        }
+    }
+
+    /** A deep copy. */
+    public SaeWeights copy() {
+        return new SaeWeights(arch, dIn, width, k, threshold, enc.clone(), bEnc.clone(), dec.clone(), bDec.clone());
+    }
+
+    /** True when every parameter and the threshold are bit-identical. */
+    public boolean sameAs(SaeWeights o) {
+        return arch == o.arch && dIn == o.dIn && width == o.width && k == o.k
+                && Float.floatToIntBits(threshold) == Float.floatToIntBits(o.threshold)
+                && Arrays.equals(enc, o.enc) && Arrays.equals(bEnc, o.bEnc)
+                && Arrays.equals(dec, o.dec) && Arrays.equals(bDec, o.bDec);
+    }
+}
