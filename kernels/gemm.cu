@@ -66,3 +66,60 @@ KERNEL void WG_SIZE(16, 16) encode_gemm(const GLOBAL float* RESTRICT x, int xOff
         }
     }
 }
+
+#ifndef __CUDACC__
+/*
+ * The same product for OpenCL CPU devices (pocl), where the tiled kernel above runs slowly: pocl executes
+ * a work-group as loops over its work-items, so local-memory tiles and barriers buy nothing there while
+ * the private accumulators spill across every barrier. Here each work-item computes a GCPU_R×GCPU_C block of pre
+ * with no local memory: explicit float8 vectors along the reduction index (contiguous in both operands)
+ * give pocl's compiler SIMD code directly, and the GCPU_R + GCPU_C operand rows stay in L1. 3×4 keeps the 12
+ * float8 accumulators in AVX2's 16 registers (4×4 spilled and measured slower on pocl).
+ * Grid: X = ceil(width / GCPU_C) latent blocks (any local size), Y = ceil(n / GCPU_R) row blocks.
+ * Reference: encode_gemm (the portable kernel, used on GPUs and by CUDA; the parity tests run both).
+ */
+#define GCPU_R 3
+#define GCPU_C 4
+
+KERNEL void encode_gemm_cpu(const GLOBAL float* RESTRICT x, int xOff, const GLOBAL float* RESTRICT bDec,
+                            const GLOBAL float* RESTRICT enc, const GLOBAL float* RESTRICT bEnc, int n, int d,
+                            int width, GLOBAL float* RESTRICT pre, int preOff) {
+    int j0 = GID(0) * GCPU_C, i0 = GID(1) * GCPU_R;
+    if (j0 >= width || i0 >= n) return;
+    /* clamp operand rows past the edge to the last valid row; their results are never stored */
+    const GLOBAL float* xr[GCPU_R];
+    const GLOBAL float* er[GCPU_C];
+    for (int q = 0; q < GCPU_R; q++) xr[q] = x + xOff + IMIN(i0 + q, n - 1) * d;
+    for (int q = 0; q < GCPU_C; q++) er[q] = enc + IMIN(j0 + q, width - 1) * d;
+    float8 acc[GCPU_R][GCPU_C];
+    for (int a = 0; a < GCPU_R; a++)
+        for (int b = 0; b < GCPU_C; b++) acc[a][b] = (float8) (0.0f);
+    int c = 0;
+    for (; c + 8 <= d; c += 8) {
+        float8 bd = vload8(0, bDec + c);
+        float8 xv[GCPU_R], ev[GCPU_C];
+        for (int q = 0; q < GCPU_R; q++) xv[q] = vload8(0, xr[q] + c) - bd;
+        for (int q = 0; q < GCPU_C; q++) ev[q] = vload8(0, er[q] + c);
+        for (int a = 0; a < GCPU_R; a++)
+            for (int b = 0; b < GCPU_C; b++) acc[a][b] = mad(xv[a], ev[b], acc[a][b]);
+    }
+    float s[GCPU_R][GCPU_C];
+    for (int a = 0; a < GCPU_R; a++)
+        for (int b = 0; b < GCPU_C; b++) {
+            float8 v = acc[a][b];
+            float4 h = v.lo + v.hi;
+            float2 hh = h.lo + h.hi;
+            s[a][b] = hh.lo + hh.hi;
+        }
+    for (; c < d; c++) {
+        float bd = bDec[c];
+        for (int a = 0; a < GCPU_R; a++) {
+            float xa = xr[a][c] - bd;
+            for (int b = 0; b < GCPU_C; b++) s[a][b] += xa * er[b][c];
+        }
+    }
+    for (int a = 0; a < GCPU_R && i0 + a < n; a++)
+        for (int b = 0; b < GCPU_C && j0 + b < width; b++)
+            pre[preOff + (i0 + a) * width + j0 + b] = s[a][b] + bEnc[j0 + b];
+}
+#endif

@@ -303,6 +303,17 @@ public abstract class ParityHarness {
         cpu.encode(x.c, bDec.c, enc.c, bEnc.c, n, d, width, pre.c);
         gpu.encode(x.g, bDec.g, enc.g, bEnc.g, n, d, width, pre.g);
         assertClose("encode " + n + "x" + d + "x" + width, pre, SUM_ATOL, SUM_RTOL);
+        if (gpu instanceof KernelBackend kb) {
+            // the portable (GPU-shaped) kernel too, where the device has its own variant (pocl)
+            gpu.fill(pre.g, Float.NaN);
+            kb.setPortableOnly(true);
+            try {
+                gpu.encode(x.g, bDec.g, enc.g, bEnc.g, n, d, width, pre.g);
+            } finally {
+                kb.setPortableOnly(false);
+            }
+            assertClose("encode (portable kernel) " + n + "x" + d + "x" + width, pre, SUM_ATOL, SUM_RTOL);
+        }
     }
 
     @Test

@@ -34,7 +34,10 @@ public abstract class KernelBackend implements Backend {
     private final Map<String, DeviceBuf> scratch = new HashMap<>();
     private DeviceFloatBuf dummyF;
     private DeviceIntBuf dummyI;
+    /** encode_gemm_cpu: CA×CB outputs per work-item (see gemm.cu), 16 work-items per group. */
+    private static final int CPU_GEMM_ROWS = 3, CPU_GEMM_COLS = 4, CPU_GEMM_LOCAL = 16;
     private long blockFloats = 1L << 22;
+    private boolean portableOnly;
     private boolean closed;
 
     // ================================================================ device layer (subclasses)
@@ -66,7 +69,20 @@ public abstract class KernelBackend implements Backend {
     /** Frees API resources beyond buffers (queues, kernels); called once from {@link #close()}. */
     protected abstract void closeDevice();
 
+    /** True for OpenCL CPU devices (pocl), which get the CPU-shaped variants of some kernels. */
+    protected boolean cpuDevice() {
+        return false;
+    }
+
     // ================================================================ test hooks
+
+    /**
+     * With {@code true}, device-specific kernel variants (the CPU-device GEMM) are bypassed and the portable
+     * kernels run everywhere; tests use it so the GPU kernels are exercised on pocl too.
+     */
+    public void setPortableOnly(boolean portableOnly) {
+        this.portableOnly = portableOnly;
+    }
 
     /**
      * Caps the dense scratch of {@link #encodeTopK} at {@code floats} floats (rows·width); default 2^22.
@@ -282,6 +298,11 @@ public abstract class KernelBackend implements Backend {
 
     private void gemm(String op, DeviceFloatBuf x, int xOff, DeviceFloatBuf bDec, DeviceFloatBuf enc, DeviceFloatBuf bEnc,
                       int n, int d, int width, DeviceFloatBuf pre, int preOff) {
+        if (cpuDevice() && !portableOnly) {
+            launch(op, "encode_gemm_cpu", groups(width, CPU_GEMM_COLS * CPU_GEMM_LOCAL), groups(n, CPU_GEMM_ROWS), CPU_GEMM_LOCAL, 1,
+                    x, xOff, bDec, enc, bEnc, n, d, width, pre, preOff);
+            return;
+        }
         int gy = groups(width, GEMM_TILE);
         if (gy > 65535) throw new BackendException(op, "width " + width + " exceeds the kernel grid (max " + 65535 * GEMM_TILE + ")");
         launch(op, "encode_gemm", groups(n, GEMM_TILE), gy, 16, 16, x, xOff, bDec, enc, bEnc, n, d, width, pre, preOff);

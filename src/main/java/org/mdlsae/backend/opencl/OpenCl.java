@@ -162,7 +162,7 @@ public final class OpenCl {
     // ---------------------------------------------------------------- shared context and program
 
     /** Context and program of the probed device, built once per JVM. */
-    record Shared(cl_device_id device, cl_context context, cl_program program, String description) {
+    record Shared(cl_device_id device, cl_context context, cl_program program, String description, boolean cpu) {
     }
 
     private static Shared shared;
@@ -191,7 +191,8 @@ public final class OpenCl {
             String log = buildLog(program, p.device);
             throw new BackendException("clBuildProgram", e.getMessage() + (log.isBlank() ? "" : "\n" + log), e);
         }
-        shared = new Shared(p.device, context, program, p.availability.detail());
+        boolean cpu = (deviceLong(p.device, CL_DEVICE_TYPE, Sizeof.cl_ulong) & CL_DEVICE_TYPE_CPU) != 0;
+        shared = new Shared(p.device, context, program, p.availability.detail(), cpu);
         return shared;
     }
 

@@ -57,6 +57,11 @@ public final class OpenClBackend extends KernelBackend {
         return "OpenCL: " + shared.description();
     }
 
+    @Override
+    protected boolean cpuDevice() {
+        return shared.cpu();
+    }
+
     private static cl_mem mem(Object h) {
         return (cl_mem) h;
     }
