@@ -1,8 +1,5 @@
 package org.mdlsae.backend;
 
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import org.mdlsae.backend.opencl.OpenCl;
 
 /**
@@ -11,14 +8,17 @@ import org.mdlsae.backend.opencl.OpenCl;
  */
 class OpenClParityTest extends ParityHarness {
     @Override
+    protected Availability probe() {
+        return OpenCl.probe();
+    }
+
+    @Override
     protected Backend createGpu() {
-        Availability a = OpenCl.probe();
-        if (!a.available()) {
-            if ("1".equals(System.getenv("MDLSAE_REQUIRE_OPENCL"))) {
-                fail("MDLSAE_REQUIRE_OPENCL=1 but OpenCL is not available: " + a.detail());
-            }
-            assumeTrue(false, "OpenCL not available: " + a.detail());
-        }
         return OpenCl.create();
+    }
+
+    @Override
+    protected boolean required() {
+        return "1".equals(System.getenv("MDLSAE_REQUIRE_OPENCL"));
     }
 }

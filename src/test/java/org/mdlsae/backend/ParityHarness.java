@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.mdlsae.backend.cpu.CpuBackend;
@@ -48,13 +50,32 @@ public abstract class ParityHarness {
     protected Backend gpu;
     private final List<AutoCloseable> open = new ArrayList<>();
 
-    /** Creates the back end under test, or aborts (assumption) / fails when it is absent. */
+    private Availability availability;
+
+    /** Whether the back end under test is there (probed once per JVM by its entry point). */
+    protected abstract Availability probe();
+
+    /** Creates the back end under test; called only when {@link #probe()} says it is available. */
     protected abstract Backend createGpu();
+
+    /** When true a missing back end fails every test instead of skipping it. */
+    protected boolean required() {
+        return false;
+    }
 
     @BeforeAll
     void setUp() {
-        gpu = createGpu();
+        availability = probe();
+        if (availability.available()) gpu = createGpu();
         cpu = new CpuBackend();
+    }
+
+    /** Skips (assumption) each test without the back end, or fails it when the back end is required. */
+    @BeforeEach
+    void needBackend() {
+        if (availability.available()) return;
+        if (required()) fail(getClass().getSimpleName() + ": back end required but not available: " + availability.detail());
+        assumeTrue(false, "back end not available: " + availability.detail());
     }
 
     @AfterAll
