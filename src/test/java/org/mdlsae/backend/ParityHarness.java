@@ -755,6 +755,57 @@ public abstract class ParityHarness {
                 "a buffer of another back end");
     }
 
+    /**
+     * The MNIST-sized step of DESIGN §5 (n = 4096, d = 784, D = 1024, k = 32): encode, then top-k, decode and
+     * the sparse backward on the CPU's code, so large grids, multi-level scans and long columns are covered.
+     */
+    @Test
+    void mnistSizedStep() {
+        int n = 4096, d = 784, width = 1024, k = 32;
+        Random r = new Random(31);
+        F x = f(random(r, n * d, 0, 1));
+        F bDec = f(random(r, d, 0.1f, 0.2f));
+        F enc = f(gaussian(r, width * d, 0.036f));
+        F bEnc = f(random(r, width, -0.1f, 0.1f));
+        F pre = zeros((long) n * width);
+        cpu.encode(x.c, bDec.c, enc.c, bEnc.c, n, d, width, pre.c);
+        gpu.encode(x.g, bDec.g, enc.g, bEnc.g, n, d, width, pre.g);
+        assertClose("encode 4096x784x1024", pre, SUM_ATOL, SUM_RTOL);
+        gpu.copy(f(cpu.download(pre.c)).g, 0, pre.g, 0, (long) n * width); // same input for the exact ops
+        I idx = i(new int[n * k]);
+        F val = zeros((long) n * k);
+        cpu.topK(pre.c, null, n, width, k, idx.c, val.c);
+        gpu.topK(pre.g, null, n, width, k, idx.g, val.g);
+        assertSameInts("topK 4096x1024, k = 32", idx);
+        assertSameFloats("topK values", val);
+        long keep = (long) n * k;
+        assertEquals(cpu.kthLargestPositive(pre.c, (long) n * width, keep), gpu.kthLargestPositive(pre.g, (long) n * width, keep),
+                "BatchTopK threshold");
+        int[] rowPtr = new int[n + 1];
+        for (int q = 0; q <= n; q++) rowPtr[q] = q * k;
+        I rp = i(rowPtr);
+        SparseCode zc = new SparseCode(n, width, n * k, rp.c, idx.c, val.c);
+        SparseCode zg = new SparseCode(n, width, n * k, rp.g, idx.g, val.g);
+        F xhat = zeros((long) n * d);
+        cpu.decode(zc, enc.c, bDec.c, d, xhat.c);
+        gpu.decode(zg, enc.g, bDec.g, d, xhat.g);
+        assertClose("decode 4096x784", xhat, SUM_ATOL, SUM_RTOL);
+        F g = zeros((long) n * d);
+        assertClose("residual", cpu.residual(x.c, xhat.c, (long) n * d, 2f / n, g.c),
+                gpu.residual(x.g, xhat.g, (long) n * d, 2f / n, g.g), 0, RED_RTOL);
+        F gDec = zeros((long) width * d), gEnc = zeros((long) width * d), gBEnc = zeros(width), gBDec = zeros(d);
+        F gz = zeros((long) n * k);
+        cpu.decodeBackward(zc, g.c, enc.c, d, gDec.c, gz.c, gBDec.c);
+        gpu.decodeBackward(zg, g.g, enc.g, d, gDec.g, gz.g, gBDec.g);
+        cpu.encodeBackward(zc, gz.c, x.c, bDec.c, enc.c, d, gEnc.c, gBEnc.c, gBDec.c);
+        gpu.encodeBackward(zg, gz.g, x.g, bDec.g, enc.g, d, gEnc.g, gBEnc.g, gBDec.g);
+        assertClose("gz", gz, SUM_ATOL, SUM_RTOL);
+        assertClose("gradDec", gDec, SUM_ATOL, SUM_RTOL);
+        assertClose("gradEnc", gEnc, SUM_ATOL, SUM_RTOL);
+        assertClose("gradBEnc", gBEnc, SUM_ATOL, SUM_RTOL);
+        assertClose("gradBDec", gBDec, SUM_ATOL, SUM_RTOL);
+    }
+
     // ================================================================ end to end
 
     /**

@@ -219,6 +219,7 @@ public abstract class KernelBackend implements Backend {
 
     @Override
     public void write(FloatBuf dst, long dstOff, float[] src, int srcOff, int len) {
+        alive("write");
         DeviceFloatBuf d = f(dst, "write");
         range(dstOff, len, d.length, "write", "destination");
         range(srcOff, len, src.length, "write", "source");
@@ -227,6 +228,7 @@ public abstract class KernelBackend implements Backend {
 
     @Override
     public void read(FloatBuf src, long srcOff, float[] dst, int dstOff, int len) {
+        alive("read");
         DeviceFloatBuf s = f(src, "read");
         range(srcOff, len, s.length, "read", "source");
         range(dstOff, len, dst.length, "read", "destination");
@@ -235,6 +237,7 @@ public abstract class KernelBackend implements Backend {
 
     @Override
     public void write(IntBuf dst, long dstOff, int[] src, int srcOff, int len) {
+        alive("write");
         DeviceIntBuf d = i(dst, "write");
         range(dstOff, len, d.length, "write", "destination");
         range(srcOff, len, src.length, "write", "source");
@@ -243,6 +246,7 @@ public abstract class KernelBackend implements Backend {
 
     @Override
     public void read(IntBuf src, long srcOff, int[] dst, int dstOff, int len) {
+        alive("read");
         DeviceIntBuf s = i(src, "read");
         range(srcOff, len, s.length, "read", "source");
         range(dstOff, len, dst.length, "read", "destination");
@@ -251,6 +255,7 @@ public abstract class KernelBackend implements Backend {
 
     @Override
     public void copy(FloatBuf src, long srcOff, FloatBuf dst, long dstOff, long len) {
+        alive("copy");
         DeviceFloatBuf s = f(src, "copy"), d = f(dst, "copy");
         range(srcOff, len, s.length, "copy", "source");
         range(dstOff, len, d.length, "copy", "destination");
@@ -271,12 +276,14 @@ public abstract class KernelBackend implements Backend {
 
     @Override
     public void fill(FloatBuf buf, float value) {
+        alive("fill");
         DeviceFloatBuf b = f(buf, "fill");
         if (b.length > 0) fill32(b.handle, 0, b.length, Float.floatToRawIntBits(value), "fill");
     }
 
     @Override
     public void fill(IntBuf buf, int value) {
+        alive("fill");
         DeviceIntBuf b = i(buf, "fill");
         if (b.length > 0) fill32(b.handle, 0, b.length, value, "fill");
     }
