@@ -13,6 +13,11 @@
 /* Work-group (block) size of every 1-D kernel; the host launches exactly this many work-items per group. */
 #define WG 256
 
+/* Radix histograms keep HSUB copies in local memory, work-item lid updating copy lid % HSUB: float bit
+ * patterns cluster in a few top-byte bins, and one shared copy would serialise a whole warp's atomics on
+ * the same word. The copies are folded before the bins are read. */
+#define HSUB 8
+
 #ifdef __CUDACC__
 /* ------------------------------------------------------------------------------------------- CUDA */
 typedef unsigned int uint;
@@ -124,6 +129,21 @@ DEVICE int wg_scan_excl(int x, LPTR int* buf, int lid, int* total) {
     *total = buf[WG - 1];
     BARRIER();
     return incl - x;
+}
+
+/* Zeroes HSUB·256 local histogram words (all work-items call it; a barrier must follow before use). */
+DEVICE void hist_clear(LPTR int* hist, int lid) {
+    for (int q = lid; q < HSUB * 256; q += WG) hist[q] = 0;
+}
+
+/* Folds the HSUB copies into hist[0..255]; each bin is owned by one work-item, so no race. Ends with a barrier. */
+DEVICE void hist_fold(LPTR int* hist, int lid) {
+    for (int q = lid; q < 256; q += WG) {
+        int s = hist[q];
+        for (int h = 1; h < HSUB; h++) s += hist[h * 256 + q];
+        hist[q] = s;
+    }
+    BARRIER();
 }
 
 /* Work-group sum of one float per work-item (tree order, so the result is deterministic). */

@@ -22,23 +22,28 @@
 KERNEL void WG_SIZE(WG, 1) radix_hist(const GLOBAL float* RESTRICT a, int count, int prefix, int pmask, int shift,
                                        GLOBAL int* RESTRICT hist, GLOBAL int* RESTRICT minBits) {
     /* per-group histogram first: one global atomic per bin and group instead of one per element */
-    LOCAL int lh[256];
+    LOCAL int lh[HSUB * 256];
     LOCAL int lmin;
     int lid = LID(0);
-    lh[lid] = 0;
+    hist_clear(lh, lid);
     if (lid == 0) lmin = 0x7fffffff;
     BARRIER();
+    LPTR int* mine = lh + (lid & (HSUB - 1)) * 256;
     uint up = (uint) prefix, um = (uint) pmask;
     int stride = NUM_GROUPS(0) * WG;
+    /* the minimum is a private running value first: one local atomic per work-item, not per element */
+    int myMin = 0x7fffffff;
     for (int e = GID(0); e < count; e += stride) {
         float v = a[e];
         if (v > 0.0f) {
             uint u = FLOAT_AS_UINT(v);
-            if ((u & um) == up) ATOMIC_ADD_INT(&lh[(u >> shift) & 255u], 1);
-            if (shift == 24) ATOMIC_MIN_INT(&lmin, (int) u);
+            if ((u & um) == up) ATOMIC_ADD_INT(&mine[(u >> shift) & 255u], 1);
+            myMin = IMIN(myMin, (int) u);
         }
     }
+    if (shift == 24 && myMin != 0x7fffffff) ATOMIC_MIN_INT(&lmin, myMin);
     BARRIER();
+    hist_fold(lh, lid);
     if (lh[lid] != 0) ATOMIC_ADD_INT(&hist[lid], lh[lid]);
     if (lid == 0 && shift == 24 && lmin != 0x7fffffff) ATOMIC_MIN_INT(minBits, lmin);
 }

@@ -9,7 +9,8 @@
  * One work-group per row (grid X = rows). Selection is exact, with no floating-point arithmetic, so
  * every back end returns bit-identical results:
  *   1. radix select on the IEEE bits (positive floats order like their bit patterns): four 8-bit
- *      passes of a local histogram find T, the k-th largest candidate, and how many ties at T to keep;
+ *      passes of a local histogram (HSUB copies, see the prelude) find T, the k-th largest candidate,
+ *      and how many ties at T to keep;
  *   2. a scan over contiguous per-work-item segments places the selected entries in index order;
  *   3. a rank sort (rank = number of candidates that beat it) writes them in output order.
  * Candidates live in local memory when k <= TOPK_LOCAL_MAX, else in the global scratch sIdx/sVal
@@ -33,7 +34,7 @@ KERNEL void WG_SIZE(WG, 1) topk_rows(const GLOBAL float* RESTRICT pre, int preOf
                                       int hasMask, int width, int k, GLOBAL int* RESTRICT outIdx,
                                       GLOBAL float* RESTRICT outVal, int outOff, GLOBAL int* RESTRICT sIdx,
                                       GLOBAL float* RESTRICT sVal) {
-    LOCAL int hist[256];
+    LOCAL int hist[HSUB * 256];
     LOCAL int scanBuf[WG];
     LOCAL int sh[4]; /* prefix bits, ties still needed, candidate total, take-all flag */
     LOCAL float candV[TOPK_LOCAL_MAX];
@@ -47,16 +48,18 @@ KERNEL void WG_SIZE(WG, 1) topk_rows(const GLOBAL float* RESTRICT pre, int preOf
     uint prefix = 0u, pmask = 0u;
     int need = k, takeAll = 0, total = 0;
     for (int shift = 24; shift >= 0; shift -= 8) {
-        hist[lid] = 0;
+        hist_clear(hist, lid);
         BARRIER();
+        LPTR int* mine = hist + (lid & (HSUB - 1)) * 256;
         for (int j = lid; j < width; j += WG) {
             float v = p[j];
             if (v > 0.0f && (!hasMask || mask[j] != 0)) {
                 uint u = FLOAT_AS_UINT(v);
-                if ((u & pmask) == prefix) ATOMIC_ADD_INT(&hist[(u >> shift) & 255u], 1);
+                if ((u & pmask) == prefix) ATOMIC_ADD_INT(&mine[(u >> shift) & 255u], 1);
             }
         }
         BARRIER();
+        hist_fold(hist, lid);
         if (lid == 0) {
             if (shift == 24) {
                 int t = 0;

@@ -9,6 +9,7 @@ import org.mdlsae.backend.BinCounts;
 import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.backend.IntBuf;
 import org.mdlsae.backend.SparseCode;
+import org.mdlsae.backend.cpu.Quantise;
 
 /**
  * Every {@link Backend} op written once over the kernels of {@code kernels/*.cu}: shape validation (same
@@ -143,7 +144,9 @@ public abstract class KernelBackend implements Backend {
     }
 
     static void checkBits(int bits, String op) {
-        if (bits < 1 || bits > 16) throw new BackendException(op, "bits must be in [1, 16], got " + bits);
+        if (bits < 1 || bits > Quantise.MAX_BITS) {
+            throw new BackendException(op, "bits must be in [1, " + Quantise.MAX_BITS + "], got " + bits);
+        }
     }
 
     private static void range(long off, long len, long length, String op, String what) {

@@ -133,7 +133,7 @@ public final class OpenCl {
                 return no("OpenCL device " + name + " allows work-groups of " + wg + " < " + MIN_WORK_GROUP);
             }
             long local = deviceLong(d, CL_DEVICE_LOCAL_MEM_SIZE, Sizeof.cl_ulong);
-            if (local < 16 * 1024) return no("OpenCL device " + name + " has only " + local + " bytes of local memory");
+            if (local < 24 * 1024) return no("OpenCL device " + name + " has only " + local + " bytes of local memory");
             boolean gpu = isGpu(d);
             long type = deviceLong(d, CL_DEVICE_TYPE, Sizeof.cl_ulong);
             String kind = gpu ? "GPU" : (type & CL_DEVICE_TYPE_CPU) != 0 ? "CPU" : "accelerator";
