@@ -14,8 +14,9 @@
  * remove_parallel_rows: grad[j,:] −= (grad[j,:]·dec[j,:]) dec[j,:] (dec, grad: width×d, one group per row).
  * normalise_rows:   dec[j,:] /= ‖dec[j,:]‖ for non-zero rows (one group per row).
  *
- * Grid-stride reductions use a fixed number of groups chosen by the host, so the partial sums and
- * hence the results are deterministic for a given shape.
+ * Elementwise kernels and reductions are grid-stride loops (GRID_LOOP) over any number of groups; the
+ * reductions use a fixed number of groups chosen by the host, so their partial sums and hence the
+ * results are deterministic for a given shape.
  */
 #ifdef __CUDACC__
 #include "prelude.h"
@@ -26,9 +27,8 @@ KERNEL void WG_SIZE(WG, 1) residual_partial(const GLOBAL float* RESTRICT target,
                                              GLOBAL float* RESTRICT partial) {
     LOCAL float red[WG];
     int lid = LID(0);
-    int stride = NUM_GROUPS(0) * WG;
     float s = 0.0f;
-    for (int e = GID(0); e < count; e += stride) {
+    GRID_LOOP(e, count) {
         float diff = xhat[e] - target[e];
         grad[e] = scale * diff;
         s += diff * diff;
@@ -56,10 +56,9 @@ KERNEL void WG_SIZE(WG, 1) sqdev_partial(const GLOBAL float* RESTRICT a, int cou
                                           const GLOBAL float* RESTRICT mean, GLOBAL float* RESTRICT partial) {
     LOCAL float red[WG];
     int lid = LID(0);
-    int stride = NUM_GROUPS(0) * WG;
     float s = 0.0f;
-    for (int e = GID(0); e < count; e += stride) {
-        float v = a[e] - mean[e % d];
+    GRID_LOOP(e, count) {
+        float v = a[e] - mean[(int) e % d];
         s += v * v;
     }
     s = wg_sum(s, red, lid);
@@ -68,21 +67,20 @@ KERNEL void WG_SIZE(WG, 1) sqdev_partial(const GLOBAL float* RESTRICT a, int cou
 
 KERNEL void WG_SIZE(WG, 1) axpby(float alpha, const GLOBAL float* RESTRICT x, float beta, GLOBAL float* RESTRICT y,
                                   int count) {
-    int e = GID(0);
-    if (e < count) y[e] = alpha * x[e] + beta * y[e];
+    GRID_LOOP(e, count) y[e] = alpha * x[e] + beta * y[e];
 }
 
 KERNEL void WG_SIZE(WG, 1) adam_step(GLOBAL float* RESTRICT p, const GLOBAL float* RESTRICT g, GLOBAL float* RESTRICT m,
                                       GLOBAL float* RESTRICT v, int count, float lr, float beta1, float beta2,
                                       float eps, float c1, float c2) {
-    int e = GID(0);
-    if (e >= count) return;
-    float gv = g[e];
-    float mv = beta1 * m[e] + (1.0f - beta1) * gv;
-    float vv = beta2 * v[e] + (1.0f - beta2) * gv * gv;
-    m[e] = mv;
-    v[e] = vv;
-    p[e] -= lr * (mv / c1) / (FSQRT(vv / c2) + eps);
+    GRID_LOOP(e, count) {
+        float gv = g[e];
+        float mv = beta1 * m[e] + (1.0f - beta1) * gv;
+        float vv = beta2 * v[e] + (1.0f - beta2) * gv * gv;
+        m[e] = mv;
+        v[e] = vv;
+        p[e] -= lr * (mv / c1) / (FSQRT(vv / c2) + eps);
+    }
 }
 
 KERNEL void WG_SIZE(WG, 1) remove_parallel_rows(const GLOBAL float* RESTRICT dec, GLOBAL float* RESTRICT grad, int d) {

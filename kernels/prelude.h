@@ -96,6 +96,11 @@ DEVICE void atomic_add_float(GLOBAL float* p, float v) {
 
 /* ------------------------------------------------------------------------------- shared helpers */
 
+/* Grid-stride loop over [0, count) for 1-D launches of any number of groups. The index is unsigned so
+ * that e + stride cannot overflow for counts just below 2^31; use (int) e inside. */
+#define GRID_LOOP(e, count) \
+    for (uint e = (uint) GID(0), e##_stride = (uint) (NUM_GROUPS(0) * WG); e < (uint) (count); e += e##_stride)
+
 #define F_INFINITY INT_AS_FLOAT(0x7f800000)
 
 /* max on floats through a CAS loop (ordered by float comparison, so negative values work too); the

@@ -30,10 +30,9 @@ KERNEL void WG_SIZE(WG, 1) radix_hist(const GLOBAL float* RESTRICT a, int count,
     BARRIER();
     LPTR int* mine = lh + (lid & (HSUB - 1)) * 256;
     uint up = (uint) prefix, um = (uint) pmask;
-    int stride = NUM_GROUPS(0) * WG;
     /* the minimum is a private running value first: one local atomic per work-item, not per element */
     int myMin = 0x7fffffff;
-    for (int e = GID(0); e < count; e += stride) {
+    GRID_LOOP(e, count) {
         float v = a[e];
         if (v > 0.0f) {
             uint u = FLOAT_AS_UINT(v);

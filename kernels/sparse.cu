@@ -205,22 +205,20 @@ KERNEL void WG_SIZE(WG, 1) grad_bdec_enc(const GLOBAL float* RESTRICT colSum, co
 
 KERNEL void WG_SIZE(WG, 1) count_active(const GLOBAL int* RESTRICT idx, const GLOBAL float* RESTRICT val, int nnz,
                                          GLOBAL int* RESTRICT counts) {
-    int e = GID(0);
-    if (e < nnz && val[e] > 0.0f) ATOMIC_ADD_INT(&counts[idx[e]], 1);
+    GRID_LOOP(e, nnz) if (val[e] > 0.0f) ATOMIC_ADD_INT(&counts[idx[e]], 1);
 }
 
 KERNEL void WG_SIZE(WG, 1) feature_max(const GLOBAL int* RESTRICT idx, const GLOBAL float* RESTRICT val, int nnz,
                                         GLOBAL float* RESTRICT maxv) {
-    int e = GID(0);
-    if (e < nnz) atomic_max_float(&maxv[idx[e]], val[e]);
+    GRID_LOOP(e, nnz) atomic_max_float(&maxv[idx[e]], val[e]);
 }
 
 KERNEL void WG_SIZE(WG, 1) bin_index(const GLOBAL int* RESTRICT idx, const GLOBAL float* RESTRICT val, int nnz,
                                       const GLOBAL float* RESTRICT maxv, const GLOBAL float* RESTRICT scale,
                                       int levels, GLOBAL int* RESTRICT bins) {
-    int e = GID(0);
-    if (e >= nnz) return;
-    float v = val[e];
-    int j = idx[e];
-    bins[e] = (v > 0.0f && !(maxv[j] <= 0.0f)) ? quant_bin(v, scale[j], levels) : -1;
+    GRID_LOOP(e, nnz) {
+        float v = val[e];
+        int j = idx[e];
+        bins[e] = (v > 0.0f && !(maxv[j] <= 0.0f)) ? quant_bin(v, scale[j], levels) : -1;
+    }
 }

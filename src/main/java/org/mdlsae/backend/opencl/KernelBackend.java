@@ -155,6 +155,12 @@ public abstract class KernelBackend implements Backend {
         }
     }
 
+    /** Groups for a grid-stride (GRID_LOOP) kernel over {@code count} elements: one element per work-item up
+     * to 65 536 groups, so the global size stays far below 2^31. */
+    private static int loopGroups(long count) {
+        return Math.min(65536, groups(count, WG));
+    }
+
     private static int groups(long items, int per) {
         long g = (items + per - 1) / per;
         if (g > Integer.MAX_VALUE) throw new BackendException("launch", "too many work-groups: " + g);
@@ -544,7 +550,7 @@ public abstract class KernelBackend implements Backend {
         need(y, count, op, "y");
         int cnt = size(count, op);
         if (cnt == 0) return;
-        launch(op, "axpby", groups(cnt, WG), 1, WG, 1, alpha, f(x, op), beta, f(y, op), cnt);
+        launch(op, "axpby", loopGroups(cnt), 1, WG, 1, alpha, f(x, op), beta, f(y, op), cnt);
     }
 
     @Override
@@ -631,7 +637,7 @@ public abstract class KernelBackend implements Backend {
         checkCode(z, op);
         need(counts, z.width(), op, "counts");
         if (z.nnz() == 0) return;
-        launch(op, "count_active", groups(z.nnz(), WG), 1, WG, 1, i(z.idx(), op), f(z.val(), op), z.nnz(),
+        launch(op, "count_active", loopGroups(z.nnz()), 1, WG, 1, i(z.idx(), op), f(z.val(), op), z.nnz(),
                 i(counts, op));
     }
 
@@ -670,7 +676,7 @@ public abstract class KernelBackend implements Backend {
         float c2 = (float) (1 - Math.pow(beta2, t));
         int cnt = size(count, op);
         if (cnt == 0) return;
-        launch(op, "adam_step", groups(cnt, WG), 1, WG, 1, f(param, op), f(grad, op), f(m, op), f(v, op), cnt, lr,
+        launch(op, "adam_step", loopGroups(cnt), 1, WG, 1, f(param, op), f(grad, op), f(m, op), f(v, op), cnt, lr,
                 beta1, beta2, eps, c1, c2);
     }
 
@@ -683,7 +689,7 @@ public abstract class KernelBackend implements Backend {
         checkCode(z, op);
         need(max, z.width(), op, "max");
         if (z.nnz() == 0) return;
-        launch(op, "feature_max", groups(z.nnz(), WG), 1, WG, 1, i(z.idx(), op), f(z.val(), op), z.nnz(), f(max, op));
+        launch(op, "feature_max", loopGroups(z.nnz()), 1, WG, 1, i(z.idx(), op), f(z.val(), op), z.nnz(), f(max, op));
     }
 
     @Override
@@ -699,7 +705,7 @@ public abstract class KernelBackend implements Backend {
         DeviceFloatBuf scale = scales(mx, bits);
         DeviceIntBuf bins = scratchInts("binCounts.bins", nnz);
         DeviceIntBuf ix = i(z.idx(), op);
-        launch(op, "bin_index", groups(nnz, WG), 1, WG, 1, ix, f(z.val(), op), nnz, f(max, op), scale, 1 << bits, bins);
+        launch(op, "bin_index", loopGroups(nnz), 1, WG, 1, ix, f(z.val(), op), nnz, f(max, op), scale, 1 << bits, bins);
         // The key counting is a host-side sort of the downloaded keys: O(nnz log nnz), as the contract allows.
         int[] b = new int[nnz];
         int[] j = new int[nnz];
