@@ -32,11 +32,13 @@ public abstract class KernelBackend implements Backend {
     private static final int SCAN_BLOCK = 4 * WG;
     private static final int MAX_ELEMENTS = Integer.MAX_VALUE - 8;
 
+    /** encode_gemm_cpu: GCPU_R×GCPU_C outputs per work-item (see gemm.cu), 16 work-items per group. */
+    private static final int CPU_GEMM_ROWS = 3, CPU_GEMM_COLS = 4, CPU_GEMM_LOCAL = 16;
+
+    /** Grow-only device scratch by purpose, freed by {@link #close()}. */
     private final Map<String, DeviceBuf> scratch = new HashMap<>();
     private DeviceFloatBuf dummyF;
     private DeviceIntBuf dummyI;
-    /** encode_gemm_cpu: CA×CB outputs per work-item (see gemm.cu), 16 work-items per group. */
-    private static final int CPU_GEMM_ROWS = 3, CPU_GEMM_COLS = 4, CPU_GEMM_LOCAL = 16;
     private long blockFloats = 1L << 22;
     private boolean portableOnly;
     private boolean closed;
