@@ -4,6 +4,7 @@ import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.backend.IntBuf;
 import org.mdlsae.backend.SparseCode;
+import org.mdlsae.data.Stats;
 
 /**
  * Reconstruction quality of an SAE on a data set, evaluated per sample in row chunks (bounded memory).
@@ -49,23 +50,8 @@ public record Metrics(long samples, double mse, double fvu, double l0, double de
             active += f;
             if (f == 0) dead++;
         }
-        double var = sumSqDeviation(x, n, d);
+        double var = Stats.sumSqDeviation(x, n, d);
         return new Metrics(n, sse / ((double) n * d), var > 0 ? sse / var : Double.NaN, (double) active / n,
                 (double) dead / sae.width(), fires);
-    }
-
-    /** Σ‖x − x̄‖² in double on the host. */
-    public static double sumSqDeviation(float[] x, int n, int d) {
-        double[] mean = new double[d];
-        for (int r = 0; r < n; r++) for (int c = 0; c < d; c++) mean[c] += x[r * d + c];
-        for (int c = 0; c < d; c++) mean[c] /= n;
-        double s = 0;
-        for (int r = 0; r < n; r++) {
-            for (int c = 0; c < d; c++) {
-                double v = x[r * d + c] - mean[c];
-                s += v * v;
-            }
-        }
-        return s;
     }
 }

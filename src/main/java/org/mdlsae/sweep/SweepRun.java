@@ -13,7 +13,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param trainSeconds  wall time of training
  * @param headroom      ε − MSE on the evaluation split (negative: misses ε)
  * @param dir           SAE directory, relative to the sweep directory
- * @param selected      true for the smallest admissible k of its width (the run that represents the width)
+ * @param selected      true for the admissible run of least DL of its width (the run that represents the width)
  * @param bits          B* (null when inadmissible)
  * @param dlBits        entropy DL per sample at B* (null when inadmissible)
  * @param dlBoundBits   L0·(B* + log2 D) (null when inadmissible)

@@ -1,0 +1,51 @@
+package org.mdlsae.cli;
+
+import java.nio.file.Path;
+import org.mdlsae.InputException;
+import org.mdlsae.data.Cache;
+import org.mdlsae.data.DataSources;
+import org.mdlsae.data.Dataset;
+import picocli.CommandLine.Option;
+
+/** {@code --data}, {@code --tensor}, {@code --split}, {@code --cache}: where activations come from. */
+public final class DataOptions {
+    @Option(names = "--data", required = true, paramLabel = "SOURCE",
+            description = "'mnist' (fetched on first use) or a file: .npy, safetensors, or IDX (optionally gzipped); "
+                    + "the type is read from the file's contents.")
+    String data;
+
+    @Option(names = "--tensor", paramLabel = "NAME", description = "Tensor to use from a safetensors file holding several.")
+    String tensor;
+
+    @Option(names = "--split", paramLabel = "train|test",
+            description = "MNIST split (mnist only; a file is used whole).")
+    String split;
+
+    @Option(names = "--cache", paramLabel = "DIR",
+            description = "Download cache (default: $MDLSAE_CACHE, else the user cache directory).")
+    Path cache;
+
+    /** Loads the data, with {@code defaultSplit} for mnist when --split is absent. */
+    Dataset load(String defaultSplit) {
+        if (split != null && !split.equals("train") && !split.equals("test")) {
+            throw new InputException("--split must be train or test, got '" + split + "'");
+        }
+        boolean mnist = "mnist".equalsIgnoreCase(data);
+        String s = split != null ? split : (mnist ? defaultSplit : null);
+        return DataSources.load(data, tensor, s, Cache.orDefault(cache));
+    }
+
+    /** Loads another role's data (e.g. --calib) from the same options but another source. */
+    Dataset loadOther(String source, String defaultSplit) {
+        boolean mnist = "mnist".equalsIgnoreCase(source);
+        return DataSources.load(source, tensor, mnist ? defaultSplit : null, Cache.orDefault(cache));
+    }
+
+    boolean isMnist() {
+        return "mnist".equalsIgnoreCase(data);
+    }
+
+    String source() {
+        return data;
+    }
+}

@@ -1,0 +1,81 @@
+package org.mdlsae.cli;
+
+import java.util.concurrent.Callable;
+import org.mdlsae.InputException;
+import org.mdlsae.backend.Backend;
+import org.mdlsae.data.Dataset;
+import org.mdlsae.io.SaeFiles;
+import org.mdlsae.mdl.DlReport;
+import org.mdlsae.mdl.Mdl;
+import org.mdlsae.sae.Sae;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code mdlsae dl}: description length of a saved SAE at a loss tolerance. */
+@Command(name = "dl", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Description length of an SAE's latent codes at a loss tolerance: effective precision B*, "
+                + "entropy DL (bits/sample), the L0·(B + log2 D) bound and the dense code d·B*.",
+                "With --data mnist the quantiser is calibrated on the train split and DL/MSE are measured on the test "
+                        + "split; with a file the whole file serves for both unless --calib names another."})
+public final class DlCommand implements Callable<Integer> {
+    @Mixin
+    SaeOption sae;
+
+    @Mixin
+    DataOptions data;
+
+    @Option(names = "--calib", paramLabel = "SOURCE", description = "Calibration data for the quantiser's per-feature maxima.")
+    String calib;
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    Tolerance tol = new Tolerance();
+
+    @Mixin
+    BackendOption backend;
+
+    @Option(names = "--json", description = "Print only a JSON object on standard output.")
+    boolean json;
+
+    /** Exactly one of --eps, --fvu, --delta (default --eps 0.015). */
+    static final class Tolerance {
+        @Option(names = "--eps", paramLabel = "MSE", description = "MSE tolerance ε (default 0.015).")
+        Double eps;
+
+        @Option(names = "--fvu", paramLabel = "FVU", description = "Tolerance as a fraction of variance unexplained.")
+        Double fvu;
+
+        @Option(names = "--delta", paramLabel = "δ", description = "Smallest B whose quantised MSE exceeds the unquantised MSE by at most δ.")
+        Double delta;
+    }
+
+    @Override
+    public Integer call() {
+        SaeFiles.Loaded loaded = sae.load();
+        Dataset eval = data.load("test");
+        SaeOption.checkDims(loaded, eval, sae.dir, "--data");
+        Dataset cal = eval;
+        if (calib != null) {
+            cal = data.loadOther(calib, "train");
+        } else if (data.isMnist()) {
+            if (data.split != null && !data.split.equals("test")) {
+                throw new InputException("--split " + data.split + ": dl calibrates on mnist train and measures on test; "
+                        + "drop --split or pass --calib");
+            }
+            cal = data.loadOther("mnist", "train");
+        }
+        SaeOption.checkDims(loaded, cal, sae.dir, "--calib");
+        DlReport r;
+        try (Backend be = backend.create(); Sae s = Sae.upload(be, loaded.weights())) {
+            Mdl m = Mdl.of(s, eval.data(), eval.rows()).calibration(cal.data(), cal.rows());
+            if (tol.delta != null) m.delta(tol.delta);
+            else if (tol.fvu != null) m.toleranceFvu(tol.fvu);
+            else m.tolerance(tol.eps != null ? tol.eps : 0.015);
+            r = m.evaluate();
+        }
+        if (json) Json.print(r.toJson());
+        else System.out.println(r.describe());
+        return 0;
+    }
+}

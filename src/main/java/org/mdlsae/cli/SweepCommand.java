@@ -1,0 +1,124 @@
+package org.mdlsae.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.logging.Logger;
+import org.mdlsae.InputException;
+import org.mdlsae.backend.Backend;
+import org.mdlsae.data.Dataset;
+import org.mdlsae.report.SweepReport;
+import org.mdlsae.sweep.Sweep;
+import org.mdlsae.sweep.SweepConfig;
+import org.mdlsae.sweep.SweepResults;
+import org.mdlsae.sweep.SweepRun;
+import org.mdlsae.train.TrainListener;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code mdlsae sweep}: the ε-MDL selection over a width grid. */
+@Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"For each width, find by bisection the smallest k whose SAE meets the tolerance on the evaluation "
+                + "split, measure B* and the entropy DL, and select the minimum-DL SAE. Writes results.json, results.csv, "
+                + "every SAE, and report.html into --out. Re-running with the same settings resumes: finished runs are reused."})
+public final class SweepCommand implements Callable<Integer> {
+    private static final Logger LOG = Logger.getLogger(SweepCommand.class.getName());
+
+    @Mixin
+    DataOptions data;
+
+    @Option(names = "--eval", paramLabel = "SOURCE", description = "Evaluation data for a file sweep (default: the training file itself).")
+    String evalSource;
+
+    @Option(names = "--widths", split = ",", paramLabel = "D,D,...", defaultValue = "32,64,128,256,512,1024,2048",
+            description = "Width grid (default: ${DEFAULT-VALUE}).")
+    List<Integer> widths;
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    Tol tol = new Tol();
+
+    @Option(names = "--k-max", defaultValue = "128", description = "Largest k tried (default: ${DEFAULT-VALUE}).")
+    int kMax;
+
+    @Mixin
+    TrainOptions train;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Sweep directory (resumable).")
+    Path out;
+
+    @Mixin
+    BackendOption backend;
+
+    @ArgGroup(exclusive = true)
+    ProgressOptions progress = new ProgressOptions();
+
+    @Option(names = "--json", description = "Print results.json's content on standard output at the end.")
+    boolean json;
+
+    /** --eps or --fvu. */
+    static final class Tol {
+        @Option(names = "--eps", paramLabel = "MSE", description = "MSE tolerance ε (default 0.015).")
+        Double eps;
+
+        @Option(names = "--fvu", paramLabel = "FVU", description = "Tolerance as FVU on the evaluation split.")
+        Double fvu;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (data.split != null) throw new InputException("--split: a sweep trains on mnist train and selects on test; drop --split");
+        Double eps = tol.eps == null && tol.fvu == null ? Double.valueOf(0.015) : tol.eps;
+        SweepConfig cfg = new SweepConfig(widths, eps, tol.fvu, kMax, train.toConfig(widths.get(0), 1));
+        Dataset trainSet = data.load("train");
+        Dataset evalSet = data.isMnist() ? data.loadOther("mnist", "test")
+                : evalSource != null ? data.loadOther(evalSource, "test") : trainSet;
+        SweepResults r = run(cfg, trainSet, evalSet, data.source(), out, backend.create(), progress.mode());
+        if (json) Json.print(r);
+        return 0;
+    }
+
+    /** Runs a sweep with progress on standard error, writes the report, and prints a one-line summary. */
+    static SweepResults run(SweepConfig cfg, Dataset trainSet, Dataset evalSet, String source, Path out, Backend be,
+                            Boolean mode) throws Exception {
+        try (be) {
+            ProgressBar[] bar = new ProgressBar[1];
+            Sweep.Listener l = new Sweep.Listener() {
+                @Override
+                public void runStarted(int index, int width, int k) {
+                    bar[0] = new ProgressBar(String.format(Locale.ROOT, "run %d: D=%d k=%d", index, width, k), mode);
+                }
+
+                @Override
+                public void trainStep(TrainListener.Progress p) {
+                    bar[0].update((double) p.step() / p.steps(), String.format(Locale.ROOT, "epoch %d/%d  mse %.4f  %.0f samples/s",
+                            p.epoch(), p.epochs(), p.mse(), p.samplesPerSec()));
+                }
+
+                @Override
+                public void runFinished(int index, SweepRun r, boolean reused) {
+                    if (bar[0] != null) bar[0].finish(String.format(Locale.ROOT, "%.1f s", r.trainSeconds()));
+                    bar[0] = null;
+                    LOG.info(String.format(Locale.ROOT, "%s D=%d k=%d: mse %.5f (headroom %+.5f) L0 %.1f %s", reused ? "reused" : "trained",
+                            r.width(), r.k(), r.mse(), r.headroom(), r.l0(), r.admissible()
+                                    ? String.format(Locale.ROOT, "B*=%d DL=%.1f bits", r.bits(), r.dlBits()) : "inadmissible"));
+                }
+            };
+            Sweep sweep = new Sweep(be, cfg, trainSet, evalSet, source, out, l);
+            SweepResults r = sweep.run();
+            Path html = out.resolve("report.html");
+            SweepReport.write(html, r, run -> Sweep.weights(out, run));
+            SweepRun b = r.best();
+            if (b == null) {
+                System.err.printf(Locale.ROOT, "mdlsae: no width meets ε = %.5f; report: %s%n", r.eps(), html);
+            } else {
+                System.err.printf(Locale.ROOT, "mdlsae: ε-MDL-optimal SAE: D=%d k=%d L0=%.1f B*=%d DL=%.1f bits/sample "
+                        + "(dense %d·%d = %.0f bits) → %s; report: %s%n", b.width(), b.k(), b.l0(), b.bits(), b.dlBits(),
+                        r.dIn(), b.bits(), b.denseBits(), out.resolve(b.dir()), html);
+            }
+            return r;
+        }
+    }
+}

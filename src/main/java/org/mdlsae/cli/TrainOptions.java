@@ -1,0 +1,45 @@
+package org.mdlsae.cli;
+
+import org.mdlsae.sae.Arch;
+import org.mdlsae.train.TrainConfig;
+import picocli.CommandLine.Option;
+
+/** Training flags shared by train and sweep; each maps onto one component of {@link TrainConfig} (defaults documented there). */
+public final class TrainOptions {
+    @Option(names = "--arch", defaultValue = "batchtopk", paramLabel = "topk|batchtopk", description = "Architecture (default: ${DEFAULT-VALUE}).")
+    String arch;
+
+    @Option(names = "--epochs", defaultValue = "30", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--batch", defaultValue = "256", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--lr", paramLabel = "LR", description = "Peak learning rate (default: 2e-4·sqrt(16384/D), clamped to [1e-4, 2e-3]).")
+    Double lr;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--warmup", defaultValue = "0.05", paramLabel = "FRACTION", description = "Warm-up fraction of steps (default: ${DEFAULT-VALUE}).")
+    double warmup;
+
+    @Option(names = "--decay", defaultValue = "0.2", paramLabel = "FRACTION", description = "Final fraction of steps with linear decay to 0 (default: ${DEFAULT-VALUE}).")
+    double decay;
+
+    @Option(names = "--aux-alpha", defaultValue = "0.03125", description = "AuxK weight α; 0 disables AuxK (default: 1/32).")
+    double auxAlpha;
+
+    @Option(names = "--aux-k", defaultValue = "0", description = "AuxK k_aux (default: d/2, capped at D).")
+    int auxK;
+
+    @Option(names = "--dead-samples", defaultValue = "0", description = "Samples without firing before a latent counts as dead (default: min(10 epochs, 10M)).")
+    long deadSamples;
+
+    /** The config for one width and k. */
+    TrainConfig toConfig(int width, int k) {
+        return TrainConfig.defaults(Arch.parse(arch, "--arch"), width, k)
+                .withEpochs(epochs).withBatch(batch).withLr(lr == null ? Double.NaN : lr).withSeed(seed)
+                .withSchedule(warmup, decay).withAux(auxAlpha, auxK, deadSamples);
+    }
+}

@@ -1,0 +1,262 @@
+package org.mdlsae.io;
+
+import org.mdlsae.InputException;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Objects;
+
+/**
+ * Reader and writer for NumPy {@code .npy} files (format versions 1.0, 2.0 and 3.0) holding 2-D float arrays.
+ *
+ * <p>Reading accepts dtypes {@code <f2}, {@code <f4}, {@code <f8} and their big-endian forms
+ * ({@code >f2}, {@code >f4}, {@code >f8}), converted to float, in C order. Writing produces exactly the
+ * bytes of {@code numpy.save} for a C-contiguous {@code float32} array (version 1.0 header, padded so the
+ * data starts on a 64-byte boundary). The declared shape is checked against the file size before any
+ * allocation.
+ */
+public final class Npy {
+    /** The six magic bytes {@code \x93NUMPY}. */
+    static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+    private static final int ALIGN = 64;
+    /** numpy leaves room in the header to grow the first axis in place. */
+    private static final int GROWTH_AXIS_MAX_DIGITS = 21;
+    private static final long MAX_HEADER_BYTES = 1 << 20;
+    private static final int CHUNK_BYTES = 1 << 20;
+    private static final String SUPPORTED = "<f4, <f2, <f8 (or big-endian >f4, >f2, >f8)";
+
+    private Npy() {
+    }
+
+    /**
+     * A 2-D float array, row-major.
+     *
+     * @param rows  number of rows
+     * @param cols  number of columns
+     * @param data  {@code rows × cols} values
+     * @param descr the dtype it was stored with, e.g. {@code <f4}
+     */
+    public record Matrix(int rows, int cols, float[] data, String descr) {
+        /**
+         * Checks the length.
+         *
+         * @param rows number of rows
+         * @param cols number of columns
+         * @param data the values
+         * @param descr the stored dtype
+         */
+        public Matrix {
+            if (rows < 0 || cols < 0 || (long) rows * cols != data.length) {
+                throw new IllegalArgumentException(rows + "×" + cols + " matrix needs " + (long) rows * cols
+                        + " values, got " + data.length);
+            }
+        }
+    }
+
+    /**
+     * Returns whether {@code head} starts with the {@code .npy} magic.
+     *
+     * @param head the first bytes of a file
+     * @return true for an npy file
+     */
+    public static boolean hasMagic(byte[] head) {
+        if (head.length < MAGIC.length) {
+            return false;
+        }
+        for (int i = 0; i < MAGIC.length; i++) {
+            if (head[i] != MAGIC[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Reads a 2-D float array.
+     *
+     * @param file the {@code .npy} file
+     * @return the array
+     * @throws InputException if the file is missing, malformed, not 2-D, Fortran-ordered or of another dtype
+     */
+    public static Matrix read(Path file) {
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(file, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw new InputException("file not found: " + file);
+        } catch (IOException e) {
+            throw new InputException(file + ": cannot read (" + e.getMessage() + "); check the path and permissions", e);
+        }
+        try (ch) {
+            return read(file, ch);
+        } catch (IOException e) {
+            throw new InputException(file + ": cannot read (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static Matrix read(Path file, FileChannel ch) throws IOException {
+        long size = ch.size();
+        if (size < 10) {
+            throw bad(file, "file is only " + size + " bytes");
+        }
+        ByteBuffer pre = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
+        pre.limit((int) Math.min(12, size));
+        readFully(file, ch, pre, 0);
+        pre.flip();
+        byte[] magic = new byte[6];
+        pre.get(magic);
+        if (!hasMagic(magic)) {
+            throw bad(file, "missing the \\x93NUMPY magic");
+        }
+        int major = pre.get() & 0xff;
+        int minor = pre.get() & 0xff;
+        long headerLen;
+        int prefix;
+        if (major == 1) {
+            headerLen = pre.getShort() & 0xffff;
+            prefix = 10;
+        } else if (major == 2 || major == 3) {
+            if (size < 12) {
+                throw bad(file, "file is only " + size + " bytes");
+            }
+            headerLen = pre.getInt() & 0xffffffffL;
+            prefix = 12;
+        } else {
+            throw bad(file, "unsupported format version " + major + "." + minor + " (supported: 1.0, 2.0, 3.0)");
+        }
+        if (headerLen > MAX_HEADER_BYTES || prefix + headerLen > size) {
+            throw bad(file, "declared header length " + headerLen + " does not fit in the " + size + "-byte file");
+        }
+        ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
+        readFully(file, ch, hb, prefix);
+        String text = new String(hb.array(), major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        NpyHeader header = NpyHeader.parse(file, text);
+        String descr = header.descr();
+        String dtype = dtypeOf(descr);
+        if (dtype == null) {
+            throw new InputException(file + ": dtype '" + descr + "' is not supported (supported: " + SUPPORTED
+                    + "); convert with a.astype(np.float32)");
+        }
+        if (header.fortranOrder()) {
+            throw new InputException(file + ": array is stored in Fortran order; save it in C order with "
+                    + "np.save(path, np.ascontiguousarray(a))");
+        }
+        long[] shape = header.shape();
+        if (shape.length != 2) {
+            throw new InputException(file + ": array has " + shape.length + " dimensions " + NpyHeader.shapeString(shape)
+                    + ", need a 2-D array (samples × features); reshape it, e.g. a.reshape(-1, a.shape[-1])");
+        }
+        int itemSize = descr.charAt(2) - '0';
+        long dataStart = prefix + headerLen;
+        long available = size - dataStart;
+        long numel;
+        long need;
+        try {
+            numel = Math.multiplyExact(shape[0], shape[1]);
+            need = Math.multiplyExact(numel, (long) itemSize);
+        } catch (ArithmeticException e) {
+            throw bad(file, "shape " + NpyHeader.shapeString(shape) + " overflows");
+        }
+        if (need != available) {
+            throw new InputException(file + ": shape " + NpyHeader.shapeString(shape) + " " + descr + " needs " + need
+                    + " data bytes but the file has " + available + (need > available ? " (truncated?)" : " (extra bytes)")
+                    + "; re-save it with np.save");
+        }
+        if (shape[0] > Integer.MAX_VALUE || shape[1] > Integer.MAX_VALUE || numel > Integer.MAX_VALUE - 8) {
+            throw new InputException(file + ": " + numel + " elements is more than a Java array holds; split the file");
+        }
+        float[] out = new float[(int) numel];
+        ByteOrder order = descr.charAt(0) == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK_BYTES, Math.max(itemSize, need))).order(order);
+        int perChunk = buf.capacity() / itemSize;
+        long pos = dataStart;
+        for (int from = 0; from < out.length; from += perChunk) {
+            int n = Math.min(perChunk, out.length - from);
+            buf.clear().limit(n * itemSize);
+            readFully(file, ch, buf, pos);
+            pos += (long) n * itemSize;
+            buf.flip();
+            Dtypes.decode(dtype, buf, out, from, n);
+        }
+        return new Matrix((int) shape[0], (int) shape[1], out, descr);
+    }
+
+    /** Maps an npy descr to a {@link Dtypes} name, or null when unsupported. */
+    private static String dtypeOf(String descr) {
+        if (descr.length() != 3 || (descr.charAt(0) != '<' && descr.charAt(0) != '>') || descr.charAt(1) != 'f') {
+            return null;
+        }
+        return switch (descr.charAt(2)) {
+            case '2' -> "F16";
+            case '4' -> "F32";
+            case '8' -> "F64";
+            default -> null;
+        };
+    }
+
+    /**
+     * Writes a 2-D float32 array ({@code <f4}, C order, format 1.0) atomically, byte-identical to
+     * {@code numpy.save}.
+     *
+     * @param file the file to create or replace
+     * @param data {@code rows × cols} values, row-major
+     * @param rows number of rows
+     * @param cols number of columns
+     * @throws IOException if writing fails (the file is then unchanged)
+     */
+    public static void write(Path file, float[] data, int rows, int cols) throws IOException {
+        Objects.requireNonNull(data, "data");
+        if (rows < 0 || cols < 0 || (long) rows * cols != data.length) {
+            throw new IllegalArgumentException(rows + "×" + cols + " needs " + (long) rows * cols
+                    + " values, got " + data.length);
+        }
+        byte[] header = header(rows, cols);
+        AtomicFiles.writeAtomic(file, out -> {
+            out.write(header);
+            ByteBuffer buf = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            int perChunk = CHUNK_BYTES / 4;
+            for (int from = 0; from < data.length; from += perChunk) {
+                int n = Math.min(perChunk, data.length - from);
+                buf.clear();
+                buf.asFloatBuffer().put(data, from, n);
+                out.write(buf.array(), 0, n * 4);
+            }
+        });
+    }
+
+    /** Magic, version 1.0, header length and the padded header dict, as numpy writes them. */
+    static byte[] header(int rows, int cols) {
+        String shape = "(" + rows + ", " + cols + ")";
+        StringBuilder dict = new StringBuilder("{'descr': '<f4', 'fortran_order': False, 'shape': ")
+                .append(shape).append(", }");
+        dict.append(" ".repeat(Math.max(0, GROWTH_AXIS_MAX_DIGITS - Integer.toString(rows).length())));
+        int hlen = dict.length() + 1; // + '\n'
+        int padlen = ALIGN - ((MAGIC.length + 2 + 2 + hlen) % ALIGN);
+        dict.append(" ".repeat(padlen)).append('\n');
+        byte[] text = dict.toString().getBytes(StandardCharsets.ISO_8859_1);
+        ByteBuffer out = ByteBuffer.allocate(10 + text.length).order(ByteOrder.LITTLE_ENDIAN);
+        out.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) text.length).put(text);
+        return out.array();
+    }
+
+    private static InputException bad(Path file, String what) {
+        return new InputException(file + ": not a valid .npy file: " + what + "; re-save it with np.save");
+    }
+
+    private static void readFully(Path file, FileChannel ch, ByteBuffer buf, long position) throws IOException {
+        long pos = position;
+        while (buf.hasRemaining()) {
+            int r = ch.read(buf, pos);
+            if (r < 0) {
+                throw bad(file, "unexpected end of file at byte " + pos);
+            }
+            pos += r;
+        }
+    }
+}

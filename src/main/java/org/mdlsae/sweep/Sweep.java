@@ -1,0 +1,261 @@
+package org.mdlsae.sweep;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.logging.Logger;
+import org.mdlsae.InputException;
+import org.mdlsae.backend.Backend;
+import org.mdlsae.data.Dataset;
+import org.mdlsae.data.Stats;
+import org.mdlsae.io.AtomicFiles;
+import org.mdlsae.io.SaeFiles;
+import org.mdlsae.mdl.DlReport;
+import org.mdlsae.mdl.Mdl;
+import org.mdlsae.mdl.Selection;
+import org.mdlsae.sae.Sae;
+import org.mdlsae.sae.SaeWeights;
+import org.mdlsae.train.TrainConfig;
+import org.mdlsae.train.TrainListener;
+import org.mdlsae.train.Trainer;
+
+/**
+ * The MDL selection of DESIGN §2.4: for each width (narrow to wide) find by bisection the smallest integer k
+ * whose SAE meets ε on the evaluation split, find B* and the entropy DL of every admissible SAE trained on the
+ * way, represent each width by its least-DL admissible run, and select the minimum-DL one. The search for a width is warm-started from its narrower neighbour: a wider dictionary needs
+ * at most the k of a narrower one for the same MSE, so that k bounds the bisection from above (if the bound
+ * fails through training noise, the bound doubles until it passes or reaches the cap).
+ *
+ * <p>Every trained SAE is saved under {@code DIR/runs/w{D}-k{k}} with a {@code run.json}; a re-run with the same
+ * settings reuses finished runs (never retrains them), so a killed sweep resumes where it stopped with the same
+ * results. {@code results.json} and {@code results.csv} are rewritten atomically after every run.
+ */
+public final class Sweep {
+    private static final Logger LOG = Logger.getLogger(Sweep.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** Receives progress events. */
+    public interface Listener {
+        /** A run starts (index counts runs of this sweep invocation, 1-based). */
+        default void runStarted(int index, int width, int k) {
+        }
+
+        /** Training progress of the current run. */
+        default void trainStep(TrainListener.Progress p) {
+        }
+
+        /** A run is finished (trained now or reused). */
+        default void runFinished(int index, SweepRun run, boolean reused) {
+        }
+    }
+
+    private final Backend be;
+    private final SweepConfig cfg;
+    private final Dataset train;
+    private final Dataset eval;
+    private final Path dir;
+    private final Listener listener;
+    private final String dataName;
+    private final Map<String, SweepRun> runs = new TreeMap<>();
+    private double epsMse;
+    private double epsFvu;
+    private int index;
+    private long started;
+
+    public Sweep(Backend be, SweepConfig cfg, Dataset train, Dataset eval, String dataName, Path dir, Listener listener) {
+        if (train.dim() != eval.dim()) {
+            throw new InputException("training data has dimension " + train.dim() + " but evaluation data " + eval.dim());
+        }
+        this.be = be;
+        this.cfg = cfg;
+        this.train = train;
+        this.eval = eval;
+        this.dataName = dataName;
+        this.dir = dir;
+        this.listener = listener == null ? new Listener() { } : listener;
+    }
+
+    /** Runs (or resumes) the sweep and returns its results; {@code results.json}/{@code .csv} are written. */
+    public SweepResults run() throws IOException {
+        started = System.nanoTime();
+        double var = Stats.sumSqDeviation(eval.data(), eval.rows(), eval.dim());
+        double perElem = var / ((double) eval.rows() * eval.dim());
+        epsMse = cfg.eps() != null ? cfg.eps() : cfg.fvu() * perElem;
+        epsFvu = epsMse / perElem;
+        Files.createDirectories(dir.resolve("runs"));
+        checkSettings();
+        loadFinished();
+
+        Integer prevK = null;
+        for (int width : cfg.widths()) {
+            int cap = Math.min(width, cfg.kMax());
+            int hi = prevK == null ? cap : Math.min(cap, prevK);
+            SweepRun atHi = probe(width, hi);
+            while (!atHi.admissible() && hi < cap) {
+                hi = Math.min(cap, 2 * hi);
+                atHi = probe(width, hi);
+            }
+            if (!atHi.admissible()) {
+                LOG.info(String.format(Locale.ROOT, "width %d: inadmissible (k = %d gives MSE %.5f > ε = %.5f)", width, hi,
+                        atHi.mse(), epsMse));
+                continue;
+            }
+            int lo = 0; // k = 0 never meets ε
+            while (hi - lo > 1) {
+                int mid = (lo + hi) >>> 1;
+                if (probe(width, mid).admissible()) hi = mid;
+                else lo = mid;
+            }
+            prevK = hi;
+        }
+        SweepResults r = results();
+        writeResults(r);
+        return r;
+    }
+
+    /** The runs so far with per-width selection and the best run. */
+    SweepResults results() {
+        List<SweepRun> all = new ArrayList<>(runs.values());
+        all.sort(Comparator.comparingInt(SweepRun::width).thenComparingInt(SweepRun::k));
+        // A width is represented by its admissible run of least DL: the smallest k meeting ε often leaves so little
+        // headroom that quantisation needs many bits, and a slightly larger k codes in fewer bits.
+        Map<Integer, SweepRun> rep = new TreeMap<>();
+        for (SweepRun r : all) {
+            if (!r.admissible()) continue;
+            rep.merge(r.width(), r, (a, b) -> b.dlBits() < a.dlBits() ? b : a);
+        }
+        List<SweepRun> out = new ArrayList<>();
+        List<Selection.Entry> selected = new ArrayList<>();
+        for (SweepRun r : all) {
+            boolean sel = rep.get(r.width()) == r;
+            out.add(r.withSelected(sel));
+            if (sel) selected.add(new Selection.Entry(r.width(), r.k(), true, r.dlBits()));
+        }
+        SweepRun best = null;
+        int bi = Selection.bestIndex(selected);
+        if (bi >= 0) {
+            Selection.Entry e = selected.get(bi);
+            for (SweepRun r : out) if (r.selected() && r.width() == e.width()) best = r;
+        }
+        double secs = (System.nanoTime() - started) / 1e9;
+        return new SweepResults(dataName, train.dim(), epsMse, epsFvu, cfg.train().arch().id(), cfg.widths(), out, best, secs);
+    }
+
+    /** Trains (or reuses) the SAE of (width, k) and measures it. */
+    private SweepRun probe(int width, int k) throws IOException {
+        String name = runName(width, k);
+        SweepRun done = runs.get(name);
+        if (done != null) return done;
+        index++;
+        listener.runStarted(index, width, k);
+        TrainConfig tc = cfg.train().withShape(cfg.train().arch(), width, k);
+        Trainer trainer = new Trainer(be, tc, listener::trainStep);
+        Trainer.Result tr = trainer.train(train.data(), train.rows(), train.dim());
+        Path runDir = dir.resolve("runs").resolve(name);
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("sweep", Map.of("width", width, "k", k, "eps", epsMse));
+        SaeFiles.save(runDir, tr.weights(), extra);
+        SweepRun run = measure(tr.weights(), tr, tc.epochs(), "runs/" + name);
+        AtomicFiles.writeString(runDir.resolve("run.json"), JSON.writeValueAsString(run) + "\n");
+        runs.put(name, run);
+        listener.runFinished(index, run, false);
+        writeResults(results());
+        return run;
+    }
+
+    private SweepRun measure(SaeWeights w, Trainer.Result tr, int epochs, String rel) {
+        try (Sae sae = Sae.upload(be, w)) {
+            DlReport d = Mdl.of(sae, eval.data(), eval.rows()).calibration(train.data(), train.rows()).tolerance(epsMse).evaluate();
+            return new SweepRun(w.width(), w.k(), epochs, tr.seconds(), epsMse - d.mse(), rel, false, d.bits(), d.dlBits(),
+                    d.dlBoundBits(), d.denseBits() == null ? null : d.denseBits().doubleValue(), d.mse(), d.mseQuantized(),
+                    d.fvu(), d.l0(), d.deadFraction(), w.width(), d.admissible());
+        }
+    }
+
+    private static String runName(int width, int k) {
+        return String.format(Locale.ROOT, "w%05d-k%04d", width, k);
+    }
+
+    /** The settings that make runs reusable; a directory holding other settings is refused. */
+    private Map<String, Object> settings() {
+        TrainConfig t = cfg.train();
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("data", dataName);
+        s.put("train_rows", train.rows());
+        s.put("eval_rows", eval.rows());
+        s.put("d_in", train.dim());
+        s.put("eps", epsMse);
+        s.put("arch", t.arch().id());
+        s.put("epochs", t.epochs());
+        s.put("batch", t.batch());
+        s.put("lr", Double.isNaN(t.lr()) ? "auto" : t.lr());
+        s.put("seed", t.seed());
+        s.put("warmup", t.warmupFraction());
+        s.put("decay", t.decayFraction());
+        s.put("aux_alpha", t.auxAlpha());
+        s.put("aux_k", t.auxK());
+        s.put("dead_samples", t.deadSamples());
+        return s;
+    }
+
+    private void checkSettings() throws IOException {
+        Path f = dir.resolve("sweep.json");
+        String mine = JSON.writeValueAsString(settings());
+        if (Files.exists(f)) {
+            String theirs = Files.readString(f);
+            if (!JSON.readTree(theirs).equals(JSON.readTree(mine))) {
+                throw new InputException("--out " + dir + " holds a sweep with other settings (" + f
+                        + "); use another --out directory or delete it");
+            }
+        } else {
+            AtomicFiles.writeString(f, mine + "\n");
+        }
+    }
+
+    private void loadFinished() throws IOException {
+        Path runsDir = dir.resolve("runs");
+        try (var list = Files.list(runsDir)) {
+            for (Path p : (Iterable<Path>) list::iterator) {
+                Path rj = p.resolve("run.json");
+                if (!Files.isRegularFile(rj)) continue;
+                SweepRun r = JSON.readValue(rj.toFile(), SweepRun.class);
+                if (p.getFileName().toString().equals(runName(r.width(), r.k()))) {
+                    runs.put(runName(r.width(), r.k()), r);
+                    listener.runFinished(0, r, true);
+                }
+            }
+        }
+    }
+
+    private void writeResults(SweepResults r) throws IOException {
+        AtomicFiles.writeString(dir.resolve("results.json"), JSON.writeValueAsString(r) + "\n");
+        StringBuilder csv = new StringBuilder(
+                "width,k,epochs,train_seconds,headroom,selected,admissible,bits,dl_bits,dl_bound_bits,dense_bits,mse,mse_quantized,fvu,l0,dead_fraction,dir\n");
+        for (SweepRun x : r.runs()) {
+            csv.append(String.join(",", String.valueOf(x.width()), String.valueOf(x.k()), String.valueOf(x.epochs()),
+                    num(x.trainSeconds()), num(x.headroom()), String.valueOf(x.selected()), String.valueOf(x.admissible()),
+                    x.bits() == null ? "" : x.bits().toString(), num(x.dlBits()), num(x.dlBoundBits()), num(x.denseBits()),
+                    num(x.mse()), num(x.mseQuantized()), num(x.fvu()), num(x.l0()), num(x.deadFraction()), x.dir()))
+                    .append('\n');
+        }
+        AtomicFiles.writeString(dir.resolve("results.csv"), csv.toString());
+    }
+
+    private static String num(Double v) {
+        return v == null || !Double.isFinite(v) ? "" : String.format(Locale.ROOT, "%.6g", v);
+    }
+
+    /** Loads the weights of a run of a finished sweep. */
+    public static SaeWeights weights(Path sweepDir, SweepRun run) {
+        return SaeFiles.load(sweepDir.resolve(run.dir())).weights();
+    }
+}
