@@ -806,6 +806,45 @@ public abstract class ParityHarness {
         assertClose("gradBDec", gBDec, SUM_ATOL, SUM_RTOL);
     }
 
+    /** Degenerate sizes (1×1×1, k = 1): every op still agrees. */
+    @Test
+    void unitShapes() {
+        F x = f(new float[] {0.75f}), bDec = f(new float[] {0.25f}), enc = f(new float[] {2f}), bEnc = f(new float[] {0.5f});
+        F pre = zeros(1);
+        cpu.encode(x.c, bDec.c, enc.c, bEnc.c, 1, 1, 1, pre.c);
+        gpu.encode(x.g, bDec.g, enc.g, bEnc.g, 1, 1, 1, pre.g);
+        assertSameFloats("encode 1x1x1", pre);
+        I idx = i(new int[1]);
+        F val = zeros(1);
+        cpu.encodeTopK(x.c, bDec.c, enc.c, bEnc.c, 1, 1, 1, 1, idx.c, val.c);
+        gpu.encodeTopK(x.g, bDec.g, enc.g, bEnc.g, 1, 1, 1, 1, idx.g, val.g);
+        assertSameFloats("encodeTopK 1x1x1", val);
+        assertEquals(1.5f, gpu.kthLargestPositive(pre.g, 1, 1));
+        I rp = i(new int[2]);
+        assertEquals(1, gpu.countAbove(pre.g, 1, 1, 1.5f, false, rp.g));
+        assertEquals(0, gpu.countAbove(pre.g, 1, 1, 1.5f, true, rp.g));
+        Code z = code(1, 1, new int[] {0, 1}, new int[] {0}, new float[] {1.5f});
+        F xh = zeros(1), g = zeros(1), gz = zeros(1), gd = zeros(1), ge = zeros(1), gbe = zeros(1), gbd = zeros(1);
+        cpu.decode(z.c, enc.c, bDec.c, 1, xh.c);
+        gpu.decode(z.g, enc.g, bDec.g, 1, xh.g);
+        assertSameFloats("decode 1x1", xh);
+        assertClose("residual 1", cpu.residual(x.c, xh.c, 1, 2f, g.c), gpu.residual(x.g, xh.g, 1, 2f, g.g), 0, RED_RTOL);
+        cpu.decodeBackward(z.c, g.c, enc.c, 1, gd.c, gz.c, gbd.c);
+        gpu.decodeBackward(z.g, g.g, enc.g, 1, gd.g, gz.g, gbd.g);
+        cpu.encodeBackward(z.c, gz.c, x.c, bDec.c, enc.c, 1, ge.c, gbe.c, gbd.c);
+        gpu.encodeBackward(z.g, gz.g, x.g, bDec.g, enc.g, 1, ge.g, gbe.g, gbd.g);
+        for (F p : new F[] {gz, gd, ge, gbe, gbd}) assertClose("backward 1x1", p, ELEM_ATOL, ELEM_RTOL);
+        assertEquals(0.0, gpu.sumSqDeviation(x.g, 1, 1));
+        cpu.normaliseRows(enc.c, 1, 1);
+        gpu.normaliseRows(enc.g, 1, 1);
+        assertSameFloats("normaliseRows 1x1", enc);
+        F mx = zeros(1);
+        gpu.featureMax(z.g, mx.g);
+        assertEquals(1.5f, gpu.download(mx.g)[0]);
+        assertArrayEquals(cpu.binCounts(z.c, f(new float[] {1.5f}).c, 1).keys(),
+                gpu.binCounts(z.g, mx.g, 1).keys(), "binCounts: the maximum itself lands in the top bin");
+    }
+
     // ================================================================ end to end
 
     /**
