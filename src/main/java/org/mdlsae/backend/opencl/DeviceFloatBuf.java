@@ -1,0 +1,15 @@
+package org.mdlsae.backend.opencl;
+
+import org.mdlsae.backend.FloatBuf;
+
+/** A float array in device memory; see {@link DeviceBuf}. */
+public final class DeviceFloatBuf extends DeviceBuf implements FloatBuf {
+    DeviceFloatBuf(KernelBackend owner, long length, Object handle) {
+        super(owner, length, handle);
+    }
+
+    @Override
+    public String toString() {
+        return "DeviceFloatBuf[" + length + (closed() ? ", closed]" : "]");
+    }
+}
