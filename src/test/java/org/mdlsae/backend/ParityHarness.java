@@ -17,7 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.mdlsae.backend.cpu.CpuBackend;
-import org.mdlsae.backend.opencl.KernelBackend;
+import org.mdlsae.backend.gpu.KernelBackend;
 
 /**
  * Op-by-op parity of a GPU back end with the CPU twin on seeded random inputs. Subclasses supply the back

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mdlsae.backend.opencl.KernelSources;
+import org.mdlsae.backend.gpu.KernelSources;
 
 /**
  * The committed PTX ({@code native/ptx/}) must be what {@code native/build-ptx.sh} makes from

@@ -29,7 +29,7 @@ import jcuda.driver.JCudaDriver;
 import org.mdlsae.backend.Availability;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.BackendException;
-import org.mdlsae.backend.opencl.KernelSources;
+import org.mdlsae.backend.gpu.KernelSources;
 
 /**
  * Entry point of the CUDA (JCuda driver API) back end. The probe runs once per JVM: it loads the driver,

@@ -14,8 +14,8 @@ import jcuda.CudaException;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 import org.mdlsae.backend.BackendException;
-import org.mdlsae.backend.opencl.DeviceBuf;
-import org.mdlsae.backend.opencl.KernelBackend;
+import org.mdlsae.backend.gpu.DeviceBuf;
+import org.mdlsae.backend.gpu.KernelBackend;
 
 /**
  * The CUDA back end: device memory is {@code CUdeviceptr}, kernels are the committed PTX loaded by

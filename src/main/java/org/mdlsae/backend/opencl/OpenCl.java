@@ -38,6 +38,9 @@ import org.jocl.cl_program;
 import org.mdlsae.backend.Availability;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.BackendException;
+import org.mdlsae.backend.gpu.DeviceBuf;
+import org.mdlsae.backend.gpu.KernelBackend;
+import org.mdlsae.backend.gpu.KernelSources;
 
 /**
  * Entry point of the OpenCL (JOCL) back end. The platform and device are probed once per JVM (GPU devices

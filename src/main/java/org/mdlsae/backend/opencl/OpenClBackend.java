@@ -25,6 +25,9 @@ import org.jocl.cl_command_queue;
 import org.jocl.cl_kernel;
 import org.jocl.cl_mem;
 import org.mdlsae.backend.BackendException;
+import org.mdlsae.backend.gpu.DeviceBuf;
+import org.mdlsae.backend.gpu.KernelBackend;
+import org.mdlsae.backend.gpu.KernelSources;
 
 /**
  * The OpenCL back end: buffers are {@code cl_mem}, kernels come from the program {@link OpenCl} builds once
@@ -169,7 +172,7 @@ public final class OpenClBackend extends KernelBackend {
                 Object v = args[a];
                 if (v instanceof DeviceBuf b) {
                     if (b.closed()) throw new BackendException(op, "kernel " + name + ": argument " + a + " is a closed buffer");
-                    clSetKernelArg(k, a, Sizeof.cl_mem, Pointer.to(mem(b.handle)));
+                    clSetKernelArg(k, a, Sizeof.cl_mem, Pointer.to(mem(b.handle())));
                 } else if (v instanceof Integer iv) {
                     clSetKernelArg(k, a, Sizeof.cl_int, Pointer.to(new int[] {iv}));
                 } else if (v instanceof Float fv) {

@@ -1,10 +1,11 @@
-package org.mdlsae.backend.opencl;
+package org.mdlsae.backend.gpu;
 
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.BackendException;
+import org.mdlsae.backend.Checks;
 import org.mdlsae.backend.BinCounts;
 import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.backend.IntBuf;
@@ -125,38 +126,6 @@ public abstract class KernelBackend implements Backend {
         return (int) n;
     }
 
-    static void need(FloatBuf b, long len, String op, String what) {
-        if (b == null) throw new BackendException(op, what + " is null");
-        if (b.length() < len) throw new BackendException(op, what + " holds " + b.length() + " floats, needs " + len);
-    }
-
-    static void need(IntBuf b, long len, String op, String what) {
-        if (b == null) throw new BackendException(op, what + " is null");
-        if (b.length() < len) throw new BackendException(op, what + " holds " + b.length() + " ints, needs " + len);
-    }
-
-    static void positive(String op, int... dims) {
-        for (int v : dims) if (v <= 0) throw new BackendException(op, "dimensions must be positive: " + Arrays.toString(dims));
-    }
-
-    static void checkCode(SparseCode z, String op) {
-        need(z.rowPtr(), z.n() + 1L, op, "rowPtr");
-        need(z.idx(), z.nnz(), op, "idx");
-        need(z.val(), z.nnz(), op, "val");
-    }
-
-    static void checkBits(int bits, String op) {
-        if (bits < 1 || bits > Quantise.MAX_BITS) {
-            throw new BackendException(op, "bits must be in [1, " + Quantise.MAX_BITS + "], got " + bits);
-        }
-    }
-
-    private static void range(long off, long len, long length, String op, String what) {
-        if (off < 0 || len < 0 || off > length - len) {
-            throw new BackendException(op, what + " range [" + off + ", " + (off + len) + ") is outside 0.." + length);
-        }
-    }
-
     /** Groups for a grid-stride (GRID_LOOP) kernel over {@code count} elements: one element per work-item up
      * to 65 536 groups, so the global size stays far below 2^31. */
     private static int loopGroups(long count) {
@@ -232,8 +201,8 @@ public abstract class KernelBackend implements Backend {
     public void write(FloatBuf dst, long dstOff, float[] src, int srcOff, int len) {
         alive("write");
         DeviceFloatBuf d = f(dst, "write");
-        range(dstOff, len, d.length, "write", "destination");
-        range(srcOff, len, src.length, "write", "source");
+        Checks.range(dstOff, len, d.length, "write", "destination");
+        Checks.range(srcOff, len, src.length, "write", "source");
         if (len > 0) writeFloats(d.handle, dstOff, src, srcOff, len, "write");
     }
 
@@ -241,8 +210,8 @@ public abstract class KernelBackend implements Backend {
     public void read(FloatBuf src, long srcOff, float[] dst, int dstOff, int len) {
         alive("read");
         DeviceFloatBuf s = f(src, "read");
-        range(srcOff, len, s.length, "read", "source");
-        range(dstOff, len, dst.length, "read", "destination");
+        Checks.range(srcOff, len, s.length, "read", "source");
+        Checks.range(dstOff, len, dst.length, "read", "destination");
         if (len > 0) readFloats(s.handle, srcOff, dst, dstOff, len, "read");
     }
 
@@ -250,8 +219,8 @@ public abstract class KernelBackend implements Backend {
     public void write(IntBuf dst, long dstOff, int[] src, int srcOff, int len) {
         alive("write");
         DeviceIntBuf d = i(dst, "write");
-        range(dstOff, len, d.length, "write", "destination");
-        range(srcOff, len, src.length, "write", "source");
+        Checks.range(dstOff, len, d.length, "write", "destination");
+        Checks.range(srcOff, len, src.length, "write", "source");
         if (len > 0) writeInts(d.handle, dstOff, src, srcOff, len, "write");
     }
 
@@ -259,8 +228,8 @@ public abstract class KernelBackend implements Backend {
     public void read(IntBuf src, long srcOff, int[] dst, int dstOff, int len) {
         alive("read");
         DeviceIntBuf s = i(src, "read");
-        range(srcOff, len, s.length, "read", "source");
-        range(dstOff, len, dst.length, "read", "destination");
+        Checks.range(srcOff, len, s.length, "read", "source");
+        Checks.range(dstOff, len, dst.length, "read", "destination");
         if (len > 0) readInts(s.handle, srcOff, dst, dstOff, len, "read");
     }
 
@@ -268,8 +237,8 @@ public abstract class KernelBackend implements Backend {
     public void copy(FloatBuf src, long srcOff, FloatBuf dst, long dstOff, long len) {
         alive("copy");
         DeviceFloatBuf s = f(src, "copy"), d = f(dst, "copy");
-        range(srcOff, len, s.length, "copy", "source");
-        range(dstOff, len, d.length, "copy", "destination");
+        Checks.range(srcOff, len, s.length, "copy", "source");
+        Checks.range(dstOff, len, d.length, "copy", "destination");
         if (len == 0 || (s == d && srcOff == dstOff)) return;
         if (s == d && srcOff < dstOff + len && dstOff < srcOff + len) {
             // overlapping ranges of one buffer (both APIs leave that undefined): go through a scratch copy
@@ -305,12 +274,12 @@ public abstract class KernelBackend implements Backend {
     public void encode(FloatBuf x, FloatBuf bDec, FloatBuf enc, FloatBuf bEnc, int n, int d, int width, FloatBuf pre) {
         String op = "encode";
         alive(op);
-        positive(op, n, d, width);
-        need(x, (long) n * d, op, "x");
-        need(bDec, d, op, "bDec");
-        need(enc, (long) width * d, op, "enc");
-        need(bEnc, width, op, "bEnc");
-        need(pre, (long) n * width, op, "pre");
+        Checks.positive(op, n, d, width);
+        Checks.need(x, (long) n * d, op, "x");
+        Checks.need(bDec, d, op, "bDec");
+        Checks.need(enc, (long) width * d, op, "enc");
+        Checks.need(bEnc, width, op, "bEnc");
+        Checks.need(pre, (long) n * width, op, "pre");
         gemm(op, f(x, op), 0, f(bDec, op), f(enc, op), f(bEnc, op), n, d, width, f(pre, op), 0);
     }
 
@@ -330,12 +299,12 @@ public abstract class KernelBackend implements Backend {
     public void topK(FloatBuf pre, IntBuf mask, int n, int width, int k, IntBuf idx, FloatBuf val) {
         String op = "topK";
         alive(op);
-        positive(op, n, width, k);
+        Checks.positive(op, n, width, k);
         if (k > width) throw new BackendException(op, "k = " + k + " exceeds width " + width);
-        need(pre, (long) n * width, op, "pre");
-        need(idx, (long) n * k, op, "idx");
-        need(val, (long) n * k, op, "val");
-        if (mask != null) need(mask, width, op, "mask");
+        Checks.need(pre, (long) n * width, op, "pre");
+        Checks.need(idx, (long) n * k, op, "idx");
+        Checks.need(val, (long) n * k, op, "val");
+        if (mask != null) Checks.need(mask, width, op, "mask");
         topKRows(op, f(pre, op), 0, mask == null ? null : i(mask, op), n, width, k, i(idx, op), f(val, op), 0);
     }
 
@@ -356,14 +325,14 @@ public abstract class KernelBackend implements Backend {
                            IntBuf idx, FloatBuf val) {
         String op = "encodeTopK";
         alive(op);
-        positive(op, n, d, width, k);
+        Checks.positive(op, n, d, width, k);
         if (k > width) throw new BackendException(op, "k = " + k + " exceeds width " + width);
-        need(x, (long) n * d, op, "x");
-        need(bDec, d, op, "bDec");
-        need(enc, (long) width * d, op, "enc");
-        need(bEnc, width, op, "bEnc");
-        need(idx, (long) n * k, op, "idx");
-        need(val, (long) n * k, op, "val");
+        Checks.need(x, (long) n * d, op, "x");
+        Checks.need(bDec, d, op, "bDec");
+        Checks.need(enc, (long) width * d, op, "enc");
+        Checks.need(bEnc, width, op, "bEnc");
+        Checks.need(idx, (long) n * k, op, "idx");
+        Checks.need(val, (long) n * k, op, "val");
         DeviceFloatBuf xs = f(x, op), bd = f(bDec, op), we = f(enc, op), be = f(bEnc, op), vo = f(val, op);
         DeviceIntBuf io = i(idx, op);
         // Row blocks bound the dense scratch to block×width floats; pre never exists for all n rows.
@@ -380,7 +349,7 @@ public abstract class KernelBackend implements Backend {
     public float kthLargestPositive(FloatBuf pre, long count, long keep) {
         String op = "kthLargestPositive";
         alive(op);
-        need(pre, count, op, "pre");
+        Checks.need(pre, count, op, "pre");
         if (keep <= 0) throw new BackendException(op, "keep must be positive, got " + keep);
         int cnt = size(count, op);
         if (cnt == 0) return Float.POSITIVE_INFINITY;
@@ -416,9 +385,9 @@ public abstract class KernelBackend implements Backend {
     public int countAbove(FloatBuf pre, int n, int width, float t, boolean strict, IntBuf rowPtr) {
         String op = "countAbove";
         alive(op);
-        positive(op, n, width);
-        need(pre, (long) n * width, op, "pre");
-        need(rowPtr, n + 1L, op, "rowPtr");
+        Checks.positive(op, n, width);
+        Checks.need(pre, (long) n * width, op, "pre");
+        Checks.need(rowPtr, n + 1L, op, "rowPtr");
         DeviceIntBuf rp = i(rowPtr, op);
         launch(op, "count_rows", n, 1, WG, 1, f(pre, op), n, width, t, strict ? 1 : 0, rp);
         scan(op, rp, n + 1L, 0);
@@ -430,13 +399,13 @@ public abstract class KernelBackend implements Backend {
                             FloatBuf val) {
         String op = "gatherAbove";
         alive(op);
-        positive(op, n, width);
-        need(pre, (long) n * width, op, "pre");
-        need(rowPtr, n + 1L, op, "rowPtr");
+        Checks.positive(op, n, width);
+        Checks.need(pre, (long) n * width, op, "pre");
+        Checks.need(rowPtr, n + 1L, op, "rowPtr");
         DeviceIntBuf rp = i(rowPtr, op);
         int nnz = readInt(rp, n, op);
-        need(idx, nnz, op, "idx");
-        need(val, nnz, op, "val");
+        Checks.need(idx, nnz, op, "idx");
+        Checks.need(val, nnz, op, "val");
         if (nnz == 0) return;
         launch(op, "gather_rows", n, 1, WG, 1, f(pre, op), width, t, strict ? 1 : 0, rp, i(idx, op), f(val, op));
     }
@@ -457,11 +426,11 @@ public abstract class KernelBackend implements Backend {
     public void decode(SparseCode z, FloatBuf dec, FloatBuf bDec, int d, FloatBuf xhat) {
         String op = "decode";
         alive(op);
-        positive(op, z.n(), d, z.width());
-        checkCode(z, op);
-        need(dec, (long) z.width() * d, op, "dec");
-        if (bDec != null) need(bDec, d, op, "bDec");
-        need(xhat, (long) z.n() * d, op, "xhat");
+        Checks.positive(op, z.n(), d, z.width());
+        Checks.code(z, op);
+        Checks.need(dec, (long) z.width() * d, op, "dec");
+        if (bDec != null) Checks.need(bDec, d, op, "bDec");
+        Checks.need(xhat, (long) z.n() * d, op, "xhat");
         launch(op, "decode_rows", z.n(), 1, WG, 1, decodeArgs(op, z, dec, bDec, d, null, null, 0, f(xhat, op)));
     }
 
@@ -509,9 +478,9 @@ public abstract class KernelBackend implements Backend {
     public double residual(FloatBuf target, FloatBuf xhat, long count, float scale, FloatBuf grad) {
         String op = "residual";
         alive(op);
-        need(target, count, op, "target");
-        need(xhat, count, op, "xhat");
-        need(grad, count, op, "grad");
+        Checks.need(target, count, op, "target");
+        Checks.need(xhat, count, op, "xhat");
+        Checks.need(grad, count, op, "grad");
         int cnt = size(count, op);
         if (cnt == 0) return 0;
         int gs = Math.min(256, groups(cnt, WG * 4));
@@ -532,8 +501,8 @@ public abstract class KernelBackend implements Backend {
     public double sumSqDeviation(FloatBuf a, int n, int d) {
         String op = "sumSqDeviation";
         alive(op);
-        positive(op, n, d);
-        need(a, (long) n * d, op, "a");
+        Checks.positive(op, n, d);
+        Checks.need(a, (long) n * d, op, "a");
         DeviceFloatBuf as = f(a, op);
         DeviceFloatBuf mean = scratchFloats("sqdev.mean", d);
         launch(op, "col_sums", groups(d, WG), 1, WG, 1, as, n, d, (float) n, 0, mean);
@@ -548,8 +517,8 @@ public abstract class KernelBackend implements Backend {
     public void axpby(float alpha, FloatBuf x, float beta, FloatBuf y, long count) {
         String op = "axpby";
         alive(op);
-        need(x, count, op, "x");
-        need(y, count, op, "y");
+        Checks.need(x, count, op, "x");
+        Checks.need(y, count, op, "y");
         int cnt = size(count, op);
         if (cnt == 0) return;
         launch(op, "axpby", loopGroups(cnt), 1, WG, 1, alpha, f(x, op), beta, f(y, op), cnt);
@@ -560,14 +529,14 @@ public abstract class KernelBackend implements Backend {
                                FloatBuf gradBDec) {
         String op = "decodeBackward";
         alive(op);
-        positive(op, z.n(), d, z.width());
-        checkCode(z, op);
+        Checks.positive(op, z.n(), d, z.width());
+        Checks.code(z, op);
         int n = z.n(), width = z.width();
-        need(g, (long) n * d, op, "g");
-        need(dec, (long) width * d, op, "dec");
-        need(gradDec, (long) width * d, op, "gradDec");
-        need(gz, z.nnz(), op, "gz");
-        if (gradBDec != null) need(gradBDec, d, op, "gradBDec");
+        Checks.need(g, (long) n * d, op, "g");
+        Checks.need(dec, (long) width * d, op, "dec");
+        Checks.need(gradDec, (long) width * d, op, "gradDec");
+        Checks.need(gz, z.nnz(), op, "gz");
+        if (gradBDec != null) Checks.need(gradBDec, d, op, "gradBDec");
         DeviceFloatBuf gs = f(g, op);
         if (z.nnz() > 0) {
             DeviceIntBuf rp = i(z.rowPtr(), op), ix = i(z.idx(), op);
@@ -612,16 +581,16 @@ public abstract class KernelBackend implements Backend {
                                FloatBuf gradEnc, FloatBuf gradBEnc, FloatBuf gradBDec) {
         String op = "encodeBackward";
         alive(op);
-        positive(op, z.n(), d, z.width());
-        checkCode(z, op);
+        Checks.positive(op, z.n(), d, z.width());
+        Checks.code(z, op);
         int n = z.n(), width = z.width();
-        need(gz, z.nnz(), op, "gz");
-        need(x, (long) n * d, op, "x");
-        need(bDec, d, op, "bDec");
-        need(enc, (long) width * d, op, "enc");
-        need(gradEnc, (long) width * d, op, "gradEnc");
-        need(gradBEnc, width, op, "gradBEnc");
-        if (gradBDec != null) need(gradBDec, d, op, "gradBDec");
+        Checks.need(gz, z.nnz(), op, "gz");
+        Checks.need(x, (long) n * d, op, "x");
+        Checks.need(bDec, d, op, "bDec");
+        Checks.need(enc, (long) width * d, op, "enc");
+        Checks.need(gradEnc, (long) width * d, op, "gradEnc");
+        Checks.need(gradBEnc, width, op, "gradBEnc");
+        if (gradBDec != null) Checks.need(gradBDec, d, op, "gradBDec");
         if (z.nnz() == 0) return;
         Csc cols = columns(op, z);
         DeviceFloatBuf colSum = scratchFloats("encodeBackward.colSum", width);
@@ -636,8 +605,8 @@ public abstract class KernelBackend implements Backend {
     public void countActive(SparseCode z, IntBuf counts) {
         String op = "countActive";
         alive(op);
-        checkCode(z, op);
-        need(counts, z.width(), op, "counts");
+        Checks.code(z, op);
+        Checks.need(counts, z.width(), op, "counts");
         if (z.nnz() == 0) return;
         launch(op, "count_active", loopGroups(z.nnz()), 1, WG, 1, i(z.idx(), op), f(z.val(), op), z.nnz(),
                 i(counts, op));
@@ -649,9 +618,9 @@ public abstract class KernelBackend implements Backend {
     public void removeParallelGrad(FloatBuf dec, FloatBuf gradDec, int width, int d) {
         String op = "removeParallelGrad";
         alive(op);
-        positive(op, width, d);
-        need(dec, (long) width * d, op, "dec");
-        need(gradDec, (long) width * d, op, "gradDec");
+        Checks.positive(op, width, d);
+        Checks.need(dec, (long) width * d, op, "dec");
+        Checks.need(gradDec, (long) width * d, op, "gradDec");
         launch(op, "remove_parallel_rows", width, 1, WG, 1, f(dec, op), f(gradDec, op), d);
     }
 
@@ -659,8 +628,8 @@ public abstract class KernelBackend implements Backend {
     public void normaliseRows(FloatBuf dec, int width, int d) {
         String op = "normaliseRows";
         alive(op);
-        positive(op, width, d);
-        need(dec, (long) width * d, op, "dec");
+        Checks.positive(op, width, d);
+        Checks.need(dec, (long) width * d, op, "dec");
         launch(op, "normalise_rows", width, 1, WG, 1, f(dec, op), d);
     }
 
@@ -669,10 +638,10 @@ public abstract class KernelBackend implements Backend {
                          float beta2, float eps, int t) {
         String op = "adamStep";
         alive(op);
-        need(param, count, op, "param");
-        need(grad, count, op, "grad");
-        need(m, count, op, "m");
-        need(v, count, op, "v");
+        Checks.need(param, count, op, "param");
+        Checks.need(grad, count, op, "grad");
+        Checks.need(m, count, op, "m");
+        Checks.need(v, count, op, "v");
         if (t < 1) throw new BackendException(op, "step t must be ≥ 1, got " + t);
         float c1 = (float) (1 - Math.pow(beta1, t));
         float c2 = (float) (1 - Math.pow(beta2, t));
@@ -688,8 +657,8 @@ public abstract class KernelBackend implements Backend {
     public void featureMax(SparseCode z, FloatBuf max) {
         String op = "featureMax";
         alive(op);
-        checkCode(z, op);
-        need(max, z.width(), op, "max");
+        Checks.code(z, op);
+        Checks.need(max, z.width(), op, "max");
         if (z.nnz() == 0) return;
         launch(op, "feature_max", loopGroups(z.nnz()), 1, WG, 1, i(z.idx(), op), f(z.val(), op), z.nnz(), f(max, op));
     }
@@ -698,9 +667,9 @@ public abstract class KernelBackend implements Backend {
     public BinCounts binCounts(SparseCode z, FloatBuf max, int bits) {
         String op = "binCounts";
         alive(op);
-        checkCode(z, op);
-        need(max, z.width(), op, "max");
-        checkBits(bits, op);
+        Checks.code(z, op);
+        Checks.need(max, z.width(), op, "max");
+        Checks.bits(bits, op);
         int nnz = z.nnz();
         if (nnz == 0) return BinCounts.ofKeys(bits, new long[0], 0);
         float[] mx = downloadMax(max, z.width(), op);
@@ -725,13 +694,13 @@ public abstract class KernelBackend implements Backend {
     public double quantisedSqError(SparseCode z, FloatBuf max, int bits, FloatBuf dec, FloatBuf bDec, FloatBuf x, int d) {
         String op = "quantisedSqError";
         alive(op);
-        if (bits > 0) checkBits(bits, op);
-        need(max, z.width(), op, "max");
-        need(x, (long) z.n() * d, op, "x");
-        positive(op, z.n(), d, z.width());
-        checkCode(z, op);
-        need(dec, (long) z.width() * d, op, "dec");
-        if (bDec != null) need(bDec, d, op, "bDec");
+        if (bits > 0) Checks.bits(bits, op);
+        Checks.need(max, z.width(), op, "max");
+        Checks.need(x, (long) z.n() * d, op, "x");
+        Checks.positive(op, z.n(), d, z.width());
+        Checks.code(z, op);
+        Checks.need(dec, (long) z.width() * d, op, "dec");
+        if (bDec != null) Checks.need(bDec, d, op, "bDec");
         float[] mx = bits > 0 ? downloadMax(max, z.width(), op) : null;
         DeviceFloatBuf rowErr = scratchFloats("quantisedSqError.rows", z.n());
         launch(op, "quant_err_rows", z.n(), 1, WG, 1,

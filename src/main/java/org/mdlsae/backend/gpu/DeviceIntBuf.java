@@ -1,4 +1,4 @@
-package org.mdlsae.backend.opencl;
+package org.mdlsae.backend.gpu;
 
 import org.mdlsae.backend.IntBuf;
 

@@ -1,4 +1,4 @@
-package org.mdlsae.backend.opencl;
+package org.mdlsae.backend.gpu;
 
 /**
  * Device memory of a {@link KernelBackend} (OpenCL or CUDA): a handle ({@code cl_mem} or {@code CUdeviceptr})
@@ -34,7 +34,8 @@ public abstract class DeviceBuf {
         if (h != null) owner.freeHandle(h);
     }
 
-    boolean closed() {
+    /** Whether {@link #close} has run. */
+    public boolean closed() {
         return handle == null;
     }
 }
