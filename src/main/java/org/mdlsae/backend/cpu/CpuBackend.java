@@ -4,6 +4,7 @@ import java.util.Arrays;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.BackendException;
 import org.mdlsae.backend.BinCounts;
+import org.mdlsae.backend.Checks;
 import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.backend.IntBuf;
 import org.mdlsae.backend.SparseCode;
@@ -65,27 +66,42 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void write(FloatBuf dst, long dstOff, float[] src, int srcOff, int len) {
-        System.arraycopy(src, srcOff, f(dst), size(dstOff, "write"), len);
+        float[] d = f(dst);
+        Checks.range(dstOff, len, d.length, "write", "destination");
+        Checks.range(srcOff, len, src.length, "write", "source");
+        System.arraycopy(src, srcOff, d, (int) dstOff, len);
     }
 
     @Override
     public void read(FloatBuf src, long srcOff, float[] dst, int dstOff, int len) {
-        System.arraycopy(f(src), size(srcOff, "read"), dst, dstOff, len);
+        float[] s = f(src);
+        Checks.range(srcOff, len, s.length, "read", "source");
+        Checks.range(dstOff, len, dst.length, "read", "destination");
+        System.arraycopy(s, (int) srcOff, dst, dstOff, len);
     }
 
     @Override
     public void write(IntBuf dst, long dstOff, int[] src, int srcOff, int len) {
-        System.arraycopy(src, srcOff, i(dst), size(dstOff, "write"), len);
+        int[] d = i(dst);
+        Checks.range(dstOff, len, d.length, "write", "destination");
+        Checks.range(srcOff, len, src.length, "write", "source");
+        System.arraycopy(src, srcOff, d, (int) dstOff, len);
     }
 
     @Override
     public void read(IntBuf src, long srcOff, int[] dst, int dstOff, int len) {
-        System.arraycopy(i(src), size(srcOff, "read"), dst, dstOff, len);
+        int[] s = i(src);
+        Checks.range(srcOff, len, s.length, "read", "source");
+        Checks.range(dstOff, len, dst.length, "read", "destination");
+        System.arraycopy(s, (int) srcOff, dst, dstOff, len);
     }
 
     @Override
     public void copy(FloatBuf src, long srcOff, FloatBuf dst, long dstOff, long len) {
-        System.arraycopy(f(src), size(srcOff, "copy"), f(dst), size(dstOff, "copy"), size(len, "copy"));
+        float[] s = f(src), d = f(dst);
+        Checks.range(srcOff, len, s.length, "copy", "source");
+        Checks.range(dstOff, len, d.length, "copy", "destination");
+        System.arraycopy(s, (int) srcOff, d, (int) dstOff, (int) len);
     }
 
     @Override
@@ -163,6 +179,12 @@ public final class CpuBackend implements Backend {
                            IntBuf idx, FloatBuf val) {
         positive("encodeTopK", n, d, width, k);
         if (k > width) throw new BackendException("encodeTopK", "k = " + k + " exceeds width " + width);
+        need(x, (long) n * d, "encodeTopK", "x");
+        need(bDec, d, "encodeTopK", "bDec");
+        need(enc, (long) width * d, "encodeTopK", "enc");
+        need(bEnc, width, "encodeTopK", "bEnc");
+        need(idx, (long) n * k, "encodeTopK", "idx");
+        need(val, (long) n * k, "encodeTopK", "val");
         // Row blocks bound the dense scratch to block×width floats.
         int block = Math.max(1, Math.min(n, (1 << 22) / width));
         FloatBuf pre = floats((long) block * width);

@@ -14,7 +14,7 @@ final class TopK {
         float floor = 0f; // a candidate must beat this: 0 until the list is full, then the k-th value
         for (int j = 0; j < width; j++) {
             float v = p[off + j];
-            if (v <= floor) continue;
+            if (!(v > floor)) continue; // also drops NaN, as the kernels do
             if (mask != null && mask[j] == 0) continue;
             // insertion point: after every kept value ≥ v, so equal values keep index order
             int pos = filled < k ? filled : k - 1;

@@ -150,4 +150,19 @@ class CpuBackendTest {
         assertEquals("encode", e.op());
         assertTrue(e.getMessage().contains("x"), e.getMessage());
     }
+
+    @Test
+    void nanIsNeverSelectedAndOutOfRangeCopiesFailByName() {
+        IntBuf idx = be.ints(2);
+        FloatBuf val = be.floats(2);
+        be.topK(CpuBackend.wrap(new float[] {0.5f, Float.NaN, 0.2f}), null, 1, 3, 2, idx, val);
+        assertArrayEquals(new float[] {0.5f, 0.2f}, be.download(val));
+        BackendException e = assertThrows(BackendException.class, () -> be.write(be.floats(3), 1, new float[4], 0, 4));
+        assertEquals("write", e.op());
+        assertThrows(BackendException.class, () -> be.read(be.floats(3), 0, new float[2], 0, 3));
+        assertThrows(BackendException.class, () -> be.copy(be.floats(3), 2, be.floats(3), 0, 2));
+        e = assertThrows(BackendException.class,
+                () -> be.encodeTopK(be.floats(5), be.floats(3), be.floats(6), be.floats(2), 2, 3, 2, 1, be.ints(2), be.floats(2)));
+        assertEquals("encodeTopK", e.op());
+    }
 }
