@@ -88,7 +88,10 @@ public final class SweepCommand implements Callable<Integer> {
             Sweep.Listener l = new Sweep.Listener() {
                 @Override
                 public void runStarted(int index, int width, int k) {
-                    bar[0] = new ProgressBar(String.format(Locale.ROOT, "run %d: D=%d k=%d", index, width, k), mode);
+                    // the sweep's own progress (which width of the grid) leads the current run's bar
+                    int pos = cfg.widths().indexOf(width) + 1;
+                    bar[0] = new ProgressBar(String.format(Locale.ROOT, "sweep width %d/%d | run %d: D=%d k=%d", pos,
+                            cfg.widths().size(), index, width, k), mode);
                 }
 
                 @Override
