@@ -10,29 +10,37 @@ import org.mdlsae.tree.TreeStructure;
 
 /**
  * Starting weights for SAEs trained on the toy data sets, handed to the normal
- * {@link org.mdlsae.train.Trainer#train(SaeWeights, float[], int, int)}.
+ * {@link org.mdlsae.train.Trainer#train(SaeWeights, float[], int, int)} (and to the tree trainer).
  *
- * <p>Why not the default init (DESIGN §2.2: random unit decoder rows, b_dec = data mean)? On boolean toy data
- * the training loss is degenerate: a sparse code (a latent fires only when its feature is present) and a
- * "complement" code (b_dec absorbs the features and latents fire when a feature is <em>absent</em>, or fire
- * always and carry presence in their value) reconstruct equally well, and a TopK SAE whose k is at least the
- * number of latents a row needs has no pressure toward the sparse one. From the default init the trainer
- * lands in complement codes (measured DL 1.39–1.57 bits at p = 0.1 against the analytic 0.94–0.95), which
- * says more about the optimiser's basin than about the codes the toy compares. So the toy starts in the
- * sparse basin with a data-driven init that knows nothing about the true directions:
+ * <p>Why not the default init (DESIGN §2.2: random unit decoder rows, tied encoder, b_enc = 0, b_dec = data
+ * mean)? On boolean toy data the training loss is degenerate: the sparse code (a latent fires only when its
+ * feature is present, with value 1) is one point of a continuum of codes that reconstruct exactly — b_dec can
+ * absorb features while latents fire when a feature is <em>absent</em>, fire on every row and carry presence in
+ * their value, or span a wider cone and fire with small values on rows that lack their feature — and a TopK SAE
+ * whose k is not binding has no pressure toward the sparse point. From the default init the trainer lands in
+ * such codes (measured DL 1.39–1.57 bits at p = 0.1, against the analytic 0.94–0.95). Even an exactly right
+ * start drifts when inactive pre-activations sit at 0 ± float error: ReLU passes the +1e-8 half, and the entropy
+ * code counts every value above zero as "active". So the toys start at the sparse code, found from the data
+ * without knowledge of the true directions, with a small firing margin:
  * <ul>
- *   <li>b_dec = 0: the geometric median of the toy data (most rows carry no feature), the optional
- *       initialisation DESIGN §2.2 mentions;</li>
  *   <li>decoder rows = farthest-point picks among the data rows well above the noise (norm ≥ half the
  *       99th-percentile norm): the first two are the most nearly orthogonal pair (the densest row when one
  *       latent is wanted), each next one the row whose largest |cosine| with the rows already picked is
  *       least; normalised to unit length. Deterministic: restarts differ only in the trainer's seed;</li>
- *   <li>encoder tied (W_enc = W_decᵀ), b_enc = 0, as in DESIGN §2.2.</li>
+ *   <li>encoder = the least-squares inverse of the decoder, (D Dᵀ)⁻¹ D, when the rows are independent (an
+ *       undercomplete dictionary: the exact coefficients), else tied (W_enc = W_decᵀ, DESIGN §2.2);</li>
+ *   <li>b_enc = −{@value #MARGIN} × the median norm of those rows (a firing threshold: the trainer then has to
+ *       learn the scale back, so the first steps have a real loss), b_dec = 0 (the geometric median of toy
+ *       data whose rows mostly carry no feature, the option DESIGN §2.2 mentions).</li>
  * </ul>
- * Farthest-point seeding finds a rare but distinct cluster (the A∧B rows at small ρ) that a random init or
- * random data rows miss. The trainer then runs its normal recipe from these weights.
+ * Farthest-point seeding finds a rare but distinct cluster (the A∧B rows at small ρ) that random rows miss.
+ * Measured limits (see the experiment reports): from this start the trainer keeps the sparse code at every ρ and
+ * direction seed tried; from a start whose rows are jittered by ~11° it often does not come back.
  */
 public final class ToyInit {
+    /** Firing margin: b_enc starts at −MARGIN × the typical norm of a feature-carrying row. */
+    public static final double MARGIN = 0.1;
+
     private ToyInit() {
     }
 
@@ -46,9 +54,109 @@ public final class ToyInit {
      * @return starting weights
      */
     public static SaeWeights farthestPoint(TrainConfig cfg, float[] x, int n, int d) {
-        float[] dec = farthestPointRows(cfg.width(), x, n, d, cfg.seed());
-        return new SaeWeights(cfg.arch(), d, cfg.width(), cfg.k(), Float.NaN, dec.clone(), new float[cfg.width()], dec,
-                new float[d]);
+        return farthestPoint(cfg, x, n, d, 0);
+    }
+
+    /**
+     * Farthest-point init with each decoder row jittered: a seeded Gaussian vector of norm {@code jitter} is added
+     * and the row renormalised (jitter 0.2 turns a row by about 11°), to test whether the trainer pulls the rows
+     * back to the features.
+     *
+     * @param cfg    training config (arch, width, k, seed are used; the seed drives the jitter)
+     * @param x      n×d training data
+     * @param n      rows
+     * @param d      dimension
+     * @param jitter norm of the random perturbation of each unit row (0: none)
+     * @return starting weights
+     */
+    public static SaeWeights farthestPoint(TrainConfig cfg, float[] x, int n, int d, double jitter) {
+        float[] cand = candidates(x, n, d);
+        float[] dec = pickRows(cfg.width(), cand, d, cfg.seed());
+        jitter(dec, cfg.width(), d, jitter, cfg.seed());
+        return weights(cfg, dec, d, margin(cand, d));
+    }
+
+    /** Weights from decoder rows: least-squares-inverse encoder if the rows are independent, else tied. */
+    static SaeWeights weights(TrainConfig cfg, float[] dec, int d, double margin) {
+        int w = cfg.width();
+        float[] enc = dual(dec, w, d);
+        float[] bEnc = new float[w];
+        Arrays.fill(bEnc, (float) -margin);
+        return new SaeWeights(cfg.arch(), d, w, cfg.k(), Float.NaN, enc != null ? enc : dec.clone(), bEnc, dec, new float[d]);
+    }
+
+    /** MARGIN × the median norm of the candidate rows (0 if there are none). */
+    static double margin(float[] cand, int d) {
+        int m = cand.length / d;
+        if (m == 0) return 0;
+        double[] nr = norms(cand, m, d);
+        Arrays.sort(nr);
+        return MARGIN * nr[m / 2];
+    }
+
+    /**
+     * Least-squares inverse of a decoder: E = (D Dᵀ)⁻¹ D, so E·x gives the coefficients of x in the rows of D.
+     * Returns null when the rows are (nearly) dependent (a Gauss–Jordan pivot below 1e-4 of the mean diagonal).
+     */
+    static float[] dual(float[] dec, int w, int d) {
+        double[][] g = new double[w][w];
+        for (int i = 0; i < w; i++) for (int j = 0; j < w; j++) g[i][j] = dot(dec, i * d, dec, j * d, d);
+        double tr = 0;
+        for (int i = 0; i < w; i++) tr += g[i][i];
+        // Gauss–Jordan inverse (w is tiny).
+        double[][] inv = new double[w][w];
+        for (int i = 0; i < w; i++) inv[i][i] = 1;
+        for (int c = 0; c < w; c++) {
+            int piv = c;
+            for (int r = c + 1; r < w; r++) if (Math.abs(g[r][c]) > Math.abs(g[piv][c])) piv = r;
+            double[] t = g[c]; g[c] = g[piv]; g[piv] = t;
+            t = inv[c]; inv[c] = inv[piv]; inv[piv] = t;
+            double pv = g[c][c];
+            if (Math.abs(pv) < 1e-4 * tr / w) return null; // rows (nearly) dependent: no exact inverse
+            for (int k = 0; k < w; k++) {
+                g[c][k] /= pv;
+                inv[c][k] /= pv;
+            }
+            for (int r = 0; r < w; r++) {
+                if (r == c) continue;
+                double f = g[r][c];
+                for (int k = 0; k < w; k++) {
+                    g[r][k] -= f * g[c][k];
+                    inv[r][k] -= f * inv[c][k];
+                }
+            }
+        }
+        float[] e = new float[w * d];
+        for (int i = 0; i < w; i++) {
+            for (int c = 0; c < d; c++) {
+                double s = 0;
+                for (int j = 0; j < w; j++) s += inv[i][j] * dec[j * d + c];
+                e[i * d + c] = (float) s;
+            }
+        }
+        return e;
+    }
+
+    /** Adds a seeded random vector of norm {@code amount} to each row and renormalises it. */
+    static void jitter(float[] rows, int count, int d, double amount, long seed) {
+        if (!(amount > 0)) return;
+        SplittableRandom rnd = new SplittableRandom(seed * 0x2545F4914F6CDD1DL + 0x632BE59BD9B4E019L);
+        double[] v = new double[d];
+        for (int j = 0; j < count; j++) {
+            double s = 0;
+            for (int c = 0; c < d; c++) {
+                v[c] = SyntheticData.gaussian(rnd);
+                s += v[c] * v[c];
+            }
+            double scale = amount / Math.sqrt(s), t = 0;
+            for (int c = 0; c < d; c++) {
+                double e = rows[j * d + c] + scale * v[c];
+                rows[j * d + c] = (float) e;
+                t += e * e;
+            }
+            double inv = 1 / Math.sqrt(t);
+            for (int c = 0; c < d; c++) rows[j * d + c] = (float) (rows[j * d + c] * inv);
+        }
     }
 
     /**
@@ -193,7 +301,7 @@ public final class ToyInit {
      * among the data rows (as {@link #farthestPointRows}); each candidate row is assigned to the root it is most
      * aligned with, and a parent's children are farthest-point picks among the residuals of its rows after its own
      * direction is projected out (so a child starts at what its rows add to the parent). Deeper levels repeat the
-     * step on the residuals. b_dec = 0, tied encoder, b_enc = 0.
+     * step on the residuals. Encoder, b_enc and b_dec as in {@link #farthestPoint}.
      *
      * @param cfg  training config (width = tree width; k, arch, seed used)
      * @param tree the structure
@@ -244,6 +352,6 @@ public final class ToyInit {
                 work.add(new Object[] {ch[i], candidates(flat, set.size(), d)});
             }
         }
-        return new SaeWeights(cfg.arch(), d, width, cfg.k(), Float.NaN, dec.clone(), new float[width], dec, new float[d]);
+        return weights(cfg, dec, d, margin(candidates(x, n, d), d));
     }
 }
