@@ -341,6 +341,10 @@ public final class ToyCommand implements Callable<Integer> {
                 description = "Perturb the initial decoder rows by a random vector of this norm (0.2 ~ 11 degrees; default: ${DEFAULT-VALUE}).")
         double jitter;
 
+        @Option(names = "--default-init", description = "Start from the trainer's default init (random rows, b_dec = data mean) "
+                + "instead of the toy's farthest-point init, to see what the trainer finds on its own.")
+        boolean defaultInit;
+
         @picocli.CommandLine.Mixin
         ExperimentOptions opt;
 
@@ -352,7 +356,7 @@ public final class ToyCommand implements Callable<Integer> {
             SplitExperiment.Config cfg;
             try {
                 cfg = new SplitExperiment.Config(p, rhoMin, hi, rhoSteps, opt.samples, opt.d, opt.noise, sampling, orthogonal,
-                        opt.fvu, opt.epochs, restarts, jitter, opt.seed);
+                        opt.fvu, opt.epochs, restarts, jitter, defaultInit, opt.seed);
             } catch (InputException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage());
             }
@@ -370,9 +374,11 @@ public final class ToyCommand implements Callable<Integer> {
                 w.flush();
                 return 0;
             }
-            w.printf(Locale.ROOT, "Feature splitting, measured: p = %s, %d rows (%s), d = %d, noise %s, FVU tolerance %s, %d restarts%n",
-                    BoundCommand.num(p), cfg.samples(), sampling.name().toLowerCase(Locale.ROOT), cfg.d(), BoundCommand.num(cfg.noise()),
-                    BoundCommand.num(cfg.fvu()), cfg.restarts());
+            w.printf(Locale.ROOT, "Feature splitting, measured: p = %s, %d rows (%s), d = %d, %s directions, noise %s, FVU tolerance %s, "
+                            + "%d restarts, %s init%s%n",
+                    BoundCommand.num(p), cfg.samples(), sampling.name().toLowerCase(Locale.ROOT), cfg.d(), orthogonal ? "orthogonal" : "random",
+                    BoundCommand.num(cfg.noise()), BoundCommand.num(cfg.fvu()), cfg.restarts(), defaultInit ? "default" : "farthest-point",
+                    jitter > 0 ? " (jitter " + BoundCommand.num(jitter) + ")" : "");
             w.printf(Locale.ROOT, "%7s %8s | %8s %8s | %8s %8s | %6s %6s | %5s %5s | %7s %7s%n", "rho", "q", "DL2 an", "DL3 an",
                     "DL2 meas", "DL3 meas", "B*2", "B*3", "L0 2", "L0 3", "value2", "value3");
             for (SplitExperiment.Row r : res.rows()) {
@@ -423,6 +429,7 @@ public final class ToyCommand implements Callable<Integer> {
         cfg.put("epochs", c.epochs());
         cfg.put("restarts", c.restarts());
         cfg.put("jitter", c.jitter());
+        cfg.put("default_init", c.defaultInit());
         cfg.put("seed", c.seed());
         m.put("config", cfg);
         m.put("rho_star", res.rhoStar());

@@ -27,7 +27,7 @@ class SplitExperimentTest {
     @BeforeAll
     static void run() {
         SplitExperiment.Config c = new SplitExperiment.Config(0.1, 0.05, 0.30, 6, 4000, 32, 0, SyntheticData.Sampling.EXACT,
-                false, 0.01, 10, 2, 0, 0);
+                false, 0.01, 10, 2, 0, false, 0);
         small = SplitExperiment.run(c, new CpuBackend(), null);
     }
 
@@ -87,12 +87,12 @@ class SplitExperimentTest {
         assertEquals(0.5, d.rhoMax(), 1e-12);
         assertThrows(InputException.class, () -> SplitExperiment.Config.defaults(1.5));
         assertThrows(InputException.class, () -> new SplitExperiment.Config(0.1, 0, 2, 11, 1000, 32, 0, SyntheticData.Sampling.EXACT,
-                false, 0.01, 10, 1, 0, 0));
+                false, 0.01, 10, 1, 0, false, 0));
         assertThrows(InputException.class, () -> new SplitExperiment.Config(0.1, 0, 0.5, 1, 1000, 32, 0, SyntheticData.Sampling.EXACT,
-                false, 0.01, 10, 1, 0, 0));
+                false, 0.01, 10, 1, 0, false, 0));
         assertThrows(InputException.class, () -> new SplitExperiment.Config(0.1, 0, 0.5, 11, 10, 32, 0, SyntheticData.Sampling.EXACT,
-                false, 0.01, 10, 1, 0, 0));
+                false, 0.01, 10, 1, 0, false, 0));
         assertThrows(InputException.class, () -> new SplitExperiment.Config(0.1, 0, 0.5, 11, 1000, 32, 0, SyntheticData.Sampling.EXACT,
-                false, 0, 10, 1, 0, 0));
+                false, 0, 10, 1, 0, false, 0));
     }
 }
