@@ -35,7 +35,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * Reader and writer for the <a href="https://github.com/huggingface/safetensors">safetensors</a> format:
+ * Reader and writer for the safetensors format:
  * an 8-byte little-endian header length N, N bytes of JSON header ({@code name -> {dtype, shape,
  * data_offsets}} plus an optional {@code __metadata__} string map), then the little-endian tensor bytes.
  *
