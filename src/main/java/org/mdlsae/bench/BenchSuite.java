@@ -55,8 +55,14 @@ public final class BenchSuite {
      * @param quick     small shapes only (a smoke test of the harness; numbers are not the recorded ones)
      * @param exportDir where to write the peers' inputs, or null
      * @param log       progress lines
+     * @param filter    regular expression on shape ids (gemm, step, aux, phases), or null for all
      */
-    public record Options(Set<String> parts, int warmup, int reps, boolean quick, Path exportDir, PrintStream log) {
+    public record Options(Set<String> parts, int warmup, int reps, boolean quick, Path exportDir, PrintStream log,
+                          String filter) {
+        /** Whether a shape id passes the {@code filter} (a regular expression found anywhere in the id; null: all). */
+        boolean keep(String id) {
+            return filter == null || java.util.regex.Pattern.compile(filter).matcher(id).find();
+        }
     }
 
     private final Options o;
@@ -105,6 +111,7 @@ public final class BenchSuite {
         double[] loadStart = MachineInfo.loadAverage();
         log("load average at start: %s", fmtLoad(loadStart));
         if (o.exportDir() != null) export(out);
+        jitWarmup();
         for (String part : PARTS) {
             if (!o.parts().contains(part)) continue;
             long t0 = System.nanoTime();
@@ -121,6 +128,25 @@ public final class BenchSuite {
         }
         out.put("load_avg_end", MachineInfo.loadAverage());
         return out;
+    }
+
+    /**
+     * Runs every code path once on a small problem for a few seconds (training with and without AuxK, TopK encoding,
+     * DL evaluation) so that the first timed figures are not taken in the interpreter.
+     */
+    private void jitWarmup() {
+        long t0 = System.nanoTime();
+        float[] xs = BenchData.mnist(2048);
+        for (int round = 0; round < 3; round++) {
+            TrainConfig cfg = TrainConfig.defaults(Arch.BATCHTOPK, 512, 16).withBatch(512).withEpochs(4).withAux(1.0 / 32, 0, 1);
+            new Trainer(be, cfg, null).train(xs, 2048, 784);
+            TrainConfig tk = TrainConfig.defaults(Arch.TOPK, 384, 8).withBatch(512).withEpochs(2);
+            SaeWeights w = new Trainer(be, tk, null).train(xs, 2048, 784).weights();
+            try (org.mdlsae.sae.Sae sae = org.mdlsae.sae.Sae.upload(be, w)) {
+                Mdl.of(sae, xs, 2048).delta(1e-4).evaluate();
+            }
+        }
+        log("JIT warm-up %.1f s", (System.nanoTime() - t0) / 1e9);
     }
 
     // ------------------------------------------------------------------ data and weights
@@ -174,6 +200,7 @@ public final class BenchSuite {
     private List<Object> gemm() {
         List<Object> rows = new ArrayList<>();
         for (Shape s : gemmShapes(o.quick())) {
+            if (!o.keep(s.id())) continue;
             SaeWeights w = init(s);
             float[] xs = x(s);
             int n = s.n(), d = s.d(), width = s.width();
@@ -203,6 +230,7 @@ public final class BenchSuite {
     private List<Object> steps(boolean aux) {
         List<Object> rows = new ArrayList<>();
         for (Shape s : stepShapes(o.quick())) {
+            if (!o.keep(s.id())) continue;
             if (aux && s.data().equals("mnist") && s.k() != 16 && !o.quick()) continue; // AuxK priced at k = 16
             Map<String, Object> r = s.toJson();
             r.putAll(trainerStep(s, aux));
@@ -256,6 +284,7 @@ public final class BenchSuite {
     private List<Object> phases() {
         List<Object> rows = new ArrayList<>();
         for (Shape s : stepShapes(o.quick())) {
+            if (!o.keep(s.id())) continue;
             Map<String, Object> r = s.toJson();
             r.put("median_s", StepPhases.run(be, s, x(s), init(s), Math.max(o.warmup(), 2), o.reps()));
             rows.add(r);

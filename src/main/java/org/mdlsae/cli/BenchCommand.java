@@ -47,6 +47,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "Write the results as JSON to FILE (atomically).")
     Path out;
 
+    @Option(names = "--only", paramLabel = "REGEX",
+            description = "Only shapes whose id matches (e.g. 'D1024_k16'; gemm, step, aux and phases parts).")
+    String only;
+
     @Option(names = "--json", description = "Print only the results JSON on standard output.")
     boolean json;
 
@@ -91,7 +95,7 @@ public final class BenchCommand implements Callable<Integer> {
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         Map<String, Object> res = new LinkedHashMap<>();
         res.put("machine", MachineInfo.collect(t));
-        res.putAll(BenchSuite.run(new BenchSuite.Options(chosen, warmup, reps, quick, export, System.err)));
+        res.putAll(BenchSuite.run(new BenchSuite.Options(chosen, warmup, reps, quick, export, System.err, only)));
         String text = Json.MAPPER.writeValueAsString(res);
         if (out != null) {
             Path parent = out.toAbsolutePath().getParent();

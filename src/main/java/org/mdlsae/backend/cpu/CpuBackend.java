@@ -192,20 +192,34 @@ public final class CpuBackend implements Backend {
         need(rowPtr, n + 1L, "countAbove", "rowPtr");
         float[] p = f(pre);
         int[] rp = i(rowPtr);
+        float lo = scanBound(t);
+        boolean st = scanStrict(t, strict);
+        int chunks = Math.min(Parallel.CHUNKS, n);
+        Parallel.forChunks(chunks, (long) n * width, ch -> {
+            for (int r = Parallel.start(ch, chunks, n), e = Parallel.start(ch + 1, chunks, n); r < e; r++) {
+                rp[r + 1] = Scan.count(p, r * width, r * width + width, lo, st);
+            }
+        });
         long total = 0;
         rp[0] = 0;
         for (int r = 0; r < n; r++) {
-            int c = 0;
-            int o = r * width;
-            for (int j = 0; j < width; j++) {
-                float v = p[o + j];
-                if (v > 0 && (strict ? v > t : v >= t)) c++;
-            }
-            total += c;
+            total += rp[r + 1];
             if (total > Integer.MAX_VALUE) throw new BackendException("countAbove", "more than 2^31 active entries");
             rp[r + 1] = (int) total;
         }
         return (int) total;
+    }
+
+    /**
+     * The scans' single comparison for "v &gt; 0 and v (&gt; or ≥) t": v &gt; t (strict) or v ≥ t when t &gt; 0,
+     * v &gt; 0 when t ≤ 0; a NaN t passes nothing (every comparison with NaN is false).
+     */
+    private static float scanBound(float t) {
+        return t > 0 || Float.isNaN(t) ? t : 0f;
+    }
+
+    private static boolean scanStrict(float t, boolean strict) {
+        return t > 0 || Float.isNaN(t) ? strict : true;
     }
 
     @Override
@@ -219,17 +233,12 @@ public final class CpuBackend implements Backend {
         need(val, rp[n], "gatherAbove", "val");
         float[] p = f(pre), vo = f(val);
         int[] io = i(idx);
+        float lo = scanBound(t);
+        boolean st = scanStrict(t, strict);
         int chunks = Math.min(Parallel.CHUNKS, n);
         Parallel.forChunks(chunks, (long) n * width, ch -> {
             for (int r = Parallel.start(ch, chunks, n), e = Parallel.start(ch + 1, chunks, n); r < e; r++) {
-                int o = r * width, w = rp[r];
-                for (int j = 0; j < width; j++) {
-                    float v = p[o + j];
-                    if (v > 0 && (strict ? v > t : v >= t)) {
-                        io[w] = j;
-                        vo[w++] = v;
-                    }
-                }
+                Scan.gather(p, r * width, width, lo, st, io, vo, rp[r]);
             }
         });
     }
