@@ -1,5 +1,6 @@
 package org.mdlsae.backend.cpu;
 
+import java.lang.ref.SoftReference;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -24,9 +25,30 @@ final class VectorGemm {
         return L;
     }
 
+    /** The caller thread's packing buffer, kept between calls (softly: the collector may take it back). */
+    private static final ThreadLocal<SoftReference<float[]>> PACKED = new ThreadLocal<>();
+
+    private static float[] packBuffer(int len) {
+        SoftReference<float[]> ref = PACKED.get();
+        float[] buf = ref == null ? null : ref.get();
+        if (buf == null || buf.length < len) {
+            buf = new float[len];
+            PACKED.set(new SoftReference<>(buf));
+        }
+        return buf;
+    }
+
     static void nt(float[] a, int n, int d, float[] b, int m, float[] bias, float[] c) {
+        nt(a, null, n, d, b, m, bias, c);
+    }
+
+    /**
+     * c = (a − sub)·bᵀ + bias, where {@code sub} (length d, may be null) is subtracted from every row of a. Each row
+     * block is centred into a small buffer by the task that multiplies it, so no centred copy of a is made.
+     */
+    static void nt(float[] a, float[] sub, int n, int d, float[] b, int m, float[] bias, float[] c) {
         int panels = (m + NR - 1) / NR;
-        float[] packed = new float[panels * NR * d];
+        float[] packed = packBuffer(panels * NR * d);
         Parallel.forChunks(Math.min(panels, Parallel.CHUNKS), (long) m * d * 8, ch -> {
             int chunks = Math.min(panels, Parallel.CHUNKS);
             int p0 = Parallel.start(ch, chunks, panels), p1 = Parallel.start(ch + 1, chunks, panels);
@@ -38,18 +60,37 @@ final class VectorGemm {
         Parallel.forChunks(blocks, (long) n * m * d, blk -> {
             int r0 = blk * ROW_BLOCK, r1 = Math.min(n, r0 + ROW_BLOCK);
             float[] tmp = new float[MR * NR];
+            float[] src = a;
+            int shift = 0; // row i of the block is row i − shift of src
+            if (sub != null) {
+                src = new float[(r1 - r0) * d];
+                centre(a, r0, r1, d, sub, src);
+                shift = r0;
+            }
             for (int p = 0; p < panels; p++) {
                 int j0 = p * NR;
                 int width = Math.min(NR, m - j0);
                 int i = r0;
                 for (; i + MR <= r1; i += MR) {
-                    tile6(a, d, packed, p * NR * d, biasPad, j0, c, m, i, width, tmp);
+                    tile6(src, d, packed, p * NR * d, biasPad, j0, c, m, i, shift, width, tmp);
                 }
                 for (; i < r1; i++) {
-                    tile1(a, d, packed, p * NR * d, biasPad, j0, c, m, i, width, tmp);
+                    tile1(src, d, packed, p * NR * d, biasPad, j0, c, m, i, shift, width, tmp);
                 }
             }
         });
+    }
+
+    /** out[(r − r0)·d + t] = a[r·d + t] − sub[t] for rows r0 ≤ r &lt; r1. */
+    private static void centre(float[] a, int r0, int r1, int d, float[] sub, float[] out) {
+        for (int r = r0; r < r1; r++) {
+            int ai = r * d, oi = (r - r0) * d;
+            int t = 0;
+            for (; t + L <= d; t += L) {
+                FloatVector.fromArray(S, a, ai + t).sub(FloatVector.fromArray(S, sub, t)).intoArray(out, oi + t);
+            }
+            for (; t < d; t++) out[oi + t] = a[ai + t] - sub[t];
+        }
     }
 
     private static void pack(float[] b, int m, int d, int p, float[] packed) {
@@ -63,14 +104,14 @@ final class VectorGemm {
     }
 
     private static void tile6(float[] a, int d, float[] pk, int pb, float[] bias, int j0, float[] c, int m,
-                              int i, int width, float[] tmp) {
+                              int i, int shift, int width, float[] tmp) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
         FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
         FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
         FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        int a0 = i * d, a1 = a0 + d, a2 = a1 + d, a3 = a2 + d, a4 = a3 + d, a5 = a4 + d;
+        int a0 = (i - shift) * d, a1 = a0 + d, a2 = a1 + d, a3 = a2 + d, a4 = a3 + d, a5 = a4 + d;
         for (int t = 0, o = pb; t < d; t++, o += NR) {
             FloatVector b0 = FloatVector.fromArray(S, pk, o);
             FloatVector b1 = FloatVector.fromArray(S, pk, o + L);
@@ -132,9 +173,9 @@ final class VectorGemm {
     }
 
     private static void tile1(float[] a, int d, float[] pk, int pb, float[] bias, int j0, float[] c, int m,
-                              int i, int width, float[] tmp) {
+                              int i, int shift, int width, float[] tmp) {
         FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S);
-        int a0 = i * d;
+        int a0 = (i - shift) * d;
         for (int t = 0, o = pb; t < d; t++, o += NR) {
             FloatVector x = FloatVector.broadcast(S, a[a0 + t]);
             c0 = x.fma(FloatVector.fromArray(S, pk, o), c0);
