@@ -146,13 +146,7 @@ public final class CpuBackend implements Backend {
         need(enc, (long) width * d, "encode", "enc");
         need(bEnc, width, "encode", "bEnc");
         need(pre, (long) n * width, "encode", "pre");
-        float[] xs = f(x), bd = f(bDec);
-        float[] centred = new float[n * d];
-        for (int r = 0; r < n; r++) {
-            int o = r * d;
-            for (int c = 0; c < d; c++) centred[o + c] = xs[o + c] - bd[c];
-        }
-        Gemm.nt(centred, n, d, f(enc), width, f(bEnc), f(pre));
+        Gemm.ntCentred(f(x), f(bDec), n, d, f(enc), width, f(bEnc), f(pre));
     }
 
     @Override
@@ -214,20 +208,34 @@ public final class CpuBackend implements Backend {
         need(rowPtr, n + 1L, "countAbove", "rowPtr");
         float[] p = f(pre);
         int[] rp = i(rowPtr);
+        float lo = scanBound(t);
+        boolean st = scanStrict(t, strict);
+        int chunks = Math.min(Parallel.CHUNKS, n);
+        Parallel.forChunks(chunks, (long) n * width, ch -> {
+            for (int r = Parallel.start(ch, chunks, n), e = Parallel.start(ch + 1, chunks, n); r < e; r++) {
+                rp[r + 1] = Scan.count(p, r * width, r * width + width, lo, st);
+            }
+        });
         long total = 0;
         rp[0] = 0;
         for (int r = 0; r < n; r++) {
-            int c = 0;
-            int o = r * width;
-            for (int j = 0; j < width; j++) {
-                float v = p[o + j];
-                if (v > 0 && (strict ? v > t : v >= t)) c++;
-            }
-            total += c;
+            total += rp[r + 1];
             if (total > Integer.MAX_VALUE) throw new BackendException("countAbove", "more than 2^31 active entries");
             rp[r + 1] = (int) total;
         }
         return (int) total;
+    }
+
+    /**
+     * The scans' single comparison for "v &gt; 0 and v (&gt; or ≥) t": v &gt; t (strict) or v ≥ t when t &gt; 0,
+     * v &gt; 0 when t ≤ 0; a NaN t passes nothing (every comparison with NaN is false).
+     */
+    private static float scanBound(float t) {
+        return t > 0 || Float.isNaN(t) ? t : 0f;
+    }
+
+    private static boolean scanStrict(float t, boolean strict) {
+        return t > 0 || Float.isNaN(t) ? strict : true;
     }
 
     @Override
@@ -241,17 +249,12 @@ public final class CpuBackend implements Backend {
         need(val, rp[n], "gatherAbove", "val");
         float[] p = f(pre), vo = f(val);
         int[] io = i(idx);
+        float lo = scanBound(t);
+        boolean st = scanStrict(t, strict);
         int chunks = Math.min(Parallel.CHUNKS, n);
         Parallel.forChunks(chunks, (long) n * width, ch -> {
             for (int r = Parallel.start(ch, chunks, n), e = Parallel.start(ch + 1, chunks, n); r < e; r++) {
-                int o = r * width, w = rp[r];
-                for (int j = 0; j < width; j++) {
-                    float v = p[o + j];
-                    if (v > 0 && (strict ? v > t : v >= t)) {
-                        io[w] = j;
-                        vo[w++] = v;
-                    }
-                }
+                Scan.gather(p, r * width, width, lo, st, io, vo, rp[r]);
             }
         });
     }
@@ -275,18 +278,27 @@ public final class CpuBackend implements Backend {
         float[] bd = bDec == null ? null : f(bDec);
         int chunks = Math.min(Parallel.CHUNKS, n);
         Parallel.forChunks(chunks, (long) z.nnz() * d, ch -> {
+            int[] off = new int[Sparse.GROUP];
+            float[] co = new float[Sparse.GROUP];
             for (int r = Parallel.start(ch, chunks, n), e = Parallel.start(ch + 1, chunks, n); r < e; r++) {
                 int o = r * d;
-                if (bd != null) System.arraycopy(bd, 0, out, o, d);
-                else Arrays.fill(out, o, o + d, 0f);
+                boolean first = true; // the first group starts from b_dec (or 0), later ones from the row
+                int m = 0;
                 for (int q = rp[r]; q < rp[r + 1]; q++) {
                     float v = vs[q];
                     if (v == 0f) continue;
                     int j = ix[q];
                     if (max != null) v = Quantise.centre(v, max[j], bits);
                     if (v == 0f) continue;
-                    Simd.axpy(v, w, j * d, out, o, d);
+                    off[m] = j * d;
+                    co[m++] = v;
+                    if (m == Sparse.GROUP) {
+                        Sparse.axpyMany(out, o, first ? bd : null, first && bd == null, w, off, co, m, d);
+                        first = false;
+                        m = 0;
+                    }
                 }
+                if (first || m > 0) Sparse.axpyMany(out, o, first ? bd : null, first && bd == null, w, off, co, m, d);
             }
         });
     }
@@ -363,14 +375,28 @@ public final class CpuBackend implements Backend {
         // gz: one dot product per entry, parallel over rows.
         int chunks = Math.min(Parallel.CHUNKS, n);
         Parallel.forChunks(chunks, (long) z.nnz() * d, ch -> {
+            int[] off = new int[Sparse.GROUP];
+            int[] at = new int[Sparse.GROUP];
+            float[] dots = new float[Sparse.GROUP];
             for (int r = Parallel.start(ch, chunks, n), e = Parallel.start(ch + 1, chunks, n); r < e; r++) {
                 int o = r * d;
+                int m = 0;
                 for (int q = rp[r]; q < rp[r + 1]; q++) {
                     if (vs[q] == 0f) {
                         gzs[q] = 0f;
                         continue;
                     }
-                    gzs[q] = Simd.dot(gs, o, w, ix[q] * d, d);
+                    off[m] = ix[q] * d;
+                    at[m++] = q;
+                    if (m == Sparse.GROUP) {
+                        Sparse.dotMany(gs, o, w, off, dots, m, d);
+                        for (int u = 0; u < m; u++) gzs[at[u]] = dots[u];
+                        m = 0;
+                    }
+                }
+                if (m > 0) {
+                    Sparse.dotMany(gs, o, w, off, dots, m, d);
+                    for (int u = 0; u < m; u++) gzs[at[u]] = dots[u];
                 }
             }
         });
@@ -378,21 +404,31 @@ public final class CpuBackend implements Backend {
         Columns cols = Columns.of(z, rp, ix, vs);
         Parallel.forChunks(Math.min(Parallel.CHUNKS, width), (long) z.nnz() * d, ch -> {
             int cc = Math.min(Parallel.CHUNKS, width);
+            int[] off = new int[Sparse.GROUP];
+            float[] co = new float[Sparse.GROUP];
             for (int j = Parallel.start(ch, cc, width), e = Parallel.start(ch + 1, cc, width); j < e; j++) {
                 int wo = j * d;
-                for (int q = cols.start[j]; q < cols.start[j + 1]; q++) {
-                    int ent = cols.entry[q];
-                    float v = vs[ent];
-                    Simd.axpy(v, gs, cols.row[q] * d, gd, wo, d);
+                for (int q0 = cols.start[j]; q0 < cols.start[j + 1]; q0 += Sparse.GROUP) {
+                    int m = Math.min(Sparse.GROUP, cols.start[j + 1] - q0);
+                    for (int u = 0; u < m; u++) {
+                        off[u] = cols.row[q0 + u] * d;
+                        co[u] = vs[cols.entry[q0 + u]];
+                    }
+                    Sparse.axpyMany(gd, wo, null, false, gs, off, co, m, d);
                 }
             }
         });
         if (gradBDec != null) {
+            // column blocks in parallel; within a column the rows are summed in order, as in a serial loop
             float[] gb = f(gradBDec);
-            for (int r = 0; r < n; r++) {
-                int o = r * d;
-                for (int c = 0; c < d; c++) gb[c] += gs[o + c];
-            }
+            int cb = Math.min(8, d);
+            Parallel.forChunks(cb, (long) n * d, ch -> {
+                int c0 = Parallel.start(ch, cb, d), c1 = Parallel.start(ch + 1, cb, d);
+                for (int r = 0; r < n; r++) {
+                    int o = r * d;
+                    for (int c = c0; c < c1; c++) gb[c] += gs[o + c];
+                }
+            });
         }
     }
 
@@ -416,26 +452,44 @@ public final class CpuBackend implements Backend {
         float[] colSum = new float[width];
         int cc = Math.min(Parallel.CHUNKS, width);
         Parallel.forChunks(cc, (long) z.nnz() * d, ch -> {
+            int[] off = new int[Sparse.GROUP];
+            float[] co = new float[Sparse.GROUP];
             for (int j = Parallel.start(ch, cc, width), e = Parallel.start(ch + 1, cc, width); j < e; j++) {
                 int wo = j * d;
                 float s = 0;
+                int m = 0;
                 for (int q = cols.start[j]; q < cols.start[j + 1]; q++) {
                     float gv = gzs[cols.entry[q]];
                     if (gv == 0f) continue;
                     s += gv;
-                    Simd.axpySub(gv, xs, cols.row[q] * d, bd, ge, wo, d);
+                    off[m] = cols.row[q] * d;
+                    co[m++] = gv;
+                    if (m == Sparse.GROUP) {
+                        Sparse.axpySubMany(ge, wo, xs, off, bd, co, m, d);
+                        m = 0;
+                    }
                 }
+                if (m > 0) Sparse.axpySubMany(ge, wo, xs, off, bd, co, m, d);
                 colSum[j] = s;
                 gbe[j] += s;
             }
         });
         if (gradBDec != null) {
             float[] gb = f(gradBDec);
+            int[] off = new int[Sparse.GROUP];
+            float[] co = new float[Sparse.GROUP];
+            int m = 0;
             for (int j = 0; j < width; j++) {
                 float s = colSum[j];
                 if (s == 0f) continue;
-                Simd.axpy(-s, we, j * d, gb, 0, d);
+                off[m] = j * d;
+                co[m++] = -s;
+                if (m == Sparse.GROUP) {
+                    Sparse.axpyMany(gb, 0, null, false, we, off, co, m, d);
+                    m = 0;
+                }
             }
+            if (m > 0) Sparse.axpyMany(gb, 0, null, false, we, off, co, m, d);
         }
     }
 

@@ -36,6 +36,20 @@ public final class Gemm {
         }
     }
 
+    /** c = (a − sub)·bᵀ + bias: the encoder product with the row centring done block by block inside the GEMM. */
+    public static void ntCentred(float[] a, float[] sub, int n, int d, float[] b, int m, float[] bias, float[] c) {
+        if (VECTOR) {
+            VectorGemm.nt(a, sub, n, d, b, m, bias, c);
+            return;
+        }
+        float[] centred = new float[n * d];
+        for (int r = 0; r < n; r++) {
+            int o = r * d;
+            for (int t = 0; t < d; t++) centred[o + t] = a[o + t] - sub[t];
+        }
+        scalarNt(centred, n, d, b, m, bias, c);
+    }
+
     /** Plain-Java reference and fallback: 4×4 register blocks, parallel over row chunks. */
     static void scalarNt(float[] a, int n, int d, float[] b, int m, float[] bias, float[] c) {
         int chunks = Math.min(Parallel.CHUNKS, Math.max(1, n / 4));
