@@ -1,5 +1,8 @@
 package org.mdlsae.backend.cpu;
 
+import static org.mdlsae.backend.Checks.need;
+import static org.mdlsae.backend.Checks.positive;
+
 import java.util.Arrays;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.BackendException;
@@ -115,26 +118,6 @@ public final class CpuBackend implements Backend {
     }
 
     // ---------------------------------------------------------------- checks
-
-    static void need(FloatBuf b, long len, String op, String what) {
-        if (b == null) throw new BackendException(op, what + " is null");
-        if (b.length() < len) throw new BackendException(op, what + " holds " + b.length() + " floats, needs " + len);
-    }
-
-    static void need(IntBuf b, long len, String op, String what) {
-        if (b == null) throw new BackendException(op, what + " is null");
-        if (b.length() < len) throw new BackendException(op, what + " holds " + b.length() + " ints, needs " + len);
-    }
-
-    static void positive(String op, int... dims) {
-        for (int v : dims) if (v <= 0) throw new BackendException(op, "dimensions must be positive: " + Arrays.toString(dims));
-    }
-
-    static void checkCode(SparseCode z, String op) {
-        need(z.rowPtr(), z.n() + 1L, op, "rowPtr");
-        need(z.idx(), z.nnz(), op, "idx");
-        need(z.val(), z.nnz(), op, "val");
-    }
 
     // ---------------------------------------------------------------- forward
 
@@ -268,7 +251,7 @@ public final class CpuBackend implements Backend {
     private void decodeWith(SparseCode z, FloatBuf dec, FloatBuf bDec, int d, FloatBuf xhat, float[] max, int bits,
                             String op) {
         positive(op, z.n(), d, z.width());
-        checkCode(z, op);
+        Checks.code(z, op);
         need(dec, (long) z.width() * d, op, "dec");
         if (bDec != null) need(bDec, d, op, "bDec");
         need(xhat, (long) z.n() * d, op, "xhat");
@@ -363,7 +346,7 @@ public final class CpuBackend implements Backend {
                                FloatBuf gradBDec) {
         String op = "decodeBackward";
         positive(op, z.n(), d, z.width());
-        checkCode(z, op);
+        Checks.code(z, op);
         int n = z.n(), width = z.width();
         need(g, (long) n * d, op, "g");
         need(dec, (long) width * d, op, "dec");
@@ -437,7 +420,7 @@ public final class CpuBackend implements Backend {
                                FloatBuf gradEnc, FloatBuf gradBEnc, FloatBuf gradBDec) {
         String op = "encodeBackward";
         positive(op, z.n(), d, z.width());
-        checkCode(z, op);
+        Checks.code(z, op);
         int n = z.n(), width = z.width();
         need(gz, z.nnz(), op, "gz");
         need(x, (long) n * d, op, "x");
@@ -495,7 +478,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void countActive(SparseCode z, IntBuf counts) {
-        checkCode(z, "countActive");
+        Checks.code(z, "countActive");
         need(counts, z.width(), "countActive", "counts");
         int[] ix = i(z.idx()), cnt = i(counts);
         float[] vs = f(z.val());
@@ -563,7 +546,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void featureMax(SparseCode z, FloatBuf max) {
-        checkCode(z, "featureMax");
+        Checks.code(z, "featureMax");
         need(max, z.width(), "featureMax", "max");
         int[] ix = i(z.idx());
         float[] vs = f(z.val()), mx = f(max);
@@ -572,9 +555,9 @@ public final class CpuBackend implements Backend {
 
     @Override
     public BinCounts binCounts(SparseCode z, FloatBuf max, int bits) {
-        checkCode(z, "binCounts");
+        Checks.code(z, "binCounts");
         need(max, z.width(), "binCounts", "max");
-        Quantise.checkBits(bits, "binCounts");
+        Checks.bits(bits, "binCounts");
         int[] ix = i(z.idx());
         float[] vs = f(z.val()), mx = f(max);
         long[] keys = new long[z.nnz()];
@@ -591,7 +574,7 @@ public final class CpuBackend implements Backend {
     @Override
     public double quantisedSqError(SparseCode z, FloatBuf max, int bits, FloatBuf dec, FloatBuf bDec, FloatBuf x, int d) {
         String op = "quantisedSqError";
-        if (bits > 0) Quantise.checkBits(bits, op);
+        if (bits > 0) Checks.bits(bits, op);
         need(max, z.width(), op, "max");
         need(x, (long) z.n() * d, op, "x");
         FloatBuf xhat = floats((long) z.n() * d);

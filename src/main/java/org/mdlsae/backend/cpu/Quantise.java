@@ -1,17 +1,13 @@
 package org.mdlsae.backend.cpu;
 
-import org.mdlsae.backend.BackendException;
+import org.mdlsae.backend.Checks;
 
 /** Bin arithmetic of DESIGN §2.3 in float32, exactly as the kernels do it. */
 public final class Quantise {
     /** Largest supported precision. */
-    public static final int MAX_BITS = 16;
+    public static final int MAX_BITS = Checks.MAX_BITS;
 
     private Quantise() {
-    }
-
-    static void checkBits(int bits, String op) {
-        if (bits < 1 || bits > MAX_BITS) throw new BackendException(op, "bits must be in [1, 16], got " + bits);
     }
 
     /** Bin of an active value v &gt; 0 of a feature whose calibration maximum is max &gt; 0. */
