@@ -75,9 +75,9 @@ final class VectorGemm {
             int r0 = rb * ROW_BLOCK, r1 = Math.min(n, r0 + ROW_BLOCK), rows = r1 - r0;
             int p0 = Parallel.start(pg, panelGroups, panels), p1 = Parallel.start(pg + 1, panelGroups, panels);
             int tiles = rows / MR, rest = rows - tiles * MR;
-            float[] apk = new float[(tiles * MS + rest) * d];
+            float[] apk = scratch(0, (tiles * MS + rest) * d);
             packRows(a, sub, r0, tiles, rest, d, apk);
-            float[] acc = new float[rows * NR];
+            float[] acc = scratch(1, rows * NR);
             for (int p = p0; p < p1; p++) {
                 int j0 = p * NR, width = Math.min(NR, m - j0), pb = p * NR * d;
                 for (int kb = 0; kb < kBlocks; kb++) {
@@ -124,12 +124,23 @@ final class VectorGemm {
     private static void packRows(float[] a, float[] sub, int r0, int tiles, int rest, int d, float[] apk) {
         for (int tile = 0; tile < tiles; tile++) {
             int base = tile * MS * d;
-            for (int r = 0; r < MR; r++) {
-                int ai = (r0 + tile * MR + r) * d;
-                if (sub == null) {
-                    for (int t = 0; t < d; t++) apk[base + t * MS + r] = a[ai + t];
-                } else {
-                    for (int t = 0; t < d; t++) apk[base + t * MS + r] = a[ai + t] - sub[t];
+            int a0 = (r0 + tile * MR) * d, a1 = a0 + d, a2 = a1 + d, a3 = a2 + d, a4 = a3 + d;
+            if (sub == null) {
+                for (int t = 0, o = base; t < d; t++, o += MS) {
+                    apk[o] = a[a0 + t];
+                    apk[o + 1] = a[a1 + t];
+                    apk[o + 2] = a[a2 + t];
+                    apk[o + 3] = a[a3 + t];
+                    apk[o + 4] = a[a4 + t];
+                }
+            } else {
+                for (int t = 0, o = base; t < d; t++, o += MS) {
+                    float s = sub[t];
+                    apk[o] = a[a0 + t] - s;
+                    apk[o + 1] = a[a1 + t] - s;
+                    apk[o + 2] = a[a2 + t] - s;
+                    apk[o + 3] = a[a3 + t] - s;
+                    apk[o + 4] = a[a4 + t] - s;
                 }
             }
         }
@@ -141,6 +152,15 @@ final class VectorGemm {
                 for (int t = 0; t < d; t++) apk[oi + t] = a[ai + t] - sub[t];
             }
         }
+    }
+
+    /** A worker thread's scratch for its packed rows and partial sums, reused across calls. */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+
+    private static float[] scratch(int which, int len) {
+        float[][] s = SCRATCH.get();
+        if (s[which].length < len) s[which] = new float[len];
+        return s[which];
     }
 
     private static void tile5(float[] ap, int ab, float[] pk, int pb, int t0, int t1, float[] acc, int co, boolean first) {
