@@ -393,7 +393,7 @@ public final class BenchSuite {
             NpyOut.ints(dir.resolve(id + "_idx.npy"), idx, idx.length);
             NpyOut.floats(dir.resolve(id + "_val.npy"), val, val.length);
             NpyOut.floats(dir.resolve(id + "_max.npy"), max, width);
-            String wKey = "D" + width;
+            String wKey = "D" + width + "_k" + k;
             if (!files.containsKey(wKey)) {
                 NpyOut.floats(dir.resolve(wKey + "_dec.npy"), w.dec(), width, d);
                 NpyOut.floats(dir.resolve(wKey + "_bdec.npy"), w.bDec(), d);
