@@ -246,25 +246,26 @@ def main():
         rows = java["scaling"]
         L.append("## Time per epoch and memory (ours, BatchTopK, MNIST rows, d = 784)")
         L.append("")
-        L.append("| N | D | k | batch | steps/epoch | s/epoch | first epoch s (incl. JIT) | JVM heap peak MiB | resident model MiB | model fit s/epoch |")
-        L.append("|---|---|---|---|---|---|---|---|---|---|")
+        L.append("| N | D | k | batch | steps/epoch | s/epoch | first epoch s | trainer live MiB (measured) | trainer MiB (formula) | data MiB | cost-model s/epoch |")
+        L.append("|---|---|---|---|---|---|---|---|---|---|---|")
         coef = fit_epoch_model(rows)
         for r in rows:
             pred = None
             if coef:
                 pred = coef[0] * r["N"] * r["d"] * r["D"] + coef[1] * math.ceil(r["N"] / r["batch"]) * r["D"] * r["d"] + coef[2] * r["N"] * r["k"] * r["d"]
-            L.append("| %d | %d | %d | %d | %d | %.3f | %.3f | %.0f | %.0f | %s |" % (
+            L.append("| %d | %d | %d | %d | %d | %.3f | %.3f | %.0f | %.0f | %.0f | %s |" % (
                 r["N"], r["D"], r["k"], r["batch"], r["steps_per_epoch"], r["epoch_s"], r["first_epoch_s"],
-                r["heap_peak_mib"], r["model_mib"], fx(pred, 3)))
+                r["trainer_live_mib"], r["model_mib"], r["data_mib"], fx(pred, 3)))
         L.append("")
         if coef:
             L.append("Cost model fitted to this table (seconds per epoch): t ≈ %.3g·N·d·D + %.3g·(N/batch)·D·d + %.3g·N·k·d "
                      "(GEMM; per-step optimiser over the 2·D·d parameters; sparse work). Multiply by epochs and by the "
                      "number of SAEs a sweep trains (bisection over k: about log2(k_max) per width)." % tuple(coef))
             summary["epoch_model"] = {"gemm_per_NdD": coef[0], "optimiser_per_step_Dd": coef[1], "sparse_per_Nkd": coef[2]}
-        L.append("Resident model = 4 bytes × (weights, gradients and two Adam moments of 2·D·d + D + d parameters, "
-                 "batch·D pre-activations, 4·batch·d scratch, 2·batch·k_aux AuxK scratch, N·d data); the JVM heap peak "
-                 "also counts garbage between collections.")
+        L.append("Trainer memory (formula) = 4 bytes × (weights, gradients and two Adam moments of 2·D·d + D + d "
+                 "parameters + batch·D pre-activations + 4·batch·d scratch + 2·batch·k_aux AuxK scratch); 'measured' is "
+                 "the JVM's live heap after a full GC during training minus the live heap before it. The data (N·d "
+                 "floats) comes on top. Give the JVM about twice the sum (-Xmx) to leave the collector room.")
         L.append("")
 
     if demo:
