@@ -393,7 +393,7 @@ public final class BenchSuite {
             NpyOut.ints(dir.resolve(id + "_idx.npy"), idx, idx.length);
             NpyOut.floats(dir.resolve(id + "_val.npy"), val, val.length);
             NpyOut.floats(dir.resolve(id + "_max.npy"), max, width);
-            String wKey = "D" + width;
+            String wKey = "D" + width + "_k" + k;
             if (!files.containsKey(wKey)) {
                 NpyOut.floats(dir.resolve(wKey + "_dec.npy"), w.dec(), width, d);
                 NpyOut.floats(dir.resolve(wKey + "_bdec.npy"), w.bDec(), d);
@@ -430,18 +430,16 @@ public final class BenchSuite {
             TrainConfig cfg = TrainConfig.defaults(Arch.BATCHTOPK, width, k).withBatch(batch).withEpochs(epochs);
             long stepsPerEpoch = (n + Math.min(batch, n) - 1) / Math.min(batch, n);
             long[] epochEnd = new long[epochs];
+            long[] live = new long[1];
+            SaeWeights w = Trainer.init(cfg, xs, n, 784);
+            long before = heapAfterGc();
             TrainListener l = p -> {
+                // the trainer's live set, measured once during the first (untimed) epoch
+                if (p.step() == 1) live[0] = heapAfterGc() - before;
                 if (p.step() % stepsPerEpoch == 0) epochEnd[p.epoch() - 1] = System.nanoTime();
             };
-            SaeWeights w = Trainer.init(cfg, xs, n, 784);
-            System.gc();
             List<MemoryPoolMXBean> pools = ManagementFactory.getMemoryPoolMXBeans();
-            long before = 0;
-            for (MemoryPoolMXBean p : pools) {
-                if (p.getType() != MemoryType.HEAP) continue;
-                before += p.getUsage().getUsed();
-                p.resetPeakUsage();
-            }
+            for (MemoryPoolMXBean p : pools) if (p.getType() == MemoryType.HEAP) p.resetPeakUsage();
             Trainer.Result res = new Trainer(be, cfg, l).train(w, xs, n, 784);
             long peak = 0;
             for (MemoryPoolMXBean p : pools) if (p.getType() == MemoryType.HEAP) peak += p.getPeakUsage().getUsed();
@@ -454,25 +452,36 @@ public final class BenchSuite {
             r.put("steps_per_epoch", stepsPerEpoch);
             r.put("epoch_s", (epochEnd[1] - epochEnd[0]) / 1e9);
             r.put("first_epoch_s", res.seconds() - (epochEnd[1] - epochEnd[0]) / 1e9);
-            r.put("heap_before_mib", before / 1048576.0);
+            r.put("data_mib", 4.0 * n * 784 / 1048576.0);
+            r.put("trainer_live_mib", live[0] / 1048576.0);
+            r.put("model_mib", modelBytes(784, width, cfg.effectiveAuxK(784), Math.min(batch, n)) / 1048576.0);
             r.put("heap_peak_mib", peak / 1048576.0);
-            r.put("model_mib", modelBytes(n, 784, width, cfg.effectiveAuxK(784), Math.min(batch, n)) / 1048576.0);
             r.put("final_mse", res.finalMse());
             rows.add(r);
-            log("scale N=%d D=%d k=%d batch=%d: %.3f s/epoch, heap peak %.0f MiB (model %.0f MiB)", n, width, k, batch,
-                    r.get("epoch_s"), r.get("heap_peak_mib"), r.get("model_mib"));
+            log("scale N=%d D=%d k=%d batch=%d: %.3f s/epoch, trainer live %.0f MiB (model %.0f MiB) + data %.0f MiB", n, width,
+                    k, batch, r.get("epoch_s"), r.get("trainer_live_mib"), r.get("model_mib"), r.get("data_mib"));
         }
         return rows;
     }
 
     /**
-     * Bytes the trainer keeps resident: weights, gradients and two Adam moments of (2·D·d + D + d) parameters, the
-     * batch's dense pre-activations (b·D), four b×d scratch buffers, the AuxK scratch (2·b·k_aux) and the data (N·d).
+     * Bytes the trainer keeps resident besides the data: weights, gradients and two Adam moments of (2·D·d + D + d)
+     * parameters, the batch's dense pre-activations (b·D), four b×d buffers (batch, residual, gradient, AuxK error)
+     * and the AuxK scratch (2·b·k_aux). The data (N·d floats) comes on top.
      */
-    static long modelBytes(long n, long d, long width, long kAux, long batch) {
+    static long modelBytes(long d, long width, long kAux, long batch) {
         long params = 2 * width * d + width + d;
-        long floats = 4 * params + batch * width + 4 * batch * d + 2 * batch * kAux + n * d;
+        long floats = 4 * params + batch * width + 4 * batch * d + 2 * batch * kAux;
         return 4 * floats;
+    }
+
+    private static long heapAfterGc() {
+        System.gc();
+        long used = 0;
+        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (p.getType() == MemoryType.HEAP) used += p.getUsage().getUsed();
+        }
+        return used;
     }
 
     // ------------------------------------------------------------------ helpers

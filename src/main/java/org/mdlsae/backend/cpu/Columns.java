@@ -41,4 +41,22 @@ final class Columns {
         }
         return new Columns(start, row, entry);
     }
+
+    /**
+     * Latent boundaries cutting [0, width) into {@code chunks} ranges of about equal entry counts (so a few very
+     * active latents do not leave one thread with most of a scatter). Depends only on the code, not on threads.
+     */
+    int[] balanced(int chunks) {
+        int width = start.length - 1;
+        long total = start[width];
+        int[] b = new int[chunks + 1];
+        int j = 0;
+        for (int c = 1; c < chunks; c++) {
+            long target = total * c / chunks;
+            while (j < width && start[j] < target) j++;
+            b[c] = j;
+        }
+        b[chunks] = width;
+        return b;
+    }
 }

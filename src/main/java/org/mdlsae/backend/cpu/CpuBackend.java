@@ -385,11 +385,12 @@ public final class CpuBackend implements Backend {
         });
         // gradDec: scatter by latent through a column index, so each row of gradDec has one writer.
         Columns cols = Columns.of(z, rp, ix, vs);
-        Parallel.forChunks(Math.min(Parallel.CHUNKS, width), (long) z.nnz() * d, ch -> {
-            int cc = Math.min(Parallel.CHUNKS, width);
+        int cc = Math.min(Parallel.CHUNKS, width);
+        int[] bounds = cols.balanced(cc);
+        Parallel.forChunks(cc, (long) z.nnz() * d, ch -> {
             int[] off = new int[Sparse.GROUP];
             float[] co = new float[Sparse.GROUP];
-            for (int j = Parallel.start(ch, cc, width), e = Parallel.start(ch + 1, cc, width); j < e; j++) {
+            for (int j = bounds[ch], e = bounds[ch + 1]; j < e; j++) {
                 int wo = j * d;
                 for (int q0 = cols.start[j]; q0 < cols.start[j + 1]; q0 += Sparse.GROUP) {
                     int m = Math.min(Sparse.GROUP, cols.start[j + 1] - q0);
@@ -434,10 +435,11 @@ public final class CpuBackend implements Backend {
         Columns cols = Columns.of(z, rp, ix, vs);
         float[] colSum = new float[width];
         int cc = Math.min(Parallel.CHUNKS, width);
+        int[] bounds = cols.balanced(cc);
         Parallel.forChunks(cc, (long) z.nnz() * d, ch -> {
             int[] off = new int[Sparse.GROUP];
             float[] co = new float[Sparse.GROUP];
-            for (int j = Parallel.start(ch, cc, width), e = Parallel.start(ch + 1, cc, width); j < e; j++) {
+            for (int j = bounds[ch], e = bounds[ch + 1]; j < e; j++) {
                 int wo = j * d;
                 float s = 0;
                 int m = 0;

@@ -18,6 +18,8 @@ final class RadixSelect {
     static final int PREFILTER_MIN = 1 << 17;
     private static final int SAMPLES = 1 << 14;
     private static final int CHUNKS = 16;
+    /** The radix passes run in parallel chunks from this length on (below it, merging 16 histograms costs more). */
+    static final int PARALLEL_RADIX_MIN = 1 << 21;
 
     private RadixSelect() {
     }
@@ -82,7 +84,7 @@ final class RadixSelect {
 
     /** The two radix passes over a[0, count): histograms made per chunk in parallel (integer counts: exact). */
     static float radix(float[] a, int count, long keep) {
-        int chunks = count >= PREFILTER_MIN ? CHUNKS : 1;
+        int chunks = count >= PARALLEL_RADIX_MIN ? CHUNKS : 1;
         int[][] hists = new int[chunks][];
         long[] posPart = new long[chunks];
         float[] minPart = new float[chunks];
