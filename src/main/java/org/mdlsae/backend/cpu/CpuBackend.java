@@ -11,6 +11,7 @@ import org.mdlsae.backend.Checks;
 import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.backend.IntBuf;
 import org.mdlsae.backend.SparseCode;
+import org.mdlsae.data.Stats;
 
 /**
  * The CPU back end: Java arrays, a Vector API GEMM for the encoder product, gather/scatter loops for
@@ -318,18 +319,7 @@ public final class CpuBackend implements Backend {
     public double sumSqDeviation(FloatBuf a, int n, int d) {
         positive("sumSqDeviation", n, d);
         need(a, (long) n * d, "sumSqDeviation", "a");
-        float[] x = f(a);
-        double[] mean = new double[d];
-        for (int r = 0; r < n; r++) for (int c = 0; c < d; c++) mean[c] += x[r * d + c];
-        for (int c = 0; c < d; c++) mean[c] /= n;
-        double s = 0;
-        for (int r = 0; r < n; r++) {
-            for (int c = 0; c < d; c++) {
-                double v = x[r * d + c] - mean[c];
-                s += v * v;
-            }
-        }
-        return s;
+        return Stats.sumSqDeviation(f(a), n, d);
     }
 
     @Override
