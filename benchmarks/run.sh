@@ -4,7 +4,7 @@
 #
 #   benchmarks/run.sh [--quick] [--threads N] [--warmup W] [--reps R] [--parts LIST] [--demo] [--no-peers]
 #
-#   --quick      small shapes: checks the harness in a minute (figures are not the recorded ones)
+#   --quick      small shapes: checks the harness in a minute (table written to benchmarks/out/, not results/)
 #   --threads N  threads for everyone (default: all cores)
 #   --parts LIST engine parts: gemm,step,aux,phases,dl,scaling (default: all)
 #   --demo       also time './mdlsae demo --out /tmp/demo-bench' (minutes)
@@ -100,4 +100,7 @@ if [[ $demo == 1 ]]; then
     'load_before': '$load', 'load_after': open('/proc/loadavg').read().split()[:3]}, open('$work/demo.json', 'w'))"
 fi
 
-python3 "$here/report.py" "$work" "$here/results"
+# quick runs check the harness: their tables go to the work directory, not to results/
+results="$here/results"
+[[ ${#quick[@]} -gt 0 ]] && results="$work"
+python3 "$here/report.py" "$work" "$results"
