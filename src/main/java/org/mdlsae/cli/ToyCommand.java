@@ -264,10 +264,6 @@ public final class ToyCommand implements Callable<Integer> {
         }
     }
 
-    static Backend backend(String name) {
-        return Backends.create(name);
-    }
-
     static java.util.function.Consumer<String> progress(CommandSpec spec, boolean quiet) {
         if (quiet) return null;
         PrintWriter err = spec.commandLine().getErr();
@@ -360,7 +356,7 @@ public final class ToyCommand implements Callable<Integer> {
             } catch (InputException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage());
             }
-            Backend be = backend(opt.backend);
+            Backend be = Backends.create(opt.backend);
             SplitExperiment.Result res;
             try {
                 res = SplitExperiment.run(cfg, be, progress(spec, opt.quiet || false));
@@ -528,7 +524,7 @@ public final class ToyCommand implements Callable<Integer> {
             } catch (InputException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage());
             }
-            Backend be = backend(opt.backend);
+            Backend be = Backends.create(opt.backend);
             TreeExperiment.Result res;
             try {
                 res = TreeExperiment.run(cfg, be, progress(spec, opt.quiet));

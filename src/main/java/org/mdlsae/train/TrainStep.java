@@ -34,6 +34,9 @@ final class TrainStep implements AutoCloseable {
     private final FloatBuf topVal;
     private final IntBuf auxIdx;
     private final FloatBuf auxVal;
+    /** Row offsets i·k and i·k_aux for the largest batch; a smaller batch uses their prefix. */
+    private final IntBuf topRowPtr;
+    private final IntBuf auxRowPtr;
 
     /** What a step measured. */
     record Out(double sse, double auxLoss, float keptMin, SparseCode code) {
@@ -61,6 +64,8 @@ final class TrainStep implements AutoCloseable {
         topVal = be.floats((long) maxRows * k);
         auxIdx = be.ints((long) maxRows * kAux);
         auxVal = be.floats((long) maxRows * kAux);
+        topRowPtr = Sae.rowPtrFixed(be, maxRows, k);
+        auxRowPtr = Sae.rowPtrFixed(be, maxRows, kAux);
     }
 
     /**
@@ -76,7 +81,7 @@ final class TrainStep implements AutoCloseable {
         float keptMin = Float.NaN;
         if (arch == Arch.TOPK) {
             be.topK(pre, null, rows, width, k, topIdx, topVal);
-            z = new SparseCode(rows, width, rows * k, Sae.rowPtrFixed(be, rows, k), topIdx, topVal);
+            z = new SparseCode(rows, width, rows * k, topRowPtr, topIdx, topVal);
         } else {
             keptMin = be.kthLargestPositive(pre, (long) rows * width, (long) k * rows);
             z = Sae.threshold(be, pre, rows, width, Float.isFinite(keptMin) ? keptMin : Float.MAX_VALUE, false);
@@ -96,10 +101,9 @@ final class TrainStep implements AutoCloseable {
         return new Out(sse, aux, keptMin, z);
     }
 
-    /** Frees what {@link #run} allocated for its code (the TopK value buffers are reused). */
+    /** Frees what {@link #run} allocated for its code (a TopK code lives in the step's own buffers). */
     void release(SparseCode z) {
         if (arch == Arch.BATCHTOPK) z.close();
-        else z.rowPtr().close();
     }
 
     /**
@@ -114,21 +118,19 @@ final class TrainStep implements AutoCloseable {
         double denom = be.sumSqDeviation(err, rows, d);
         if (!(denom > 0)) return 0;
         be.topK(pre, deadMask, rows, width, kAux, auxIdx, auxVal);
-        try (IntBuf rp = Sae.rowPtrFixed(be, rows, kAux)) {
-            SparseCode za = new SparseCode(rows, width, rows * kAux, rp, auxIdx, auxVal);
-            be.decode(za, sae.dec(), null, d, xhat); // xhat now holds ê; the main x̂ is no longer needed
-            double sse = be.residual(err, xhat, rd, (float) (2 * auxAlpha / denom), g);
-            try (FloatBuf gz = be.floats(Math.max(1, za.nnz()))) {
-                be.decodeBackward(za, g, sae.dec(), d, gDec, gz, null);
-                be.encodeBackward(za, gz, xb, sae.bDec(), sae.enc(), d, gEnc, gBEnc, gBDec);
-            }
-            return sse / denom;
+        SparseCode za = new SparseCode(rows, width, rows * kAux, auxRowPtr, auxIdx, auxVal);
+        be.decode(za, sae.dec(), null, d, xhat); // xhat now holds ê; the main x̂ is no longer needed
+        double sse = be.residual(err, xhat, rd, (float) (2 * auxAlpha / denom), g);
+        try (FloatBuf gz = be.floats(Math.max(1, za.nnz()))) {
+            be.decodeBackward(za, g, sae.dec(), d, gDec, gz, null);
+            be.encodeBackward(za, gz, xb, sae.bDec(), sae.enc(), d, gEnc, gBEnc, gBDec);
         }
+        return sse / denom;
     }
 
     @Override
     public void close() {
-        for (AutoCloseable c : new AutoCloseable[] {gEnc, gBEnc, gDec, gBDec, pre, xhat, g, err, topIdx, topVal, auxIdx, auxVal}) {
+        for (AutoCloseable c : new AutoCloseable[] {gEnc, gBEnc, gDec, gBDec, pre, xhat, g, err, topIdx, topVal, auxIdx, auxVal, topRowPtr, auxRowPtr}) {
             try {
                 c.close();
             } catch (Exception e) {
