@@ -13,6 +13,11 @@
  *                   with c1 = 1 − β1^t, c2 = 1 − β2^t from the host. Dense: torch.optim.Adam step.
  * remove_parallel_rows: grad[j,:] −= (grad[j,:]·dec[j,:]) dec[j,:] (dec, grad: width×d, one group per row).
  * normalise_rows:   dec[j,:] /= ‖dec[j,:]‖ for non-zero rows (one group per row).
+ * gather_batch:     out[r,:] = data[order[from + r],:] for r < rows (data: N×d resident on the device).
+ *                   Dense: out = data[order[from:from + rows]].
+ * dead_update:      the trainer's dead-latent bookkeeping (DESIGN §2.2) for one step of `rows` samples:
+ *                   since[j] = 0 if counts[j] > 0 else min(since[j] + rows, deadAfter) (saturating, so int
+ *                   never overflows); mask[j] = since[j] >= deadAfter; totals[0] += Σ counts, totals[1] += Σ mask.
  *
  * Elementwise kernels and reductions are grid-stride loops (GRID_LOOP) over any number of groups; the
  * reductions use a fixed number of groups chosen by the host, so their partial sums and hence the
@@ -104,4 +109,36 @@ KERNEL void WG_SIZE(WG, 1) normalise_rows(GLOBAL float* RESTRICT dec, int d) {
     if (s == 0.0f) return; /* uniform: every work-item holds the same sum */
     float inv = 1.0f / FSQRT(s);
     for (int c = lid; c < d; c += WG) w[c] *= inv;
+}
+
+KERNEL void WG_SIZE(WG, 1) gather_batch(const GLOBAL float* RESTRICT data, const GLOBAL int* RESTRICT order, int from,
+                                         int rows, int d, GLOBAL float* RESTRICT out) {
+    GRID_LOOP(e, rows * d) {
+        int r = (int) e / d, c = (int) e - r * d;
+        out[e] = data[order[from + r] * d + c];
+    }
+}
+
+KERNEL void WG_SIZE(WG, 1) dead_update(const GLOBAL int* RESTRICT counts, GLOBAL int* RESTRICT since,
+                                        GLOBAL int* RESTRICT mask, int width, int rows, int deadAfter,
+                                        GLOBAL int* RESTRICT totals) {
+    LOCAL int red[WG];
+    int lid = LID(0);
+    int active = 0, dead = 0;
+    GRID_LOOP(e, width) {
+        int j = (int) e;
+        int c = counts[j], s = since[j];
+        s = c > 0 ? 0 : (deadAfter - s <= rows ? deadAfter : s + rows);
+        since[j] = s;
+        int dj = s >= deadAfter ? 1 : 0;
+        mask[j] = dj;
+        active += c;
+        dead += dj;
+    }
+    active = wg_sum_int(active, red, lid);
+    dead = wg_sum_int(dead, red, lid);
+    if (lid == 0) {
+        if (active != 0) ATOMIC_ADD_INT(&totals[0], active);
+        if (dead != 0) ATOMIC_ADD_INT(&totals[1], dead);
+    }
 }

@@ -164,4 +164,17 @@ DEVICE float wg_sum(float x, LPTR float* buf, int lid) {
     return s;
 }
 
+/* Work-group sum of one int per work-item (tree order); every work-item receives the total. */
+DEVICE int wg_sum_int(int x, LPTR int* buf, int lid) {
+    buf[lid] = x;
+    BARRIER();
+    for (int h = WG / 2; h > 0; h >>= 1) {
+        if (lid < h) buf[lid] += buf[lid + h];
+        BARRIER();
+    }
+    int s = buf[0];
+    BARRIER();
+    return s;
+}
+
 #endif /* MDLSAE_PRELUDE_H */

@@ -6,7 +6,9 @@
  * decode_rows:    xhat[i,c] = bDec[c] + Σ_{e in row i} q(v_e)·dec[j_e,c]   (q = identity, or the bin
  *                 centre of DESIGN §2.3 when quant != 0). Dense: xhat = z @ W_dec + b_dec.
  * quant_err_rows: rowErr[i] = Σ_c (x[i,c] − xhat_q[i,c])², the same decode fused with the error.
- * gz_rows:        gz[e] = g[i,:]·dec[j_e,:] (0 where v_e = 0).          Dense: gz = (g @ W_decᵀ)[active].
+ * gz_entries:     gz[e] = g[i,:]·dec[j_e,:] (0 where v_e = 0), one 32-wide segment (a warp on CUDA) per
+ *                 entry, 8 entries per group; the entry's row is found by binary search in rowPtr (cached:
+ *                 ~log2 n reads).                                    Dense: gz = (g @ W_decᵀ)[active].
  * csc_count / csc_starts / csc_fill: a stable counting sort of the active entries by latent (CSC):
  *                 the rows are cut into `blocks` contiguous blocks, each counted and filled by one
  *                 work-item in row order, and counts are laid out latent-major (cnt[j·blocks + b]) so
@@ -15,7 +17,10 @@
  * grad_dec_cols:  gradDec[j,:] += Σ_{entries of latent j} v·g[i,:].      Dense: W_dec.grad += zᵀ @ g.
  * grad_enc_cols:  gradEnc[j,:] += Σ gz·(x[i,:] − bDec); gradBEnc[j] += Σ gz; colSum[j] = Σ gz.
  *                 Dense: W_enc.grad += (x − b_dec)ᵀ @ gz_dense (only the active columns are touched).
- * grad_bdec_enc:  gradBDec[c] −= Σ_j colSum[j]·enc[j,c].                 Dense: b_dec.grad −= gz_dense.sum(0) @ W_encᵀ.
+ * grad_bdec_partial / grad_bdec_reduce: gradBDec[c] −= Σ_j colSum[j]·enc[j,c] as a GEMV over the whole
+ *                 device: group (cb, jb) sums latents [jb·jPer, (jb+1)·jPer) for 256 columns into
+ *                 partial[jb·d + c]; the reduce adds the blocks in order (deterministic).
+ *                                                                        Dense: b_dec.grad −= gz_dense.sum(0) @ W_encᵀ.
  * count_active:   counts[j] += #{entries of latent j with v > 0}.
  * feature_max:    maxv[j] = max(maxv[j], v) over the entries of latent j.
  * bin_index:      bins[e] = min(⌊v·scale[j]⌋, levels − 1) for v > 0 and maxv[j] > 0, else −1; the host
@@ -94,24 +99,45 @@ KERNEL void WG_SIZE(WG, 1) quant_err_rows(const GLOBAL int* RESTRICT rowPtr, con
     if (lid == 0) rowErr[row] = err;
 }
 
-KERNEL void WG_SIZE(WG, 1) gz_rows(const GLOBAL int* RESTRICT rowPtr, const GLOBAL int* RESTRICT idx,
-                                    const GLOBAL float* RESTRICT val, const GLOBAL float* RESTRICT g,
-                                    const GLOBAL float* RESTRICT dec, int d, GLOBAL float* RESTRICT gz) {
-    LOCAL float red[WG];
-    int lid = LID(0), row = GROUP_ID(0);
-    int q0 = rowPtr[row], q1 = rowPtr[row + 1];
-    const GLOBAL float* gr = g + row * d;
-    for (int q = q0; q < q1; q++) {
-        if (val[q] == 0.0f) { /* same branch for the whole group: no barrier is skipped unevenly */
-            if (lid == 0) gz[q] = 0.0f;
-            continue;
-        }
-        const GLOBAL float* w = dec + idx[q] * d;
-        float s = 0.0f;
-        for (int c = lid; c < d; c += WG) s += gr[c] * w[c];
-        s = wg_sum(s, red, lid);
-        if (lid == 0) gz[q] = s;
+/* The row of entry q of a CSR code: the largest r with rowPtr[r] <= q (empty rows share their offset). */
+DEVICE int row_of(const GLOBAL int* RESTRICT rowPtr, int n, int q) {
+    int lo = 0, hi = n - 1;
+    while (lo < hi) {
+        int mid = (lo + hi + 1) >> 1;
+        if (rowPtr[mid] <= q) lo = mid;
+        else hi = mid - 1;
     }
+    return lo;
+}
+
+KERNEL void WG_SIZE(WG, 1) gz_entries(const GLOBAL int* RESTRICT rowPtr, const GLOBAL int* RESTRICT idx,
+                                       const GLOBAL float* RESTRICT val, const GLOBAL float* RESTRICT g,
+                                       const GLOBAL float* RESTRICT dec, int n, int d, int nnz,
+                                       GLOBAL float* RESTRICT gz) {
+    int lid = LID(0), lane = lid & 31;
+    int q = GROUP_ID(0) * (WG / 32) + (lid >> 5);
+    float s = 0.0f;
+    int live = q < nnz && val[q] != 0.0f;
+    if (live) {
+        int r = row_of(rowPtr, n, q);
+        const GLOBAL float* gr = g + r * d;
+        const GLOBAL float* w = dec + idx[q] * d;
+        for (int c = lane; c < d; c += 32) s += gr[c] * w[c];
+    }
+#ifdef __CUDACC__
+    /* a warp is exactly one entry's segment: shuffles, no barrier */
+    for (int off = 16; off > 0; off >>= 1) s += __shfl_down_sync(0xffffffffu, s, off);
+#else
+    LOCAL float red[WG];
+    red[lid] = s;
+    BARRIER();
+    for (int h = 16; h > 0; h >>= 1) {
+        if (lane < h) red[lid] += red[lid + h];
+        BARRIER();
+    }
+    s = red[lid];
+#endif
+    if (lane == 0 && q < nnz) gz[q] = live ? s : 0.0f;
 }
 
 KERNEL void WG_SIZE(WG, 1) csc_count(const GLOBAL int* RESTRICT rowPtr, const GLOBAL int* RESTRICT idx,
@@ -191,15 +217,25 @@ KERNEL void WG_SIZE(WG, 1) grad_enc_cols(const GLOBAL int* RESTRICT colStart, co
     }
 }
 
-KERNEL void WG_SIZE(WG, 1) grad_bdec_enc(const GLOBAL float* RESTRICT colSum, const GLOBAL float* RESTRICT enc,
-                                          int width, int d, GLOBAL float* RESTRICT gradBDec) {
+KERNEL void WG_SIZE(WG, 1) grad_bdec_partial(const GLOBAL float* RESTRICT colSum, const GLOBAL float* RESTRICT enc,
+                                              int width, int d, int jPer, GLOBAL float* RESTRICT partial) {
+    int c = GID(0), jb = GROUP_ID(1);
+    if (c >= d) return;
+    int j1 = IMIN(width, (jb + 1) * jPer);
+    float acc = 0.0f;
+    for (int j = jb * jPer; j < j1; j++) {
+        float s = colSum[j]; /* the same j for the whole group: no divergence */
+        if (s != 0.0f) acc += s * enc[j * d + c];
+    }
+    partial[jb * d + c] = acc;
+}
+
+KERNEL void WG_SIZE(WG, 1) grad_bdec_reduce(const GLOBAL float* RESTRICT partial, int blocks, int d,
+                                             GLOBAL float* RESTRICT gradBDec) {
     int c = GID(0);
     if (c >= d) return;
     float acc = gradBDec[c];
-    for (int j = 0; j < width; j++) {
-        float s = colSum[j];
-        if (s != 0.0f) acc -= s * enc[j * d + c];
-    }
+    for (int jb = 0; jb < blocks; jb++) acc -= partial[jb * d + c];
     gradBDec[c] = acc;
 }
 

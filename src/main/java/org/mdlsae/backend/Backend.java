@@ -24,6 +24,19 @@ public interface Backend extends AutoCloseable {
     /** One line describing the device (for logs and results files). */
     String description();
 
+    /**
+     * True when buffers are host memory (the CPU back end), so copying a host data set into a buffer only
+     * duplicates it; device back ends return false and keep training data resident (see {@link #gatherRows}).
+     */
+    default boolean hostMemory() {
+        return false;
+    }
+
+    /** Arithmetic of the encoder product; {@link Precision#FP32} unless the back end was made for TF32. */
+    default Precision precision() {
+        return Precision.FP32;
+    }
+
     // ---------------------------------------------------------------- memory
 
     /** A zero-filled float buffer of {@code n} elements. */
@@ -52,6 +65,12 @@ public interface Backend extends AutoCloseable {
 
     /** Sets every element of {@code buf} to {@code value}. */
     void fill(IntBuf buf, int value);
+
+    /**
+     * Batch gather from a data set held on the back end: {@code out[r,:] = data[order[from + r],:]} for
+     * r &lt; rows ({@code data} N×d, {@code order} row indices into it). Dense: {@code out = data[order[from:from+rows]]}.
+     */
+    void gatherRows(FloatBuf data, IntBuf order, int from, int rows, int d, FloatBuf out);
 
     /** A new buffer holding a copy of {@code host}. */
     default FloatBuf upload(float[] host) {
@@ -102,8 +121,28 @@ public interface Backend extends AutoCloseable {
      * Fused inference encoder: {@link #encode} followed by {@link #topK} (no mask) without keeping
      * {@code pre}. Dense equivalent: {@code topk(relu((x − b_dec) @ W_enc + b_enc), k)}.
      */
+    default void encodeTopK(FloatBuf x, FloatBuf bDec, FloatBuf enc, FloatBuf bEnc, int n, int d, int width, int k,
+                            IntBuf idx, FloatBuf val) {
+        encodeTopK(x, bDec, enc, bEnc, n, d, width, k, idx, val, null);
+    }
+
+    /**
+     * {@link #encodeTopK(FloatBuf, FloatBuf, FloatBuf, FloatBuf, int, int, int, int, IntBuf, FloatBuf)} that
+     * can also keep the product: when {@code pre} is non-null it receives {@link #encode}'s n×width output (the
+     * TopK trainer keeps it for AuxK). GPU back ends select from the product tiles as they are computed: the
+     * n×width matrix is stored at most once and never read back for the selection (docs/design.md §9).
+     */
     void encodeTopK(FloatBuf x, FloatBuf bDec, FloatBuf enc, FloatBuf bEnc, int n, int d, int width, int k,
-                    IntBuf idx, FloatBuf val);
+                    IntBuf idx, FloatBuf val, FloatBuf pre);
+
+    /**
+     * The BatchTopK training encoder: {@link #encode} into {@code pre}, then returns
+     * {@code kthLargestPositive(pre, n·width, keep)}, the smallest value BatchTopK keeps. GPU back ends take the
+     * threshold search's first histogram from the product as it is stored and finish the search on the device
+     * (one value comes back).
+     */
+    float encodeBatchThreshold(FloatBuf x, FloatBuf bDec, FloatBuf enc, FloatBuf bEnc, int n, int d, int width,
+                               FloatBuf pre, long keep);
 
     /**
      * BatchTopK threshold: the {@code keep}-th largest strictly positive value of {@code pre[0..count)}
@@ -170,6 +209,14 @@ public interface Backend extends AutoCloseable {
     /** Accumulates, for every entry with v > 0, {@code counts[j] += 1}. */
     void countActive(SparseCode z, IntBuf counts);
 
+    /**
+     * The trainer's dead-latent bookkeeping after a step of {@code rows} samples (docs/design.md §9): for every
+     * latent j, {@code since[j] = 0} if {@code counts[j] > 0}, else {@code min(since[j] + rows, deadAfter)};
+     * {@code mask[j] = since[j] ≥ deadAfter ? 1 : 0}. Returns {Σ counts, Σ mask}: the active entries of the step
+     * and the number of dead latents.
+     */
+    long[] updateDead(IntBuf counts, IntBuf since, IntBuf mask, int width, int rows, int deadAfter);
+
     // ---------------------------------------------------------------- optimiser
 
     /**
@@ -210,6 +257,24 @@ public interface Backend extends AutoCloseable {
      * O(nnz log nnz) at most, never O(n·D); counts of several chunks are merged with {@link BinCounts#merge}.
      */
     BinCounts binCounts(SparseCode z, FloatBuf max, int bits);
+
+    /**
+     * The counts of {@link #binCounts} added into a dense per-feature histogram: {@code hist} holds
+     * width × 2^bits ints, row j for feature j, and {@code hist[j·2^bits + b]} grows by the number of z's entries
+     * of feature j in bin b. Accumulates over the chunks of an evaluation set.
+     */
+    void binHistogram(SparseCode z, FloatBuf max, int bits, IntBuf hist);
+
+    /**
+     * Per-feature entropy DL from a histogram of {@link #binHistogram} over {@code samples} rows, in bits per
+     * sample: H_j = h(p_j) + p_j·H(bins of j) with p_j = Σ_b hist[j,b] / samples (0 for features never counted),
+     * as {@code mdl.DescriptionLength.perFeatureBits} computes from the same counts. The CPU back end returns those
+     * numbers bit for bit; GPU back ends compute them on the device (double where available, returned as float:
+     * relative error below 1e-6) and only these width numbers come back.
+     *
+     * @throws BackendException if a feature is counted more often than {@code samples}
+     */
+    double[] entropyBits(IntBuf hist, int width, int bits, long samples);
 
     @Override
     void close();

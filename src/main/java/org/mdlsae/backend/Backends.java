@@ -4,6 +4,7 @@ import java.util.Locale;
 import java.util.logging.Logger;
 import org.mdlsae.backend.cpu.CpuBackend;
 import org.mdlsae.backend.cuda.Cuda;
+import org.mdlsae.backend.gpu.KernelBackend;
 import org.mdlsae.backend.opencl.OpenCl;
 
 /**
@@ -18,6 +19,33 @@ public final class Backends {
     public static final String[] NAMES = {"auto", "cpu", "opencl", "cuda"};
 
     private Backends() {
+    }
+
+    /**
+     * Creates the back end named by {@code choice} with the encoder product in {@code precision}
+     * (docs/design.md §9).
+     *
+     * @throws IllegalArgumentException as {@link #create(String)}, and for TF32 on a back end without tensor-core
+     *                                  kernels (only CUDA has them)
+     */
+    public static Backend create(String choice, Precision precision) {
+        Backend be = create(choice);
+        if (precision == null || precision == Precision.FP32) return be;
+        boolean ok = false;
+        if (be instanceof KernelBackend kb) {
+            try {
+                kb.setPrecision(precision);
+                ok = true;
+            } catch (BackendException e) {
+                // reported below, in the flag's words
+            }
+        }
+        if (!ok) {
+            be.close();
+            throw new IllegalArgumentException("--precision " + precision.id() + " needs the cuda back end; " + be.name()
+                    + " computes fp32 only");
+        }
+        return be;
     }
 
     /**

@@ -95,6 +95,7 @@ public final class TrainCommand implements Callable<Integer> {
         extra.put("result", Map.of("seconds", r.seconds(), "samples_per_sec", r.samplesPerSec(), "steps", r.steps(),
                 "final_batch_mse", r.finalMse(), "final_batch_l0", r.finalL0(), "dead_fraction", r.deadFraction()));
         extra.put("backend", be.name());
+        extra.put("precision", be.precision().id());
         return extra;
     }
 

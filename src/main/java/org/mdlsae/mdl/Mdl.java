@@ -2,6 +2,7 @@ package org.mdlsae.mdl;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.mdlsae.InputException;
 import org.mdlsae.data.Stats;
 import org.mdlsae.backend.Backend;
@@ -27,7 +28,9 @@ import org.mdlsae.sae.Sae;
  * <p>Evaluation is chunked (≤ 4096 rows on the device at a time) and linear in N·k: one pass encodes each
  * chunk and accumulates the unquantised and the 16 quantised squared errors plus active counts; B* is
  * then chosen by {@link PrecisionSearch}; a second pass (re-using the codes when they total ≤ 2^24
- * entries, re-encoding otherwise) merges the {@link BinCounts} at B* into the entropy DL.
+ * entries, re-encoding otherwise) merges the {@link BinCounts} at B* into the entropy DL (on a GPU back end it
+ * counts per-feature histograms on the device instead and only the per-feature costs come back:
+ * docs/design.md §9).
  */
 public final class Mdl {
     /** Codes up to this many entries in total are kept between the two passes instead of re-encoding. */
@@ -294,20 +297,20 @@ public final class Mdl {
                 Long dense = null;
                 if (bStar != null) {
                     int bits = bStar;
-                    BinCounts merged = new BinCounts(bits, new long[0], new long[0]);
-                    if (cacheOk[0]) {
-                        for (SparseCode c : kept) merged = merged.merge(be.binCounts(c, maxBuf, bits));
-                    } else {
-                        closeAll(kept);
-                        BinCounts[] acc = {merged};
-                        Chunks.forEach(model, data, rows, chunkRows, (r0, n, x, code) -> {
-                            acc[0] = acc[0].merge(be.binCounts(code, maxBuf, bits));
-                            return false;
-                        });
-                        merged = acc[0];
-                    }
+                    Consumer<Consumer<SparseCode>> eachCode = visit -> {
+                        if (cacheOk[0]) {
+                            for (SparseCode c : kept) visit.accept(c);
+                        } else {
+                            closeAll(kept);
+                            Chunks.forEach(model, data, rows, chunkRows, (r0, n, x, code) -> {
+                                visit.accept(code);
+                                return false;
+                            });
+                        }
+                    };
                     mseQ = mseByBits[bits - 1];
-                    dl = DescriptionLength.entropyBits(merged, rows, width);
+                    dl = deviceHistogram(be, width, bits) ? deviceEntropyBits(be, maxBuf, width, bits, eachCode)
+                            : hostEntropyBits(be, maxBuf, width, bits, eachCode);
                     bound = DescriptionLength.upperBoundBits(l0, width, bits);
                     dense = DescriptionLength.denseBits(d, bits);
                     saved = dense - dl;
@@ -319,6 +322,37 @@ public final class Mdl {
                 closeAll(kept);
             }
         }
+    }
+
+    /** Per-feature histograms of width·2^bits ints stay on a device back end up to this size (256 MiB). */
+    static final long DEVICE_HISTOGRAM_CELLS = 1L << 26;
+
+    /**
+     * Whether the entropy DL is counted on the device: a device back end, a dense histogram of at most
+     * DEVICE_HISTOGRAM_CELLS and fewer than 2^31 samples. The CPU back end keeps the sparse BinCounts path, so
+     * its figures do not move.
+     */
+    private boolean deviceHistogram(Backend be, int width, int bits) {
+        return !be.hostMemory() && ((long) width << bits) <= DEVICE_HISTOGRAM_CELLS && rows < Integer.MAX_VALUE;
+    }
+
+    /** Entropy DL from per-feature histograms kept on the device; width numbers come back (docs/design.md §9). */
+    private double deviceEntropyBits(Backend be, FloatBuf maxBuf, int width, int bits,
+                                     Consumer<Consumer<SparseCode>> eachCode) {
+        try (IntBuf hist = be.ints((long) width << bits)) {
+            eachCode.accept(code -> be.binHistogram(code, maxBuf, bits, hist));
+            double s = 0;
+            for (double v : be.entropyBits(hist, width, bits, rows)) s += v;
+            return s;
+        }
+    }
+
+    /** Entropy DL from the sorted symbol keys of every code, merged on the host. */
+    private double hostEntropyBits(Backend be, FloatBuf maxBuf, int width, int bits,
+                                   Consumer<Consumer<SparseCode>> eachCode) {
+        BinCounts[] acc = {new BinCounts(bits, new long[0], new long[0])};
+        eachCode.accept(code -> acc[0] = acc[0].merge(be.binCounts(code, maxBuf, bits)));
+        return DescriptionLength.entropyBits(acc[0], rows, width);
     }
 
     private static void closeAll(List<SparseCode> codes) {

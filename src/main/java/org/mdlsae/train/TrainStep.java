@@ -10,7 +10,9 @@ import org.mdlsae.sae.Sae;
 /**
  * One forward and backward pass of the training loss Σ‖x − x̂‖²/batch + α·AuxK on a batch, leaving the
  * gradients of all four parameters in {@link #gEnc}, {@link #gBEnc}, {@link #gDec}, {@link #gBDec}.
- * One dense encoder product; everything else is O(nnz·d). Holds its scratch buffers for reuse across steps.
+ * One dense encoder product (fused with the TopK selection or the BatchTopK threshold's first pass on GPU back
+ * ends); everything else is O(nnz·d). Holds every buffer it needs for reuse across steps: after the first
+ * steps a step allocates nothing (a BatchTopK code larger than any before grows its buffers by half).
  */
 final class TrainStep implements AutoCloseable {
     private final Backend be;
@@ -37,6 +39,13 @@ final class TrainStep implements AutoCloseable {
     /** Row offsets i·k and i·k_aux for the largest batch; a smaller batch uses their prefix. */
     private final IntBuf topRowPtr;
     private final IntBuf auxRowPtr;
+    /** ∂loss/∂z of the AuxK code (n·k_aux entries) and, grown on demand, of the main code. */
+    private final FloatBuf gzAux;
+    private FloatBuf gz;
+    /** The BatchTopK code's CSR buffers (entries grown on demand). */
+    private final IntBuf batchRowPtr;
+    private IntBuf batchIdx;
+    private FloatBuf batchVal;
 
     /** What a step measured. */
     record Out(double sse, double auxLoss, float keptMin, SparseCode code) {
@@ -66,25 +75,39 @@ final class TrainStep implements AutoCloseable {
         auxVal = be.floats((long) maxRows * kAux);
         topRowPtr = Sae.rowPtrFixed(be, maxRows, k);
         auxRowPtr = Sae.rowPtrFixed(be, maxRows, kAux);
+        gzAux = be.floats((long) maxRows * kAux);
+        // BatchTopK keeps k·rows entries (more only on ties at the threshold)
+        gz = be.floats((long) maxRows * k);
+        batchRowPtr = be.ints(maxRows + 1L);
+        batchIdx = be.ints(arch == Arch.BATCHTOPK ? (long) maxRows * k : 1);
+        batchVal = be.floats(arch == Arch.BATCHTOPK ? (long) maxRows * k : 1);
     }
 
     /**
      * Runs the step on {@code rows} samples in {@code xb}. {@code deadMask} (1 = dead) selects AuxK's latents;
-     * AuxK runs only when {@code anyDead}. The returned code is valid until the next call; close it with
-     * {@link #release}.
+     * AuxK runs only when {@code anyDead}. The returned code lives in the step's buffers: valid until the next call.
      */
     Out run(Sae sae, FloatBuf xb, int rows, IntBuf deadMask, boolean anyDead) {
         if (rows > maxRows) throw new IllegalArgumentException("batch of " + rows + " exceeds " + maxRows);
         long rd = (long) rows * d;
-        be.encode(xb, sae.bDec(), sae.enc(), sae.bEnc(), rows, d, width, pre);
         SparseCode z;
         float keptMin = Float.NaN;
         if (arch == Arch.TOPK) {
-            be.topK(pre, null, rows, width, k, topIdx, topVal);
+            // pre is kept for AuxK; GPU back ends select from the product tiles, not from pre
+            be.encodeTopK(xb, sae.bDec(), sae.enc(), sae.bEnc(), rows, d, width, k, topIdx, topVal, pre);
             z = new SparseCode(rows, width, rows * k, topRowPtr, topIdx, topVal);
         } else {
-            keptMin = be.kthLargestPositive(pre, (long) rows * width, (long) k * rows);
-            z = Sae.threshold(be, pre, rows, width, Float.isFinite(keptMin) ? keptMin : Float.MAX_VALUE, false);
+            keptMin = be.encodeBatchThreshold(xb, sae.bDec(), sae.enc(), sae.bEnc(), rows, d, width, pre, (long) k * rows);
+            float t = Float.isFinite(keptMin) ? keptMin : Float.MAX_VALUE;
+            int nnz = be.countAbove(pre, rows, width, t, false, batchRowPtr);
+            if (batchIdx.length() < nnz) {
+                batchIdx.close();
+                batchVal.close();
+                batchIdx = be.ints(nnz + nnz / 2L);
+                batchVal = be.floats(nnz + nnz / 2L);
+            }
+            be.gatherAbove(pre, rows, width, t, false, batchRowPtr, batchIdx, batchVal);
+            z = new SparseCode(rows, width, nnz, batchRowPtr, batchIdx, batchVal);
         }
         sae.decode(z, xhat);
         double sse = be.residual(xb, xhat, rd, 2f / rows, g);
@@ -93,17 +116,14 @@ final class TrainStep implements AutoCloseable {
         be.fill(gBEnc, 0f);
         be.fill(gDec, 0f);
         be.fill(gBDec, 0f);
-        try (FloatBuf gz = be.floats(Math.max(1, z.nnz()))) {
-            be.decodeBackward(z, g, sae.dec(), d, gDec, gz, gBDec);
-            be.encodeBackward(z, gz, xb, sae.bDec(), sae.enc(), d, gEnc, gBEnc, gBDec);
+        if (gz.length() < z.nnz()) {
+            gz.close();
+            gz = be.floats(z.nnz() + z.nnz() / 2L);
         }
+        be.decodeBackward(z, g, sae.dec(), d, gDec, gz, gBDec);
+        be.encodeBackward(z, gz, xb, sae.bDec(), sae.enc(), d, gEnc, gBEnc, gBDec);
         double aux = anyDead && auxAlpha > 0 ? auxK(sae, xb, rows, deadMask) : 0;
         return new Out(sse, aux, keptMin, z);
-    }
-
-    /** Frees what {@link #run} allocated for its code (a TopK code lives in the step's own buffers). */
-    void release(SparseCode z) {
-        if (arch == Arch.BATCHTOPK) z.close();
     }
 
     /**
@@ -121,16 +141,15 @@ final class TrainStep implements AutoCloseable {
         SparseCode za = new SparseCode(rows, width, rows * kAux, auxRowPtr, auxIdx, auxVal);
         be.decode(za, sae.dec(), null, d, xhat); // xhat now holds ê; the main x̂ is no longer needed
         double sse = be.residual(err, xhat, rd, (float) (2 * auxAlpha / denom), g);
-        try (FloatBuf gz = be.floats(Math.max(1, za.nnz()))) {
-            be.decodeBackward(za, g, sae.dec(), d, gDec, gz, null);
-            be.encodeBackward(za, gz, xb, sae.bDec(), sae.enc(), d, gEnc, gBEnc, gBDec);
-        }
+        be.decodeBackward(za, g, sae.dec(), d, gDec, gzAux, null);
+        be.encodeBackward(za, gzAux, xb, sae.bDec(), sae.enc(), d, gEnc, gBEnc, gBDec);
         return sse / denom;
     }
 
     @Override
     public void close() {
-        for (AutoCloseable c : new AutoCloseable[] {gEnc, gBEnc, gDec, gBDec, pre, xhat, g, err, topIdx, topVal, auxIdx, auxVal, topRowPtr, auxRowPtr}) {
+        for (AutoCloseable c : new AutoCloseable[] {gEnc, gBEnc, gDec, gBDec, pre, xhat, g, err, topIdx, topVal, auxIdx, auxVal,
+                topRowPtr, auxRowPtr, gzAux, gz, batchRowPtr, batchIdx, batchVal}) {
             try {
                 c.close();
             } catch (Exception e) {

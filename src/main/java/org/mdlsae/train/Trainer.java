@@ -81,19 +81,21 @@ public final class Trainer {
         SplittableRandom shuffleRnd = new SplittableRandom(cfg.seed() ^ 0x5DEECE66DL);
 
         long wd = (long) width * d;
+        // samples since a latent last fired saturate at deadAfter (int on the back end); beyond 2^31 − 1 samples
+        // "dead" would need a longer count, which no run reaches
+        int deadAfterSamples = (int) Math.min(deadAfter, Integer.MAX_VALUE);
         try (Sae sae = Sae.upload(be, start);
              TrainStep stepper = new TrainStep(be, cfg.arch(), d, width, cfg.k(), kAux, cfg.auxAlpha(), b);
+             BatchSource source = BatchSource.of(be, x, n, d, b);
              FloatBuf xb = be.floats((long) b * d);
              Adam adEnc = new Adam(be, wd); Adam adBEnc = new Adam(be, width);
              Adam adDec = new Adam(be, wd); Adam adBDec = new Adam(be, d);
              IntBuf counts = be.ints(width);
+             IntBuf sinceFired = be.ints(width);
              IntBuf deadMask = be.ints(width)) {
 
-            long[] sinceFired = new long[width];
-            int[] mask = new int[width];
             int deadCount = 0;
             float theta = Float.NaN;
-            float[] batch = new float[b * d];
             int[] perm = new int[n];
             for (int i = 0; i < n; i++) perm[i] = i;
 
@@ -103,35 +105,21 @@ public final class Trainer {
             double lastMse = Double.NaN, lastL0 = Double.NaN;
             for (int epoch = 1; epoch <= cfg.epochs(); epoch++) {
                 shuffle(perm, shuffleRnd);
+                source.epoch(perm);
                 for (int s0 = 0; s0 < n; s0 += b) {
                     int rows = Math.min(b, n - s0);
-                    for (int r = 0; r < rows; r++) System.arraycopy(x, perm[s0 + r] * d, batch, r * d, d);
-                    be.write(xb, 0, batch, 0, rows * d);
+                    source.load(perm, s0, rows, xb);
 
                     TrainStep.Out out = stepper.run(sae, xb, rows, deadMask, deadCount > 0);
                     float m = out.keptMin();
                     if (Float.isFinite(m)) theta = Float.isNaN(theta) ? m : 0.99f * theta + 0.01f * m;
 
-                    // dead-latent bookkeeping
+                    // dead-latent bookkeeping, on the back end: two numbers come back
                     be.fill(counts, 0);
                     be.countActive(out.code(), counts);
-                    stepper.release(out.code());
-                    int[] c = be.download(counts);
-                    long active = 0;
-                    int newDead = 0;
-                    boolean maskChanged = false;
-                    for (int j = 0; j < width; j++) {
-                        active += c[j];
-                        sinceFired[j] = c[j] > 0 ? 0 : sinceFired[j] + rows;
-                        int dj = sinceFired[j] >= deadAfter ? 1 : 0;
-                        if (dj != mask[j]) {
-                            mask[j] = dj;
-                            maskChanged = true;
-                        }
-                        newDead += dj;
-                    }
-                    deadCount = newDead;
-                    if (maskChanged) be.write(deadMask, 0, mask, 0, width);
+                    long[] tally = be.updateDead(counts, sinceFired, deadMask, width, rows, deadAfterSamples);
+                    long active = tally[0];
+                    deadCount = (int) tally[1];
 
                     // optimiser: Adam, then unit-norm decoder rows
                     step++;

@@ -440,10 +440,138 @@ public abstract class ParityHarness {
         checkEncodeTopK(7, N, DIM, WIDTH, K, 0);
         checkEncodeTopK(8, N, DIM, WIDTH, K, 5L * WIDTH + 3); // 5-row blocks, last one short
         checkEncodeTopK(9, 300, 120, 700, 33, 0);
+        // the same through the portable kernels: the fused encode_topk where k ≤ 128 (pocl otherwise runs its
+        // CPU-shaped GEMM and topk_rows)
+        portable(() -> {
+            checkEncodeTopK(7, N, DIM, WIDTH, K, 0);
+            checkEncodeTopK(8, N, DIM, WIDTH, K, 5L * WIDTH + 3);
+            checkEncodeTopK(9, 300, 120, 700, 33, 0);
+            checkEncodeTopK(10, 130, 64, 5000, 16, 0); // 79 latent tiles: 64 splits of one or two tiles
+            checkEncodeTopK(11, N, DIM, WIDTH, WIDTH, 0); // k = width
+            checkEncodeTopK(12, 65, 17, 300, 129, 0); // k above the fused limit: GEMM + topk_rows
+        });
+    }
+
+    /** Runs {@code body} with the portable (GPU-shaped) kernels forced on a kernel back end. */
+    void portable(Runnable body) {
+        if (!(gpu instanceof KernelBackend kb)) {
+            body.run();
+            return;
+        }
+        kb.setPortableOnly(true);
+        try {
+            body.run();
+        } finally {
+            kb.setPortableOnly(false);
+        }
+    }
+
+    /**
+     * The fused encoder's selection is exact: with the product kept, its indices and values equal topK over that
+     * product (the same floats), including ties (duplicated encoder rows give equal products) and rows with fewer
+     * positive values than k (padding); the kept product matches the CPU's encode and every element is written.
+     */
+    void checkFusedSelection(String what, long seed, int n, int d, int width, int k, int duplicates, float biasShift) {
+        Random r = new Random(seed);
+        F x = f(random(r, n * d, -1, 1));
+        F bDec = f(random(r, d, -0.3f, 0.3f));
+        float[] e = gaussian(r, width * d, 0.2f);
+        float[] be = random(r, width, -0.5f + biasShift, 0.5f + biasShift);
+        for (int q = 0; q < duplicates; q++) { // latent b copies latent a: equal products, ties by index
+            int a = r.nextInt(width), b = r.nextInt(width);
+            System.arraycopy(e, a * d, e, b * d, d);
+            be[b] = be[a];
+        }
+        F enc = f(e), bEnc = f(be);
+        F pre = f(new float[n * width]);
+        gpu.fill(pre.g, Float.NaN);
+        I idx = i(new int[n * k]), idx2 = i(new int[n * k]), idx3 = i(new int[n * k]);
+        F val = zeros((long) n * k), val2 = zeros((long) n * k), val3 = zeros((long) n * k);
+        portable(() -> {
+            gpu.encodeTopK(x.g, bDec.g, enc.g, bEnc.g, n, d, width, k, idx.g, val.g, pre.g);
+            gpu.encodeTopK(x.g, bDec.g, enc.g, bEnc.g, n, d, width, k, idx3.g, val3.g);
+        });
+        cpu.encode(x.c, bDec.c, enc.c, bEnc.c, n, d, width, pre.c);
+        assertClose(what + ": kept product", pre, SUM_ATOL, SUM_RTOL);
+        gpu.topK(pre.g, null, n, width, k, idx2.g, val2.g);
+        assertSameInts(what + ": indices = topK of the kept product", gpu.download(idx2.g), gpu.download(idx.g));
+        assertClose(what + ": values = topK of the kept product", gpu.download(val2.g), gpu.download(val.g), 0, 0);
+        assertSameInts(what + ": same selection without keeping the product", gpu.download(idx.g), gpu.download(idx3.g));
+        assertClose(what + ": same values without keeping the product", gpu.download(val.g), gpu.download(val3.g), 0, 0);
+    }
+
+    @Test
+    void fusedEncodeTopKSelection() {
+        checkFusedSelection("fused", 40, N, DIM, WIDTH, K, 0, 0f);
+        checkFusedSelection("fused ties", 41, N, DIM, WIDTH, K, 40, 0f);
+        checkFusedSelection("fused few positives", 42, 70, DIM, 200, 20, 10, -0.9f);
+        checkFusedSelection("fused k = 1", 43, 66, 20, 1000, 1, 100, 0f);
+        checkFusedSelection("fused k = 128, many splits", 44, 40, 33, 4100, 128, 500, 0f);
+        checkFusedSelection("fused nothing positive", 45, 9, 8, 130, 5, 0, -50f);
+        if (gpu instanceof KernelBackend kb) {
+            kb.setBlockFloats(7L * 300);
+            try {
+                checkFusedSelection("fused, 7-row blocks", 46, 30, 19, 300, 9, 30, 0f);
+            } finally {
+                kb.setBlockFloats(1L << 22);
+            }
+        }
+    }
+
+    /**
+     * encodeBatchThreshold: the threshold is exactly the keep-th largest positive of the product the back end
+     * stored (checked with the CPU's RadixSelect on the downloaded product), and the product matches the CPU's.
+     */
+    void checkBatchThreshold(String what, long seed, int n, int d, int width, long keep, float biasShift) {
+        Random r = new Random(seed);
+        F x = f(random(r, n * d, -1, 1));
+        F bDec = f(random(r, d, -0.3f, 0.3f));
+        F enc = f(gaussian(r, width * d, 0.2f));
+        F bEnc = f(random(r, width, -0.5f + biasShift, 0.5f + biasShift));
+        F pre = zeros((long) n * width);
+        float tc = cpu.encodeBatchThreshold(x.c, bDec.c, enc.c, bEnc.c, n, d, width, pre.c, keep);
+        float tg = gpu.encodeBatchThreshold(x.g, bDec.g, enc.g, bEnc.g, n, d, width, pre.g, keep);
+        assertClose(what + ": product", pre, SUM_ATOL, SUM_RTOL);
+        float[] mine = gpu.download(pre.g);
+        assertEquals(cpu.kthLargestPositive(cpu.upload(mine), mine.length, keep), tg,
+                what + ": the keep-th largest positive of the device's own product");
+        if (Float.isInfinite(tc)) assertEquals(tc, tg, what);
+        else assertClose(what + ": threshold", tc, tg, SUM_ATOL, SUM_RTOL);
+    }
+
+    @Test
+    void encodeBatchThreshold() {
+        for (int pass = 0; pass < 2; pass++) {
+            Runnable cases = () -> {
+                checkBatchThreshold("batch threshold", 50, N, DIM, WIDTH, (long) K * N, 0f);
+                checkBatchThreshold("batch threshold 300x120x700", 51, 300, 120, 700, 32L * 300, 0f);
+                checkBatchThreshold("keep above the positives", 52, N, DIM, WIDTH, (long) N * WIDTH, -0.4f);
+                checkBatchThreshold("nothing positive", 53, 11, 9, 77, 20, -50f);
+            };
+            if (pass == 0) cases.run();
+            else portable(cases); // encode_gemm_hist on pocl too
+        }
     }
 
     @Test
     void kthLargestPositive() {
+        checkKthLargestPositive();
+    }
+
+    /** The same search with the candidate collection disabled: every pass reads the whole input. */
+    @Test
+    void kthLargestPositiveFullPasses() {
+        if (!(gpu instanceof KernelBackend kb)) return;
+        kb.setRadixCandidates(1);
+        try {
+            checkKthLargestPositive();
+            checkBatchThreshold("batch threshold, full passes", 54, 300, 120, 700, 32L * 300, 0f);
+        } finally {
+            kb.setRadixCandidates(1 << 22);
+        }
+    }
+
+    void checkKthLargestPositive() {
         Random r = new Random(10);
         float[] a = preRows(r, 1, 5000, 0.3);
         for (int q = 0; q < 200; q++) a[r.nextInt(a.length)] = a[r.nextInt(a.length)]; // duplicates
@@ -481,6 +609,25 @@ public abstract class ParityHarness {
         gpu.gatherAbove(pre.g, n, width, t, strict, rpc.g, idx.g, val.g);
         assertSameInts(what + " idx", idx);
         assertSameFloats(what + " val", val);
+    }
+
+    @Test
+    void gatherAboveAfterAnotherCount() {
+        // gatherAbove must not take the total of a later countAbove on other offsets
+        Random r = new Random(55);
+        F a = f(preRows(r, N, WIDTH, 0.5)), b = f(preRows(r, N, WIDTH, 0.1));
+        I ra = i(new int[N + 1]), rb = i(new int[N + 1]);
+        int na = gpu.countAbove(a.g, N, WIDTH, 0.5f, false, ra.g);
+        int nb = gpu.countAbove(b.g, N, WIDTH, 0.5f, false, rb.g);
+        assertTrue(na != nb, "test data: the two counts should differ");
+        I idx = i(new int[na]);
+        F val = zeros(na);
+        gpu.gatherAbove(a.g, N, WIDTH, 0.5f, false, ra.g, idx.g, val.g);
+        int nc = cpu.countAbove(a.c, N, WIDTH, 0.5f, false, ra.c);
+        cpu.gatherAbove(a.c, N, WIDTH, 0.5f, false, ra.c, idx.c, val.c);
+        assertEquals(nc, na);
+        assertSameInts("gather after another count", idx);
+        assertSameFloats("gather after another count", val);
     }
 
     @Test
@@ -606,6 +753,103 @@ public abstract class ParityHarness {
         }
         checkEncodeBackward("encodeBackward hot latent", code(n, 50, rp, idx, val), n, 50, 29, true, 23);
         checkDecodeBackward("decodeBackward hot latent", code(n, 50, rp, idx, val), n, 50, 29, true, 24);
+    }
+
+    /** The grouping built by decodeBackward is not reused after the code changed (here: some values set to 0). */
+    @Test
+    void backwardAfterTheCodeChanged() {
+        Random r = new Random(56);
+        Code z = topKCode(this, r, N, WIDTH, K, 0);
+        F g = f(gaussian(r, N * DIM, 1f));
+        F dec = f(gaussian(r, WIDTH * DIM, 0.3f));
+        F gradDec = zeros((long) WIDTH * DIM);
+        F gz = zeros((long) N * K);
+        cpu.decodeBackward(z.c, g.c, dec.c, DIM, gradDec.c, gz.c, null);
+        gpu.decodeBackward(z.g, g.g, dec.g, DIM, gradDec.g, gz.g, null);
+        float[] v = z.val().clone();
+        for (int q = 0; q < v.length; q += 3) v[q] = 0f;
+        cpu.write(z.c.val(), 0, v, 0, v.length);
+        gpu.write(z.g.val(), 0, v, 0, v.length);
+        F gzAll = f(gaussian(r, N * K, 1f)); // non-zero everywhere: a stale grouping would use the zeroed entries
+        F x = f(random(r, N * DIM, -1, 1)), bDec = f(random(r, DIM, -0.3f, 0.3f));
+        F gradEnc = zeros((long) WIDTH * DIM), gradBEnc = zeros(WIDTH), gradBDec = zeros(DIM);
+        cpu.encodeBackward(z.c, gzAll.c, x.c, bDec.c, dec.c, DIM, gradEnc.c, gradBEnc.c, gradBDec.c);
+        gpu.encodeBackward(z.g, gzAll.g, x.g, bDec.g, dec.g, DIM, gradEnc.g, gradBEnc.g, gradBDec.g);
+        assertClose("gradEnc after the code changed", gradEnc, SUM_ATOL, SUM_RTOL);
+        assertClose("gradBEnc after the code changed", gradBEnc, SUM_ATOL, SUM_RTOL);
+        assertClose("gradBDec after the code changed", gradBDec, SUM_ATOL, SUM_RTOL);
+    }
+
+    @Test
+    void gatherRows() {
+        Random r = new Random(57);
+        int rowsAll = 50, d = 13;
+        F data = f(random(r, rowsAll * d, -1, 1));
+        int[] perm = new int[rowsAll];
+        for (int q = 0; q < rowsAll; q++) perm[q] = q;
+        for (int q = rowsAll - 1; q > 0; q--) {
+            int t = r.nextInt(q + 1), u = perm[q];
+            perm[q] = perm[t];
+            perm[t] = u;
+        }
+        I order = i(perm);
+        F out = f(new float[21 * d]);
+        cpu.gatherRows(data.c, order.c, 7, 20, d, out.c);
+        gpu.gatherRows(data.g, order.g, 7, 20, d, out.g);
+        assertSameFloats("gatherRows", out);
+        sameFailure("gatherRows past the order", c -> (c ? cpu : gpu).gatherRows(c ? data.c : data.g, c ? order.c : order.g,
+                40, 20, d, c ? out.c : out.g));
+    }
+
+    @Test
+    void updateDead() {
+        Random r = new Random(58);
+        int width = 300;
+        int[] since0 = new int[width];
+        for (int j = 0; j < width; j++) since0[j] = r.nextInt(40);
+        I since = i(since0), mask = i(new int[width]);
+        for (int step = 0; step < 6; step++) {
+            int[] c = new int[width];
+            for (int j = 0; j < width; j++) c[j] = r.nextInt(4) == 0 ? 1 + r.nextInt(5) : 0;
+            I counts = i(c);
+            int rows = 1 + r.nextInt(9), deadAfter = step < 3 ? 30 : 7; // saturation: since stops at deadAfter
+            long[] tc = cpu.updateDead(counts.c, since.c, mask.c, width, rows, deadAfter);
+            long[] tg = gpu.updateDead(counts.g, since.g, mask.g, width, rows, deadAfter);
+            assertArrayEquals(tc, tg, "totals, step " + step);
+            assertSameInts("since, step " + step, since);
+            assertSameInts("mask, step " + step, mask);
+        }
+        assertTrue(Arrays.stream(cpu.download(mask.c)).sum() > 0, "test data: some latent should be dead");
+    }
+
+    @Test
+    void entropyOnTheDevice() {
+        Random r = new Random(59);
+        Code z1 = csrCode(this, r, 400, WIDTH, 10), z2 = csrCode(this, r, 250, WIDTH, 14);
+        F max = zeros(WIDTH);
+        cpu.featureMax(z1.c, max.c);
+        float[] mx = cpu.download(max.c);
+        for (int j = 0; j < WIDTH; j += 13) mx[j] = 0f; // dead at calibration: not counted
+        for (int j = 1; j < WIDTH; j += 7) mx[j] *= 0.5f; // values above the maximum: top bin
+        F m = f(mx);
+        for (int bits : new int[] {1, 4, 8, 13}) { // 13: wider than the local bins (global atomics)
+            I hist = i(new int[WIDTH << bits]);
+            for (Code z : new Code[] {z1, z2}) {
+                cpu.binHistogram(z.c, m.c, bits, hist.c);
+                gpu.binHistogram(z.g, m.g, bits, hist.g);
+            }
+            assertSameInts("binHistogram, bits " + bits, hist);
+            double[] bc = cpu.entropyBits(hist.c, WIDTH, bits, 650);
+            double[] bg = gpu.entropyBits(hist.g, WIDTH, bits, 650);
+            float[] fc = new float[WIDTH], fg = new float[WIDTH];
+            for (int j = 0; j < WIDTH; j++) {
+                fc[j] = (float) bc[j];
+                fg[j] = (float) bg[j];
+            }
+            assertClose("entropyBits, bits " + bits, fc, fg, 1e-7, 1e-6);
+            sameFailure("entropyBits, counts above the samples", c -> (c ? cpu : gpu).entropyBits(c ? hist.c : hist.g,
+                    WIDTH, bits, 10));
+        }
     }
 
     @Test
@@ -843,6 +1087,90 @@ public abstract class ParityHarness {
         assertEquals(1.5f, gpu.download(mx.g)[0]);
         assertArrayEquals(cpu.binCounts(z.c, f(new float[] {1.5f}).c, 1).keys(),
                 gpu.binCounts(z.g, mx.g, 1).keys(), "binCounts: the maximum itself lands in the top bin");
+    }
+
+    // ================================================================ TF32 tensor cores (CUDA only)
+
+    /**
+     * The TF32 bound of every product: operands rounded to nearest TF32 (relative error ≤ 2^-11 each) and fp32
+     * accumulation give |tf32 − exact| ≤ 2^-9·Σ_c |x_c − b_c|·|e_jc| with room to spare for d ≤ 2^13.
+     */
+    static final double TF32_REL_BOUND = 0x1p-9;
+
+    /**
+     * Runs {@code body} with the encoder in TF32, skipping (not failing) where the back end has no tensor-core
+     * kernels: everywhere but CUDA.
+     */
+    void tf32(Runnable body) {
+        assumeTrue(gpu instanceof KernelBackend, "not a kernel back end");
+        KernelBackend kb = (KernelBackend) gpu;
+        try {
+            kb.setPrecision(Precision.TF32);
+        } catch (BackendException e) {
+            assumeTrue(false, "no TF32 tensor cores here: " + e.getMessage());
+        }
+        try {
+            body.run();
+        } finally {
+            kb.setPrecision(Precision.FP32);
+        }
+    }
+
+    void checkTf32Encode(long seed, int n, int d, int width) {
+        Random r = new Random(seed);
+        float[] xh = random(r, n * d, -1, 1), bd = random(r, d, -0.3f, 0.3f), eh = gaussian(r, width * d, 0.2f);
+        float[] bh = random(r, width, -0.5f, 0.5f);
+        F x = f(xh), bDec = f(bd), enc = f(eh), bEnc = f(bh);
+        F pre = f(new float[n * width]);
+        gpu.fill(pre.g, Float.NaN);
+        gpu.encode(x.g, bDec.g, enc.g, bEnc.g, n, d, width, pre.g);
+        float[] got = gpu.download(pre.g);
+        double errSq = 0, refSq = 0;
+        int bad = 0;
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < width; j++) {
+                double exact = bh[j], mag = 0;
+                for (int c = 0; c < d; c++) {
+                    double a = (double) xh[i * d + c] - bd[c];
+                    exact += a * eh[j * d + c];
+                    mag += Math.abs(a * eh[j * d + c]);
+                }
+                double g = got[i * width + j], err = Math.abs(g - exact);
+                errSq += err * err;
+                refSq += exact * exact;
+                if (!(err <= TF32_REL_BOUND * mag + 1e-6 + 1e-6 * Math.abs(exact))) {
+                    if (bad++ < 8) sb.append(String.format(" [%d,%d] exact=%s tf32=%s bound=%s;", i, j, exact, g, TF32_REL_BOUND * mag));
+                }
+            }
+        }
+        if (bad > 0) fail("tf32 encode " + n + "x" + d + "x" + width + ": " + bad + " products outside the bound:" + sb);
+        double rel = Math.sqrt(errSq / refSq);
+        assertTrue(rel < 1e-3, "tf32 encode " + n + "x" + d + "x" + width + ": relative RMS error " + rel);
+    }
+
+    @Test
+    void tf32Encoder() {
+        tf32(() -> {
+            checkTf32Encode(60, N, DIM, WIDTH); // d odd: 4-byte asynchronous copies
+            checkTf32Encode(61, 517, 300, 1100); // d % 4 = 0: 16-byte copies; partial 128-tiles
+            checkTf32Encode(62, 1, 1, 1);
+            checkTf32Encode(63, 300, 768, 2048);
+            // the selection on TF32 products: exact on the device's own product
+            Random r = new Random(64);
+            int n = 200, d = 96, width = 700, k = 32;
+            F x = f(random(r, n * d, -1, 1)), bDec = f(random(r, d, -0.3f, 0.3f));
+            F enc = f(gaussian(r, width * d, 0.2f)), bEnc = f(random(r, width, -0.5f, 0.5f));
+            F pre = zeros((long) n * width);
+            I idx = i(new int[n * k]), idx2 = i(new int[n * k]);
+            F val = zeros((long) n * k), val2 = zeros((long) n * k);
+            gpu.encodeTopK(x.g, bDec.g, enc.g, bEnc.g, n, d, width, k, idx.g, val.g, pre.g);
+            gpu.topK(pre.g, null, n, width, k, idx2.g, val2.g);
+            assertSameInts("tf32 encodeTopK = topK of its product", gpu.download(idx2.g), gpu.download(idx.g));
+            float t = gpu.encodeBatchThreshold(x.g, bDec.g, enc.g, bEnc.g, n, d, width, pre.g, (long) k * n);
+            float[] mine = gpu.download(pre.g);
+            assertEquals(cpu.kthLargestPositive(cpu.upload(mine), mine.length, (long) k * n), t, "tf32 batch threshold");
+        });
     }
 
     // ================================================================ end to end

@@ -26,6 +26,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public boolean hostMemory() {
+        return true;
+    }
+
+    @Override
     public String description() {
         return "CPU, " + Runtime.getRuntime().availableProcessors() + " threads, "
                 + (Gemm.vectorized() ? "Vector API GEMM" : "plain-Java GEMM (jdk.incubator.vector absent)");
@@ -118,7 +123,20 @@ public final class CpuBackend implements Backend {
         Arrays.fill(i(buf), value);
     }
 
-    // ---------------------------------------------------------------- checks
+    @Override
+    public void gatherRows(FloatBuf data, IntBuf order, int from, int rows, int d, FloatBuf out) {
+        Checks.gatherRows(data, order, from, rows, d, out);
+        float[] src = f(data), dst = f(out);
+        int[] ord = i(order);
+        int dataRows = src.length / d;
+        for (int r = 0; r < rows; r++) {
+            int row = ord[from + r];
+            if (row < 0 || row >= dataRows) {
+                throw new BackendException("gatherRows", "order[" + (from + r) + "] = " + row + " is outside 0.." + (dataRows - 1));
+            }
+            System.arraycopy(src, row * d, dst, r * d, d);
+        }
+    }
 
     // ---------------------------------------------------------------- forward
 
@@ -154,28 +172,41 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void encodeTopK(FloatBuf x, FloatBuf bDec, FloatBuf enc, FloatBuf bEnc, int n, int d, int width, int k,
-                           IntBuf idx, FloatBuf val) {
-        positive("encodeTopK", n, d, width, k);
-        if (k > width) throw new BackendException("encodeTopK", "k = " + k + " exceeds width " + width);
-        need(x, (long) n * d, "encodeTopK", "x");
-        need(bDec, d, "encodeTopK", "bDec");
-        need(enc, (long) width * d, "encodeTopK", "enc");
-        need(bEnc, width, "encodeTopK", "bEnc");
-        need(idx, (long) n * k, "encodeTopK", "idx");
-        need(val, (long) n * k, "encodeTopK", "val");
+                           IntBuf idx, FloatBuf val, FloatBuf pre) {
+        String op = "encodeTopK";
+        Checks.encoder(op, x, bDec, enc, bEnc, n, d, width);
+        positive(op, k);
+        Checks.topKOut(op, idx, val, n, width, k);
+        if (pre != null) {
+            // the product over all rows, exactly as encode then topK (the trainer's bits do not move)
+            need(pre, (long) n * width, op, "pre");
+            encode(x, bDec, enc, bEnc, n, d, width, pre);
+            topK(pre, null, n, width, k, idx, val);
+            return;
+        }
         // Row blocks bound the dense scratch to block×width floats.
         int block = Math.max(1, Math.min(n, (1 << 22) / width));
-        FloatBuf pre = floats((long) block * width);
+        FloatBuf scratch = floats((long) block * width);
         for (int r0 = 0; r0 < n; r0 += block) {
             int rows = Math.min(block, n - r0);
             FloatBuf xs = new CpuFloatBuf(Arrays.copyOfRange(f(x), r0 * d, (r0 + rows) * d));
-            encode(xs, bDec, enc, bEnc, rows, d, width, pre);
+            encode(xs, bDec, enc, bEnc, rows, d, width, scratch);
             CpuIntBuf io = new CpuIntBuf(new int[rows * k]);
             CpuFloatBuf vo = new CpuFloatBuf(new float[rows * k]);
-            topK(pre, null, rows, width, k, io, vo);
+            topK(scratch, null, rows, width, k, io, vo);
             System.arraycopy(io.a, 0, i(idx), r0 * k, rows * k);
             System.arraycopy(vo.a, 0, f(val), r0 * k, rows * k);
         }
+    }
+
+    @Override
+    public float encodeBatchThreshold(FloatBuf x, FloatBuf bDec, FloatBuf enc, FloatBuf bEnc, int n, int d, int width,
+                                      FloatBuf pre, long keep) {
+        Checks.encoder("encodeBatchThreshold", x, bDec, enc, bEnc, n, d, width);
+        need(pre, (long) n * width, "encodeBatchThreshold", "pre");
+        if (keep <= 0) throw new BackendException("encodeBatchThreshold", "keep must be positive, got " + keep);
+        encode(x, bDec, enc, bEnc, n, d, width, pre);
+        return kthLargestPositive(pre, (long) n * width, keep);
     }
 
     @Override
@@ -477,6 +508,21 @@ public final class CpuBackend implements Backend {
         for (int q = 0; q < z.nnz(); q++) if (vs[q] > 0f) cnt[ix[q]]++;
     }
 
+    @Override
+    public long[] updateDead(IntBuf counts, IntBuf since, IntBuf mask, int width, int rows, int deadAfter) {
+        Checks.updateDead(counts, since, mask, width, rows, deadAfter);
+        int[] c = i(counts), s = i(since), m = i(mask);
+        long active = 0, dead = 0;
+        for (int j = 0; j < width; j++) {
+            // saturating at deadAfter: the same "dead" test as an unbounded count, without overflow
+            s[j] = c[j] > 0 ? 0 : (deadAfter - s[j] <= rows ? deadAfter : s[j] + rows);
+            m[j] = s[j] >= deadAfter ? 1 : 0;
+            active += c[j];
+            dead += m[j];
+        }
+        return new long[] {active, dead};
+    }
+
     // ---------------------------------------------------------------- optimiser
 
     @Override
@@ -561,6 +607,57 @@ public final class CpuBackend implements Backend {
             keys[len++] = ((long) j << bits) | Quantise.bin(v, mx[j], bits);
         }
         return BinCounts.ofKeys(bits, keys, len);
+    }
+
+    @Override
+    public void binHistogram(SparseCode z, FloatBuf max, int bits, IntBuf hist) {
+        String op = "binHistogram";
+        Checks.code(z, op);
+        need(max, z.width(), op, "max");
+        Checks.histogram(hist, z.width(), bits, op);
+        int[] ix = i(z.idx()), h = i(hist);
+        float[] vs = f(z.val()), mx = f(max);
+        for (int q = 0; q < z.nnz(); q++) {
+            float v = vs[q];
+            int j = ix[q];
+            if (v <= 0f || mx[j] <= 0f) continue;
+            h[(j << bits) | Quantise.bin(v, mx[j], bits)]++;
+        }
+    }
+
+    private static final double LN2 = Math.log(2.0);
+
+    private static double log2(double v) {
+        return Math.log(v) / LN2;
+    }
+
+    /**
+     * The arithmetic of mdl.DescriptionLength.perFeatureBits (Entropy.h and Entropy.ofCounts, which this layer
+     * cannot call) term for term, so the DL figures are bit-identical; CpuBackendTest pins the equality.
+     */
+    @Override
+    public double[] entropyBits(IntBuf hist, int width, int bits, long samples) {
+        String op = "entropyBits";
+        Checks.histogram(hist, width, bits, op);
+        if (samples <= 0) throw new BackendException(op, "samples must be positive, got " + samples);
+        int[] h = i(hist);
+        int levels = 1 << bits;
+        double[] out = new double[width];
+        for (int j = 0; j < width; j++) {
+            long total = 0;
+            double s = 0;
+            for (int b = j * levels, e = b + levels; b < e; b++) {
+                long c = h[b];
+                total += c;
+                if (c > 0) s += c * log2(c);
+            }
+            if (total == 0) continue;
+            if (total > samples) throw new BackendException(op, "feature " + j + " is counted more often than the " + samples + " samples");
+            double p = (double) total / samples;
+            double hp = p == 1.0 ? 0.0 : -(p * log2(p) + (1.0 - p) * log2(1.0 - p));
+            out[j] = hp + p * Math.max(0.0, log2(total) - s / total);
+        }
+        return out;
     }
 
     @Override

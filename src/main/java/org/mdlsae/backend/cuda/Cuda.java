@@ -14,10 +14,8 @@ import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
 import static jcuda.driver.JCudaDriver.cuModuleLoadData;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.logging.Logger;
 import jcuda.CudaException;
@@ -34,7 +32,7 @@ import org.mdlsae.backend.gpu.KernelSources;
 /**
  * Entry point of the CUDA (JCuda driver API) back end. The probe runs once per JVM: it loads the driver,
  * picks device 0 ({@code MDLSAE_CUDA_DEVICE} picks another ordinal), retains its primary context and loads
- * the committed PTX of every kernel file with {@code cuModuleLoadData}, so "available" means the kernels
+ * the committed PTX module (every kernel) with {@code cuModuleLoadData}, so "available" means the kernels
  * really load (an old driver that cannot JIT the PTX's ISA version is reported here, in one line).
  * Runtime never runs nvcc.
  */
@@ -51,17 +49,17 @@ public final class Cuda {
         final Availability availability;
         final CUcontext context;
         final Map<String, CUfunction> functions;
-        final List<CUmodule> modules;
+        final CUmodule module;
 
-        private Probe(Availability a, CUcontext context, List<CUmodule> modules) {
+        private Probe(Availability a, CUcontext context, CUmodule module) {
             this.availability = a;
             this.context = context;
-            this.modules = modules;
+            this.module = module;
             this.functions = Collections.synchronizedMap(new HashMap<>());
         }
 
         private static Probe no(String why) {
-            return new Probe(Availability.no(why), null, List.of());
+            return new Probe(Availability.no(why), null, null);
         }
 
         private static Probe run() {
@@ -119,36 +117,29 @@ public final class Cuda {
             CUcontext context = new CUcontext();
             cuDevicePrimaryCtxRetain(context, device);
             cuCtxSetCurrent(context);
-            List<CUmodule> modules = new ArrayList<>();
-            for (String file : KernelSources.FILES) {
-                CUmodule m = new CUmodule();
-                try {
-                    cuModuleLoadData(m, KernelSources.ptx(file));
-                } catch (CudaException e) {
-                    return no("CUDA driver " + version(driver[0]) + " cannot load the PTX of " + file + " ("
-                            + firstLine(e.getMessage()) + "); update the driver or rebuild the PTX with native/build-ptx.sh");
-                }
-                modules.add(m);
+            CUmodule module = new CUmodule();
+            try {
+                cuModuleLoadData(module, KernelSources.ptx());
+            } catch (CudaException e) {
+                return no("CUDA driver " + version(driver[0]) + " cannot load the kernels' PTX ("
+                        + firstLine(e.getMessage()) + "); update the driver or rebuild the PTX with native/build-ptx.sh");
             }
             String detail = name + " (sm_" + major[0] + minor[0] + ", driver " + version(driver[0]) + ")";
-            return new Probe(Availability.yes(detail), context, modules);
+            return new Probe(Availability.yes(detail), context, module);
         }
 
-        /** The kernel of that name from whichever module defines it. */
+        /** The kernel of that name (looked up once, then cached). */
         CUfunction function(String name) {
             CUfunction f = functions.get(name);
             if (f != null) return f;
-            for (CUmodule m : modules) {
-                CUfunction g = new CUfunction();
-                try {
-                    cuModuleGetFunction(g, m, name);
-                } catch (CudaException e) {
-                    continue; // CUDA_ERROR_NOT_FOUND: another module has it
-                }
-                functions.put(name, g);
-                return g;
+            CUfunction g = new CUfunction();
+            try {
+                cuModuleGetFunction(g, module, name);
+            } catch (CudaException e) {
+                throw new BackendException("cuModuleGetFunction", "no kernel named " + name + " in the PTX", e);
             }
-            throw new BackendException("cuModuleGetFunction", "no kernel named " + name + " in the PTX");
+            functions.put(name, g);
+            return g;
         }
     }
 

@@ -14,19 +14,30 @@ import jcuda.CudaException;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 import org.mdlsae.backend.BackendException;
+import org.mdlsae.backend.Precision;
 import org.mdlsae.backend.gpu.DeviceBuf;
 import org.mdlsae.backend.gpu.KernelBackend;
 
 /**
  * The CUDA back end: device memory is {@code CUdeviceptr}, kernels are the committed PTX loaded by
  * {@link Cuda}'s probe, launches go to the legacy default stream (ordered with the synchronous copies).
- * Every op first makes the device's primary context current on the calling thread.
+ * Every op first makes the device's primary context current on the calling thread. With
+ * {@code MDLSAE_CUDA_SYNC=1} every launch is followed by a synchronisation, so an asynchronous fault is
+ * reported with the kernel that caused it.
  */
 final class CudaBackend extends KernelBackend {
+    /** Read once: synchronise and check after every launch (debugging; costs the launch overlap). */
+    private static final boolean SYNC = "1".equals(System.getenv("MDLSAE_CUDA_SYNC"));
+
     private final Cuda.Probe probe;
 
     CudaBackend(Cuda.Probe probe) {
         this.probe = probe;
+    }
+
+    @Override
+    protected boolean tensorCores() {
+        return true;
     }
 
     @Override
@@ -36,7 +47,8 @@ final class CudaBackend extends KernelBackend {
 
     @Override
     public String description() {
-        return "CUDA: " + probe.availability.detail();
+        return "CUDA: " + probe.availability.detail() + (precision() == Precision.TF32
+                ? ", TF32 tensor-core encoder" : "");
     }
 
     private void bind() {
@@ -158,6 +170,14 @@ final class CudaBackend extends KernelBackend {
                     Pointer.to(params), null);
         } catch (CudaException e) {
             throw new BackendException(op, "kernel " + kernel + ": " + e.getMessage(), e);
+        }
+        if (SYNC) {
+            try {
+                cuCtxSynchronize();
+            } catch (CudaException e) {
+                throw new BackendException(op, "kernel " + kernel + " (grid " + groupsX + "x" + groupsY + ", block "
+                        + localX + "x" + localY + ") failed: " + e.getMessage() + " [MDLSAE_CUDA_SYNC=1]", e);
+            }
         }
     }
 

@@ -9,8 +9,8 @@ import org.mdlsae.backend.Checks;
 import org.mdlsae.backend.BinCounts;
 import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.backend.IntBuf;
+import org.mdlsae.backend.Precision;
 import org.mdlsae.backend.SparseCode;
-import org.mdlsae.backend.cpu.Quantise;
 
 /**
  * Every {@link Backend} op written once over the kernels of {@code kernels/*.cu}: shape validation (same
@@ -30,8 +30,18 @@ public abstract class KernelBackend implements Backend {
     protected static final int WG = 256;
     private static final int TOPK_LOCAL_MAX = 1024;
     private static final int GEMM_TILE = 64;
+    /** encode_gemm_tf32's tile (TC_BM = TC_BN in gemm.cu). */
+    private static final int TC_TILE = 128;
     private static final int SCAN_BLOCK = 4 * WG;
     private static final int MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+    /** encode_topk: largest k (larger k: GEMM + topk_rows), most column splits (FUSED_SPLITS_MAX in fused.cu). */
+    private static final int FUSED_K_MAX = 128, FUSED_SPLITS_MAX = 64;
+    /** Work-groups the fused kernel aims for on a GPU (a few per multiprocessor). */
+    private static final int FUSED_TARGET_GROUPS = 1024;
+    /** Radix select (select.cu): histogram bins of the widest pass, state ints, result slot. */
+    private static final int RS_BINS = 2048, RS_STATE = 7, RS_RESULT = 4;
+    /** grad_bdec_partial: latents per block (a multiple of nothing in particular: enough blocks to fill a GPU). */
+    private static final int BDEC_LATENTS_PER_BLOCK = 64;
 
     /** encode_gemm_cpu: GCPU_R×GCPU_C outputs per work-item (see gemm.cu), 16 work-items per group. */
     private static final int CPU_GEMM_ROWS = 3, CPU_GEMM_COLS = 4, CPU_GEMM_LOCAL = 16;
@@ -41,8 +51,20 @@ public abstract class KernelBackend implements Backend {
     private DeviceFloatBuf dummyF;
     private DeviceIntBuf dummyI;
     private long blockFloats = 1L << 22;
+    private long fusedListEntries = 1L << 23;
+    private int radixCandidates = 1 << 22;
     private boolean portableOnly;
     private boolean closed;
+    private Precision precision = Precision.FP32;
+    private long allocations;
+    private long hostReads;
+    /** The latent grouping of the last code decodeBackward/encodeBackward saw (see {@link #alive}). */
+    private SparseCode groupedCode;
+    private Csc grouping;
+    /** The row offsets the last countAbove wrote, for its n, and the total it returned (see {@link #alive}). */
+    private DeviceIntBuf countedRowPtr;
+    private int countedRows;
+    private int countedTotal;
 
     // ================================================================ device layer (subclasses)
 
@@ -78,6 +100,39 @@ public abstract class KernelBackend implements Backend {
         return false;
     }
 
+    /** True where the TF32 tensor-core GEMM (encode_gemm_tf32, CUDA only) exists. */
+    protected boolean tensorCores() {
+        return false;
+    }
+
+    // ================================================================ precision
+
+    @Override
+    public Precision precision() {
+        return precision;
+    }
+
+    /**
+     * Sets the arithmetic of the encoder product (docs/design.md §9).
+     *
+     * @throws BackendException for TF32 on a back end without tensor-core kernels
+     */
+    public void setPrecision(Precision p) {
+        if (p == Precision.TF32 && !tensorCores()) {
+            throw new BackendException("precision", "tf32 needs the cuda back end; " + name() + " computes fp32 only");
+        }
+        this.precision = p;
+    }
+
+    private boolean tf32() {
+        return precision == Precision.TF32;
+    }
+
+    /** The CPU-device (pocl) variants apply: an OpenCL CPU device and the portable kernels not forced. */
+    private boolean cpuVariants() {
+        return cpuDevice() && !portableOnly;
+    }
+
     // ================================================================ test hooks
 
     /**
@@ -89,18 +144,52 @@ public abstract class KernelBackend implements Backend {
     }
 
     /**
-     * Caps the dense scratch of {@link #encodeTopK} at {@code floats} floats (rows·width); default 2^22.
-     * Tests lower it to exercise the row-block loop on small shapes.
+     * Caps the row blocks of {@link #encodeTopK} at {@code floats} floats of product (rows·width); default 2^22.
+     * Tests lower it to exercise the row-block loops (fused and unfused) on small shapes.
      */
     public void setBlockFloats(long floats) {
         if (floats < 1) throw new IllegalArgumentException("block size must be positive");
         this.blockFloats = floats;
     }
 
+    /**
+     * Caps the values the BatchTopK threshold search collects after its first pass (default 2^22); with more in
+     * the chosen bin it reads the whole input in every pass. Tests lower it to run both paths.
+     */
+    public void setRadixCandidates(int cap) {
+        if (cap < 1) throw new IllegalArgumentException("candidate cap must be positive");
+        this.radixCandidates = cap;
+    }
+
+    /** Device allocations made so far (buffers and scratch); tests check that training steps make none. */
+    public long allocations() {
+        return allocations;
+    }
+
+    /** Device-to-host reads made so far; tests check how many a training step needs. */
+    public long hostReads() {
+        return hostReads;
+    }
+
     // ================================================================ buffers and checks
 
+    /**
+     * Checks the back end is open and drops what other ops may have made stale: the latent grouping is kept only
+     * from one backward op to the next, the last countAbove's total only until its gatherAbove (any other op may
+     * change the buffers they were made from; allocating a new buffer changes none).
+     */
     private void alive(String op) {
         if (closed) throw new BackendException(op, name() + " back end is closed");
+        switch (op) {
+            case "floats", "ints" -> {
+            }
+            case "decodeBackward", "encodeBackward" -> countedRowPtr = null;
+            case "gatherAbove" -> grouping = null;
+            default -> {
+                countedRowPtr = null;
+                grouping = null;
+            }
+        }
     }
 
     DeviceFloatBuf f(FloatBuf b, String op) {
@@ -158,12 +247,25 @@ public abstract class KernelBackend implements Backend {
 
     private DeviceFloatBuf newFloats(long n, String op) {
         int len = size(n, op);
+        allocations++;
         return new DeviceFloatBuf(this, len, allocBytes(4L * Math.max(1, len), op));
     }
 
     private DeviceIntBuf newInts(long n, String op) {
         int len = size(n, op);
+        allocations++;
         return new DeviceIntBuf(this, len, allocBytes(4L * Math.max(1, len), op));
+    }
+
+    /** Every device → host copy goes through these two (counted for {@link #hostReads}). */
+    private void pullFloats(DeviceBuf b, long off, float[] dst, int dstOff, int len, String op) {
+        hostReads++;
+        readFloats(b.handle, off, dst, dstOff, len, op);
+    }
+
+    private void pullInts(DeviceBuf b, long off, int[] dst, int dstOff, int len, String op) {
+        hostReads++;
+        readInts(b.handle, off, dst, dstOff, len, op);
     }
 
     /** A 1-element buffer bound to kernel parameters whose optional argument is absent. */
@@ -179,7 +281,7 @@ public abstract class KernelBackend implements Backend {
 
     private int readInt(DeviceIntBuf b, long off, String op) {
         int[] one = new int[1];
-        readInts(b.handle, off, one, 0, 1, op);
+        pullInts(b, off, one, 0, 1, op);
         return one[0];
     }
 
@@ -212,7 +314,7 @@ public abstract class KernelBackend implements Backend {
         DeviceFloatBuf s = f(src, "read");
         Checks.range(srcOff, len, s.length, "read", "source");
         Checks.range(dstOff, len, dst.length, "read", "destination");
-        if (len > 0) readFloats(s.handle, srcOff, dst, dstOff, len, "read");
+        if (len > 0) pullFloats(s, srcOff, dst, dstOff, len, "read");
     }
 
     @Override
@@ -230,7 +332,7 @@ public abstract class KernelBackend implements Backend {
         DeviceIntBuf s = i(src, "read");
         Checks.range(srcOff, len, s.length, "read", "source");
         Checks.range(dstOff, len, dst.length, "read", "destination");
-        if (len > 0) readInts(s.handle, srcOff, dst, dstOff, len, "read");
+        if (len > 0) pullInts(s, srcOff, dst, dstOff, len, "read");
     }
 
     @Override
@@ -242,13 +344,9 @@ public abstract class KernelBackend implements Backend {
         if (len == 0 || (s == d && srcOff == dstOff)) return;
         if (s == d && srcOff < dstOff + len && dstOff < srcOff + len) {
             // overlapping ranges of one buffer (both APIs leave that undefined): go through a scratch copy
-            DeviceFloatBuf tmp = newFloats(len, "copy");
-            try {
-                copyElems(s.handle, srcOff, tmp.handle, 0, len, "copy");
-                copyElems(tmp.handle, 0, d.handle, dstOff, len, "copy");
-            } finally {
-                tmp.close();
-            }
+            DeviceFloatBuf tmp = scratchFloats("copy.tmp", len);
+            copyElems(s.handle, srcOff, tmp.handle, 0, len, "copy");
+            copyElems(tmp.handle, 0, d.handle, dstOff, len, "copy");
             return;
         }
         copyElems(s.handle, srcOff, d.handle, dstOff, len, "copy");
@@ -268,31 +366,46 @@ public abstract class KernelBackend implements Backend {
         if (b.length > 0) fill32(b.handle, 0, b.length, value, "fill");
     }
 
+    @Override
+    public void gatherRows(FloatBuf data, IntBuf order, int from, int rows, int d, FloatBuf out) {
+        String op = "gatherRows";
+        alive(op);
+        Checks.gatherRows(data, order, from, rows, d, out);
+        launch(op, "gather_batch", loopGroups((long) rows * d), 1, WG, 1, f(data, op), i(order, op), from, rows, d,
+                f(out, op));
+    }
+
     // ================================================================ forward
 
     @Override
     public void encode(FloatBuf x, FloatBuf bDec, FloatBuf enc, FloatBuf bEnc, int n, int d, int width, FloatBuf pre) {
         String op = "encode";
         alive(op);
-        Checks.positive(op, n, d, width);
-        Checks.need(x, (long) n * d, op, "x");
-        Checks.need(bDec, d, op, "bDec");
-        Checks.need(enc, (long) width * d, op, "enc");
-        Checks.need(bEnc, width, op, "bEnc");
+        Checks.encoder(op, x, bDec, enc, bEnc, n, d, width);
         Checks.need(pre, (long) n * width, op, "pre");
         gemm(op, f(x, op), 0, f(bDec, op), f(enc, op), f(bEnc, op), n, d, width, f(pre, op), 0);
     }
 
+    /** The encoder product with the kernel for this device and precision (see gemm.cu). */
     private void gemm(String op, DeviceFloatBuf x, int xOff, DeviceFloatBuf bDec, DeviceFloatBuf enc, DeviceFloatBuf bEnc,
                       int n, int d, int width, DeviceFloatBuf pre, int preOff) {
-        if (cpuDevice() && !portableOnly) {
+        if (tf32()) {
+            launch(op, "encode_gemm_tf32", groups(n, TC_TILE), gridY(op, width, TC_TILE), WG, 1,
+                    x, xOff, bDec, enc, bEnc, n, d, width, pre, preOff);
+        } else if (cpuVariants()) {
             launch(op, "encode_gemm_cpu", groups(width, CPU_GEMM_COLS * CPU_GEMM_LOCAL), groups(n, CPU_GEMM_ROWS), CPU_GEMM_LOCAL, 1,
                     x, xOff, bDec, enc, bEnc, n, d, width, pre, preOff);
-            return;
+        } else {
+            launch(op, "encode_gemm", groups(n, GEMM_TILE), gridY(op, width, GEMM_TILE), 16, 16,
+                    x, xOff, bDec, enc, bEnc, n, d, width, pre, preOff);
         }
-        int gy = groups(width, GEMM_TILE);
-        if (gy > 65535) throw new BackendException(op, "width " + width + " exceeds the kernel grid (max " + 65535 * GEMM_TILE + ")");
-        launch(op, "encode_gemm", groups(n, GEMM_TILE), gy, 16, 16, x, xOff, bDec, enc, bEnc, n, d, width, pre, preOff);
+    }
+
+    /** Latent tiles along grid Y (at most 65 535 on CUDA). */
+    private static int gridY(String op, int width, int tile) {
+        int gy = groups(width, tile);
+        if (gy > 65535) throw new BackendException(op, "width " + width + " exceeds the kernel grid (max " + 65535 * tile + ")");
+        return gy;
     }
 
     @Override
@@ -322,27 +435,76 @@ public abstract class KernelBackend implements Backend {
 
     @Override
     public void encodeTopK(FloatBuf x, FloatBuf bDec, FloatBuf enc, FloatBuf bEnc, int n, int d, int width, int k,
-                           IntBuf idx, FloatBuf val) {
+                           IntBuf idx, FloatBuf val, FloatBuf pre) {
         String op = "encodeTopK";
         alive(op);
-        Checks.positive(op, n, d, width, k);
-        if (k > width) throw new BackendException(op, "k = " + k + " exceeds width " + width);
-        Checks.need(x, (long) n * d, op, "x");
-        Checks.need(bDec, d, op, "bDec");
-        Checks.need(enc, (long) width * d, op, "enc");
-        Checks.need(bEnc, width, op, "bEnc");
-        Checks.need(idx, (long) n * k, op, "idx");
-        Checks.need(val, (long) n * k, op, "val");
+        Checks.encoder(op, x, bDec, enc, bEnc, n, d, width);
+        Checks.positive(op, k);
+        Checks.topKOut(op, idx, val, n, width, k);
+        if (pre != null) Checks.need(pre, (long) n * width, op, "pre");
         DeviceFloatBuf xs = f(x, op), bd = f(bDec, op), we = f(enc, op), be = f(bEnc, op), vo = f(val, op);
         DeviceIntBuf io = i(idx, op);
-        // Row blocks bound the dense scratch to block×width floats; pre never exists for all n rows.
-        int block = (int) Math.max(1, Math.min(n, blockFloats / width));
-        DeviceFloatBuf pre = scratchFloats("encodeTopK.pre", (long) block * width);
-        for (int r0 = 0; r0 < n; r0 += block) {
-            int rows = Math.min(block, n - r0);
-            gemm(op, xs, r0 * d, bd, we, be, rows, d, width, pre, 0);
-            topKRows(op, pre, 0, null, rows, width, k, io, vo, r0 * k);
+        DeviceFloatBuf kept = pre == null ? null : f(pre, op);
+        if (!tf32() && !cpuVariants() && k <= FUSED_K_MAX) {
+            fusedTopK(op, xs, bd, we, be, n, d, width, k, io, vo, kept);
+        } else if (kept != null) {
+            gemm(op, xs, 0, bd, we, be, n, d, width, kept, 0);
+            topKRows(op, kept, 0, null, n, width, k, io, vo, 0);
+        } else {
+            // Row blocks bound the dense scratch to block×width floats; pre never exists for all n rows.
+            int block = (int) Math.max(1, Math.min(n, blockFloats / width));
+            DeviceFloatBuf p = scratchFloats("encodeTopK.pre", (long) block * width);
+            for (int r0 = 0; r0 < n; r0 += block) {
+                int rows = Math.min(block, n - r0);
+                gemm(op, xs, r0 * d, bd, we, be, rows, d, width, p, 0);
+                topKRows(op, p, 0, null, rows, width, k, io, vo, r0 * k);
+            }
         }
+    }
+
+    /**
+     * encode_topk + topk_merge (fused.cu) over row blocks: the column splits give the grid about
+     * FUSED_TARGET_GROUPS groups, and the candidate lists (2·(k + 64) per row and split) stay within
+     * fusedListEntries.
+     */
+    private void fusedTopK(String op, DeviceFloatBuf x, DeviceFloatBuf bDec, DeviceFloatBuf enc, DeviceFloatBuf bEnc,
+                           int n, int d, int width, int k, DeviceIntBuf idx, DeviceFloatBuf val, DeviceFloatBuf pre) {
+        int tiles = groups(width, GEMM_TILE);
+        int rowTiles = groups(n, GEMM_TILE);
+        int splits = Math.max(1, Math.min(Math.min(tiles, FUSED_SPLITS_MAX), groups(FUSED_TARGET_GROUPS, rowTiles)));
+        long perRow = 2L * splits * (k + GEMM_TILE);
+        long block = Math.min(n, Math.max(1, Math.min(fusedListEntries / perRow, blockFloats / width)));
+        DeviceIntBuf listIdx = scratchInts("fused.idx", block * perRow);
+        DeviceFloatBuf listVal = scratchFloats("fused.val", block * perRow);
+        DeviceIntBuf meta = scratchInts("fused.meta", block * splits * 2);
+        for (int r0 = 0; r0 < n; r0 += (int) block) {
+            int rows = (int) Math.min(block, n - r0);
+            launch(op, "encode_topk", groups(rows, GEMM_TILE), splits, 16, 16, x, r0 * d, bDec, enc, bEnc, rows, d, width,
+                    k, splits, pre == null ? dummyF() : pre, r0 * width, pre == null ? 0 : 1, listIdx, listVal, meta);
+            launch(op, "topk_merge", rows, 1, WG, 1, listIdx, listVal, meta, splits, k, idx, val, r0 * k);
+        }
+    }
+
+    @Override
+    public float encodeBatchThreshold(FloatBuf x, FloatBuf bDec, FloatBuf enc, FloatBuf bEnc, int n, int d, int width,
+                                      FloatBuf pre, long keep) {
+        String op = "encodeBatchThreshold";
+        alive(op);
+        Checks.encoder(op, x, bDec, enc, bEnc, n, d, width);
+        Checks.need(pre, (long) n * width, op, "pre");
+        if (keep <= 0) throw new BackendException(op, "keep must be positive, got " + keep);
+        DeviceFloatBuf xs = f(x, op), bd = f(bDec, op), we = f(enc, op), be = f(bEnc, op), p = f(pre, op);
+        int cnt = size((long) n * width, op);
+        Radix rs = radixStart(op, keep);
+        if (!tf32() && !cpuVariants()) {
+            // the product and the search's first histogram in one kernel
+            launch(op, "encode_gemm_hist", groups(n, GEMM_TILE), gridY(op, width, GEMM_TILE), 16, 16, xs, bd, we, be,
+                    n, d, width, p, rs.hist);
+        } else {
+            gemm(op, xs, 0, bd, we, be, n, d, width, p, 0);
+            radixHist(op, p, cnt, rs, 0);
+        }
+        return radixFinish(op, p, cnt, rs);
     }
 
     @Override
@@ -354,31 +516,37 @@ public abstract class KernelBackend implements Backend {
         int cnt = size(count, op);
         if (cnt == 0) return Float.POSITIVE_INFINITY;
         DeviceFloatBuf a = f(pre, op);
-        DeviceIntBuf hist = scratchInts("radix.hist", 256);
-        DeviceIntBuf minBits = scratchInts("radix.min", 1);
-        int gs = Math.min(1024, groups(cnt, WG * 8));
-        int[] h = new int[256];
-        int prefix = 0, pmask = 0;
-        long rank = keep; // 1-based rank from the top among values sharing the prefix
-        for (int shift = 24; shift >= 0; shift -= 8) {
-            fill32(hist.handle, 0, 256, 0, op);
-            if (shift == 24) fill32(minBits.handle, 0, 1, Integer.MAX_VALUE, op);
-            launch(op, "radix_hist", gs, 1, WG, 1, a, cnt, prefix, pmask, shift, hist, minBits);
-            readInts(hist.handle, 0, h, 0, 256, op);
-            if (shift == 24) {
-                long positives = 0;
-                for (int c : h) positives += c;
-                if (positives == 0) return Float.POSITIVE_INFINITY;
-                if (positives <= keep) return Float.intBitsToFloat(readInt(minBits, 0, op));
-            }
-            long above = 0;
-            int b = 255;
-            while (above + h[b] < rank) above += h[b--];
-            rank -= above;
-            prefix |= b << shift;
-            pmask |= 0xFF << shift;
+        Radix rs = radixStart(op, keep);
+        radixHist(op, a, cnt, rs, 0);
+        return radixFinish(op, a, cnt, rs);
+    }
+
+    /** The device state of one threshold search (select.cu). */
+    private record Radix(DeviceIntBuf state, DeviceIntBuf hist, DeviceFloatBuf cand) {
+    }
+
+    private Radix radixStart(String op, long keep) {
+        Radix rs = new Radix(scratchInts("radix.state", RS_STATE), scratchInts("radix.hist", RS_BINS + 1),
+                scratchFloats("radix.cand", radixCandidates));
+        // keep above the number of values (< 2^31) behaves like "all of them": clamping it changes nothing
+        launch(op, "radix_init", 1, 1, WG, 1, rs.state, (int) Math.min(keep, Integer.MAX_VALUE), rs.hist);
+        return rs;
+    }
+
+    private void radixHist(String op, DeviceFloatBuf a, int cnt, Radix rs, int pass) {
+        launch(op, "radix_hist_dev", Math.min(1024, groups(cnt, WG * 8)), 1, WG, 1, a, cnt, rs.cand, rs.state, pass, rs.hist);
+    }
+
+    /** The passes after the first histogram; the one host read of the search is its result. */
+    private float radixFinish(String op, DeviceFloatBuf a, int cnt, Radix rs) {
+        int cap = (int) Math.min(radixCandidates, rs.cand.length);
+        launch(op, "radix_pick", 1, 1, WG, 1, rs.hist, rs.state, 0, cap);
+        launch(op, "radix_collect", loopGroups(cnt), 1, WG, 1, a, cnt, rs.state, rs.cand);
+        for (int pass = 1; pass < 4; pass++) {
+            radixHist(op, a, cnt, rs, pass);
+            launch(op, "radix_pick", 1, 1, WG, 1, rs.hist, rs.state, pass, cap);
         }
-        return Float.intBitsToFloat(prefix);
+        return Float.intBitsToFloat(readInt(rs.state, RS_RESULT, op));
     }
 
     @Override
@@ -391,7 +559,11 @@ public abstract class KernelBackend implements Backend {
         DeviceIntBuf rp = i(rowPtr, op);
         launch(op, "count_rows", n, 1, WG, 1, f(pre, op), n, width, t, strict ? 1 : 0, rp);
         scan(op, rp, n + 1L, 0);
-        return readInt(rp, n, op);
+        int total = readInt(rp, n, op);
+        countedRowPtr = rp;
+        countedRows = n;
+        countedTotal = total;
+        return total;
     }
 
     @Override
@@ -403,7 +575,8 @@ public abstract class KernelBackend implements Backend {
         Checks.need(pre, (long) n * width, op, "pre");
         Checks.need(rowPtr, n + 1L, op, "rowPtr");
         DeviceIntBuf rp = i(rowPtr, op);
-        int nnz = readInt(rp, n, op);
+        // the total of the countAbove just before (nothing ran since: see alive) needs no second read
+        int nnz = rp == countedRowPtr && n == countedRows ? countedTotal : readInt(rp, n, op);
         Checks.need(idx, nnz, op, "idx");
         Checks.need(val, nnz, op, "val");
         if (nnz == 0) return;
@@ -468,7 +641,7 @@ public abstract class KernelBackend implements Backend {
 
     private float[] downloadMax(FloatBuf max, int width, String op) {
         float[] m = new float[width];
-        readFloats(f(max, op).handle, 0, m, 0, width, op);
+        pullFloats(f(max, op), 0, m, 0, width, op);
         return m;
     }
 
@@ -491,7 +664,7 @@ public abstract class KernelBackend implements Backend {
 
     private double sumPartials(DeviceFloatBuf part, int gs, String op) {
         float[] p = new float[gs];
-        readFloats(part.handle, 0, p, 0, gs, op);
+        pullFloats(part, 0, p, 0, gs, op);
         double s = 0;
         for (float v : p) s += v;
         return s;
@@ -541,8 +714,9 @@ public abstract class KernelBackend implements Backend {
         if (z.nnz() > 0) {
             DeviceIntBuf rp = i(z.rowPtr(), op), ix = i(z.idx(), op);
             DeviceFloatBuf vs = f(z.val(), op);
-            launch(op, "gz_rows", n, 1, WG, 1, rp, ix, vs, gs, f(dec, op), d, f(gz, op));
-            Csc cols = columns(op, z);
+            launch(op, "gz_entries", groups(z.nnz(), WG / 32), 1, WG, 1, rp, ix, vs, gs, f(dec, op), n, d, z.nnz(),
+                    f(gz, op));
+            Csc cols = columns(op, z, gz, gradDec, gradBDec);
             launch(op, "grad_dec_cols", width, 1, WG, 1, cols.start, cols.row, cols.entry, vs, gs, d, f(gradDec, op));
         }
         if (gradBDec != null) {
@@ -554,11 +728,28 @@ public abstract class KernelBackend implements Backend {
     private record Csc(DeviceIntBuf start, DeviceIntBuf row, DeviceIntBuf entry) {
     }
 
-    private Csc columns(String op, SparseCode z) {
+    /**
+     * The code's latent grouping, built once for a decodeBackward/encodeBackward pair (or AuxK's pair) of the
+     * same code and reused by the second op; {@code outputs} are the caller's float outputs, and a code whose
+     * values are among them is not cached (the op would change what the grouping was made from).
+     */
+    private Csc columns(String op, SparseCode z, FloatBuf... outputs) {
+        if (grouping != null && z == groupedCode) return grouping;
+        Csc c = buildColumns(op, z);
+        boolean safe = true;
+        for (FloatBuf o : outputs) safe &= o != z.val();
+        groupedCode = z;
+        grouping = safe ? c : null;
+        return c;
+    }
+
+    private Csc buildColumns(String op, SparseCode z) {
         int n = z.n(), width = z.width();
-        // (latent, row-block) counters: enough blocks for parallelism, at most ~4M counters in all
-        long maxBlocks = Math.max(1, (1L << 22) / width);
-        int blocks = (int) Math.max(1, Math.min(Math.min(256, n), maxBlocks));
+        // (latent, row-block) counters, latent-major: more blocks make the counting and filling more parallel
+        // (one work-item per block) at the price of a longer scan; the cap keeps that scan a small fraction of a step
+        long maxCells = cpuDevice() ? 1L << 20 : 1L << 24;
+        long maxBlocks = Math.max(1, maxCells / width);
+        int blocks = (int) Math.max(1, Math.min(n, maxBlocks));
         int rowsPerBlock = (n + blocks - 1) / blocks;
         blocks = (n + rowsPerBlock - 1) / rowsPerBlock;
         long cells = (long) width * blocks + 1;
@@ -592,12 +783,18 @@ public abstract class KernelBackend implements Backend {
         Checks.need(gradBEnc, width, op, "gradBEnc");
         if (gradBDec != null) Checks.need(gradBDec, d, op, "gradBDec");
         if (z.nnz() == 0) return;
-        Csc cols = columns(op, z);
+        Csc cols = columns(op, z, gradEnc, gradBEnc, gradBDec);
         DeviceFloatBuf colSum = scratchFloats("encodeBackward.colSum", width);
         launch(op, "grad_enc_cols", width, 1, WG, 1, cols.start, cols.row, cols.entry, f(gz, op), f(x, op),
                 f(bDec, op), d, f(gradEnc, op), f(gradBEnc, op), colSum);
         if (gradBDec != null) {
-            launch(op, "grad_bdec_enc", groups(d, WG), 1, WG, 1, colSum, f(enc, op), width, d, f(gradBDec, op));
+            // a GEMV over the whole device: blocks of latents × 256 columns, then an in-order sum of the blocks
+            int jBlocks = groups(width, BDEC_LATENTS_PER_BLOCK);
+            if (jBlocks > 65535) throw new BackendException(op, "width " + width + " exceeds the kernel grid");
+            DeviceFloatBuf part = scratchFloats("encodeBackward.bdec", (long) jBlocks * d);
+            launch(op, "grad_bdec_partial", groups(d, WG), jBlocks, WG, 1, colSum, f(enc, op), width, d,
+                    BDEC_LATENTS_PER_BLOCK, part);
+            launch(op, "grad_bdec_reduce", groups(d, WG), 1, WG, 1, part, jBlocks, d, f(gradBDec, op));
         }
     }
 
@@ -610,6 +807,20 @@ public abstract class KernelBackend implements Backend {
         if (z.nnz() == 0) return;
         launch(op, "count_active", loopGroups(z.nnz()), 1, WG, 1, i(z.idx(), op), f(z.val(), op), z.nnz(),
                 i(counts, op));
+    }
+
+    @Override
+    public long[] updateDead(IntBuf counts, IntBuf since, IntBuf mask, int width, int rows, int deadAfter) {
+        String op = "updateDead";
+        alive(op);
+        Checks.updateDead(counts, since, mask, width, rows, deadAfter);
+        DeviceIntBuf totals = scratchInts("dead.totals", 2);
+        fill32(totals.handle, 0, 2, 0, op);
+        launch(op, "dead_update", loopGroups(width), 1, WG, 1, i(counts, op), i(since, op), i(mask, op), width, rows,
+                deadAfter, totals);
+        int[] t = new int[2];
+        pullInts(totals, 0, t, 0, 2, op);
+        return new long[] {t[0], t[1]};
     }
 
     // ================================================================ optimiser
@@ -677,17 +888,51 @@ public abstract class KernelBackend implements Backend {
         DeviceIntBuf bins = scratchInts("binCounts.bins", nnz);
         DeviceIntBuf ix = i(z.idx(), op);
         launch(op, "bin_index", loopGroups(nnz), 1, WG, 1, ix, f(z.val(), op), nnz, f(max, op), scale, 1 << bits, bins);
-        // The key counting is a host-side sort of the downloaded keys: O(nnz log nnz), as the contract allows.
+        // The key counting is a host-side sort of the downloaded keys: O(nnz log nnz), as the contract allows
+        // (binHistogram + entropyBits keep it on the device).
         int[] b = new int[nnz];
         int[] j = new int[nnz];
-        readInts(bins.handle, 0, b, 0, nnz, op);
-        readInts(ix.handle, 0, j, 0, nnz, op);
+        pullInts(bins, 0, b, 0, nnz, op);
+        pullInts(ix, 0, j, 0, nnz, op);
         long[] keys = new long[nnz];
         int len = 0;
         for (int q = 0; q < nnz; q++) {
             if (b[q] >= 0) keys[len++] = ((long) j[q] << bits) | b[q];
         }
         return BinCounts.ofKeys(bits, keys, len);
+    }
+
+    @Override
+    public void binHistogram(SparseCode z, FloatBuf max, int bits, IntBuf hist) {
+        String op = "binHistogram";
+        alive(op);
+        Checks.code(z, op);
+        Checks.need(max, z.width(), op, "max");
+        Checks.histogram(hist, z.width(), bits, op);
+        if (z.nnz() == 0) return;
+        DeviceFloatBuf scale = scales(downloadMax(max, z.width(), op), bits);
+        Csc cols = buildColumns(op, z);
+        launch(op, "entropy_hist", z.width(), 1, WG, 1, cols.start, cols.entry, f(z.val(), op), f(max, op), scale,
+                1 << bits, i(hist, op));
+    }
+
+    @Override
+    public double[] entropyBits(IntBuf hist, int width, int bits, long samples) {
+        String op = "entropyBits";
+        alive(op);
+        Checks.histogram(hist, width, bits, op);
+        if (samples <= 0) throw new BackendException(op, "samples must be positive, got " + samples);
+        if (samples > Integer.MAX_VALUE) throw new BackendException(op, "more than 2^31 samples");
+        DeviceFloatBuf out = scratchFloats("entropy.bits", width);
+        launch(op, "entropy_bits", width, 1, WG, 1, i(hist, op), 1 << bits, (int) samples, out);
+        float[] h = new float[width];
+        pullFloats(out, 0, h, 0, width, op);
+        double[] bitsOut = new double[width];
+        for (int j = 0; j < width; j++) {
+            if (Float.isNaN(h[j])) throw new BackendException(op, "feature " + j + " is counted more often than the " + samples + " samples");
+            bitsOut[j] = h[j];
+        }
+        return bitsOut;
     }
 
     @Override

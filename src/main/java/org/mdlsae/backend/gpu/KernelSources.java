@@ -8,15 +8,21 @@ import org.mdlsae.backend.BackendException;
 
 /**
  * The kernel sources packaged in the jar: {@code kernels/} under {@code org/mdlsae/kernels/} (OpenCL builds
- * them at run time) and the committed PTX {@code native/ptx/} under {@code org/mdlsae/ptx/} (CUDA loads it).
+ * them at run time) and the committed PTX module {@code native/ptx/mdlsae.ptx} under {@code org/mdlsae/ptx/}
+ * (CUDA loads it). Both are made from the same text: the files of {@code kernels/files.txt} in order.
  */
 public final class KernelSources {
-    /** Kernel files in build order; each has a PTX twin {@code NAME.ptx}. A test checks the list is complete. */
-    public static final List<String> FILES = List.of("gemm.cu", "topk.cu", "select.cu", "sparse.cu", "dense.cu");
-
     static final String PRELUDE = "prelude.h";
     private static final String KERNEL_DIR = "/org/mdlsae/kernels/";
-    private static final String PTX_DIR = "/org/mdlsae/ptx/";
+    private static final String PTX_RESOURCE = "/org/mdlsae/ptx/mdlsae.ptx";
+
+    /** Kernel files in build order ({@code kernels/files.txt}); a test checks the list is complete. */
+    public static final List<String> FILES = fileList();
+
+    private static List<String> fileList() {
+        return text(KERNEL_DIR + "files.txt").lines().map(String::strip)
+                .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+    }
 
     private KernelSources() {
     }
@@ -31,10 +37,9 @@ public final class KernelSources {
         return sb.toString();
     }
 
-    /** The committed PTX of one kernel file, NUL-terminated as {@code cuModuleLoadData} wants it. */
-    public static byte[] ptx(String kernelFile) {
-        String name = kernelFile.replaceFirst("\\.cu$", ".ptx");
-        byte[] b = bytes(PTX_DIR + name);
+    /** The committed PTX module (every kernel), NUL-terminated as {@code cuModuleLoadData} wants it. */
+    public static byte[] ptx() {
+        byte[] b = bytes(PTX_RESOURCE);
         byte[] z = new byte[b.length + 1];
         System.arraycopy(b, 0, z, 0, b.length);
         return z;
