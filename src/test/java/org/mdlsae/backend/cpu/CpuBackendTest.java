@@ -165,4 +165,29 @@ class CpuBackendTest {
                 () -> be.encodeTopK(be.floats(5), be.floats(3), be.floats(6), be.floats(2), 2, 3, 2, 1, be.ints(2), be.floats(2)));
         assertEquals("encodeTopK", e.op());
     }
+
+    /** updateDead is the trainer's former host loop (a long count per latent) in saturating int arithmetic. */
+    @Test
+    void updateDeadIsTheUnboundedCountSaturated() {
+        SplittableRandom r = new SplittableRandom(3);
+        int width = 200, deadAfter = 50;
+        long[] since = new long[width];
+        IntBuf s = be.ints(width), m = be.ints(width);
+        for (int step = 0; step < 40; step++) {
+            int rows = 1 + r.nextInt(20);
+            int[] c = new int[width];
+            for (int j = 0; j < width; j++) c[j] = r.nextInt(6) == 0 ? r.nextInt(3) : 0;
+            long active = 0, dead = 0;
+            int[] mask = new int[width];
+            for (int j = 0; j < width; j++) {
+                since[j] = c[j] > 0 ? 0 : since[j] + rows;
+                mask[j] = since[j] >= deadAfter ? 1 : 0;
+                active += c[j];
+                dead += mask[j];
+            }
+            long[] got = be.updateDead(CpuBackend.wrap(c), s, m, width, rows, deadAfter);
+            assertArrayEquals(new long[] {active, dead}, got, "step " + step);
+            assertArrayEquals(mask, be.download(m), "mask, step " + step);
+        }
+    }
 }

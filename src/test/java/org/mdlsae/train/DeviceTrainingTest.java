@@ -1,0 +1,112 @@
+package org.mdlsae.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.mdlsae.backend.Availability;
+import org.mdlsae.backend.Backend;
+import org.mdlsae.backend.cpu.CpuBackend;
+import org.mdlsae.backend.gpu.KernelBackend;
+import org.mdlsae.backend.opencl.OpenCl;
+import org.mdlsae.bench.BenchData;
+import org.mdlsae.mdl.DlReport;
+import org.mdlsae.mdl.Mdl;
+import org.mdlsae.sae.Arch;
+import org.mdlsae.sae.Sae;
+
+/**
+ * The trainer on a device back end (OpenCL; pocl in CI): after the first steps a step allocates no device memory
+ * and reads back only a few numbers; training agrees with the CPU; the description length counted on the device
+ * agrees with the CPU's. Skips without OpenCL unless {@code MDLSAE_REQUIRE_OPENCL=1}.
+ */
+class DeviceTrainingTest {
+    private static final int N = 768, D = 24, WIDTH = 192, K = 4, BATCH = 128;
+    private static final float[] DATA = BenchData.synthetic(N, D, 3);
+
+    @BeforeEach
+    void needOpenCl() {
+        Availability a = OpenCl.probe();
+        if (a.available()) return;
+        if ("1".equals(System.getenv("MDLSAE_REQUIRE_OPENCL"))) fail("OpenCL required but not available: " + a.detail());
+        assumeTrue(false, "no OpenCL device: " + a.detail());
+    }
+
+    private static TrainConfig config(Arch arch, int epochs) {
+        // dead after one batch without firing: AuxK runs in most steps
+        return TrainConfig.defaults(arch, WIDTH, K).withBatch(BATCH).withEpochs(epochs).withAux(1.0 / 32, 0, BATCH);
+    }
+
+    /** Device allocations and host reads at the end of each step. */
+    private record Tally(List<Long> allocations, List<Long> reads, List<Double> dead) {
+    }
+
+    private static Tally train(KernelBackend be, Arch arch, int epochs) {
+        Tally t = new Tally(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        new Trainer(be, config(arch, epochs), p -> {
+            t.allocations.add(be.allocations());
+            t.reads.add(be.hostReads());
+            t.dead.add(p.deadFraction());
+        }).train(DATA, N, D);
+        return t;
+    }
+
+    @ParameterizedTest
+    @EnumSource(Arch.class)
+    void stepsAllocateNothingAndReadBackLittle(Arch arch) {
+        for (boolean portable : new boolean[] {false, true}) { // pocl's CPU-shaped kernels, then the GPU ones (fused)
+            try (Backend b = OpenCl.create()) {
+                KernelBackend be = (KernelBackend) b;
+                be.setPortableOnly(portable);
+                Tally t = train(be, arch, 3);
+                int perEpoch = N / BATCH;
+                assertTrue(t.dead.stream().skip(perEpoch).allMatch(f -> f > 0), "test data: AuxK should run in every step");
+                long grown = t.allocations.get(t.allocations.size() - 1) - t.allocations.get(perEpoch - 1);
+                assertEquals(0, grown, arch + (portable ? " (portable)" : "") + ": device allocations after the first epoch");
+                for (int s = perEpoch; s < t.reads.size(); s++) {
+                    long reads = t.reads.get(s) - t.reads.get(s - 1);
+                    // residual's partial sums, the dead-latent tally; BatchTopK: its threshold and code size;
+                    // AuxK: its normaliser and residual
+                    long most = arch == Arch.TOPK ? 4 : 6;
+                    assertTrue(reads <= most, arch + ": step " + s + " read back " + reads + " times (at most " + most + ")");
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Arch.class)
+    void trainsLikeTheCpu(Arch arch) {
+        TrainConfig cfg = config(arch, 4);
+        Trainer.Result c = new Trainer(new CpuBackend(), cfg, null).train(DATA, N, D);
+        Trainer.Result g;
+        try (Backend be = OpenCl.create()) {
+            g = new Trainer(be, cfg, null).train(DATA, N, D);
+        }
+        assertEquals(c.steps(), g.steps());
+        assertEquals(c.finalMse(), g.finalMse(), 0.02 * c.finalMse(), arch + ": final batch MSE, cpu vs opencl");
+        assertEquals(c.finalL0(), g.finalL0(), 0.1 * c.finalL0() + 0.5, arch + ": final L0");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Arch.class)
+    void descriptionLengthOnTheDeviceMatchesTheCpu(Arch arch) {
+        var w = new Trainer(new CpuBackend(), config(arch, 3), null).train(DATA, N, D).weights();
+        DlReport c, g;
+        try (Sae sae = Sae.upload(new CpuBackend(), w)) {
+            c = Mdl.of(sae, DATA, N).delta(1e-3).evaluate();
+        }
+        try (Backend be = OpenCl.create(); Sae sae = Sae.upload(be, w)) {
+            g = Mdl.of(sae, DATA, N).delta(1e-3).evaluate();
+        }
+        assertTrue(c.bits() != null, "test data: the SAE should be admissible");
+        assertEquals(c.bits(), g.bits(), "B*");
+        assertEquals(c.dlBits(), g.dlBits(), 1e-5 * c.dlBits(), "entropy DL: CPU BinCounts vs device histograms");
+    }
+}
