@@ -10,7 +10,7 @@ AuxK (Gao et al.): e = (x - x_hat).detach(); z_aux = top k_aux of relu(pre) over
 (k_aux = d/2 capped at D); e_hat = z_aux @ W_dec; L_aux = sum||e - e_hat||^2 / sum||e - mean(e)||^2; alpha = 1/32.
 Dead = did not fire during the previous batch (the same rule `mdlsae bench --parts aux` uses).
 No gradient clipping (not in the recipe). Starts from the engine's exported initial weights and data.
-Usage: python torch_step.py EXPORT_DIR OUT.json --threads T [--aux] [--warmup W] [--reps R] [--only ID,...]
+Usage: python torch_step.py EXPORT_DIR OUT.json --threads T [--aux] [--warmup W] [--reps R] [--only ID,...] [--device cuda]
 """
 import argparse
 import os
@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 
 
-def build(torch, dec, bdec, k, lr):
+def build(torch, dec, bdec, k, lr, device):
     nn = torch.nn
 
     class BatchTopKSAE(nn.Module):
@@ -43,22 +43,23 @@ def build(torch, dec, bdec, k, lr):
             x_hat = z @ self.W_dec + self.b_dec
             return x_hat, z, post, vals
 
-    sae = BatchTopKSAE()
+    sae = BatchTopKSAE().to(device)
     opt = torch.optim.Adam(sae.parameters(), lr=lr, betas=(0.9, 0.999), eps=1e-8)
     return sae, opt
 
 
 def run_shape(torch, a, s, man_dir):
     import numpy as np
-    x = torch.from_numpy(np.load(os.path.join(man_dir, s["x"])))
+    device = torch.device(a.device)
+    x = torch.from_numpy(np.load(os.path.join(man_dir, s["x"]))).to(device)
     dec = np.load(os.path.join(man_dir, s["dec"]))
     bdec = np.load(os.path.join(man_dir, s["bdec"]))
     n, d, D, k = s["n"], s["d"], s["D"], s["k"]
     lr = max(1e-4, min(2e-3, 2e-4 / (D / 16384.0) ** 0.5))
-    sae, opt = build(torch, dec, bdec, k, lr)
+    sae, opt = build(torch, dec, bdec, k, lr, device)
     k_aux = min(max(1, d // 2), D)
     alpha = 1.0 / 32
-    state = {"theta": None, "since": torch.zeros(D, dtype=torch.long), "dead": []}
+    state = {"theta": None, "since": torch.zeros(D, dtype=torch.long, device=device), "dead": []}
     losses = []
 
     def step():
@@ -111,6 +112,8 @@ def main():
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--only", default=None, help="comma-separated shape ids")
     ap.add_argument("--aux-k", type=int, default=16, help="with --aux, MNIST shapes only at this k (as the engine)")
+    ap.add_argument("--device", default="cpu", help="torch device: cpu (default) or cuda; each step ends with host reads "
+                    "(the loss, the threshold), so its time includes the device's work")
     a = ap.parse_args()
     import torch
     torch.set_num_threads(a.threads)
@@ -130,6 +133,7 @@ def main():
         common.log("torch %s %s: best %.4f s, median %.4f s (%.0f s total)" % (
             "aux " if a.aux else "step", sid, r["time"]["best_s"], r["time"]["median_s"], time.perf_counter() - t0))
     common.write_json(a.out, {"peer": "torch-dense-autograd" + ("-auxk" if a.aux else ""), "threads": a.threads,
+                              "device": a.device,
                               "info": common.blas_info(), "step": rows})
 
 
