@@ -56,18 +56,7 @@ KERNEL void WG_SIZE(WG, 1) entropy_hist(const GLOBAL int* RESTRICT colStart, con
             if (bins[b] != 0) row[b] += bins[b];
 }
 
-/* Work-group sum of one ent_t per work-item (tree order). */
-DEVICE ent_t wg_sum_ent(ent_t x, LPTR ent_t* buf, int lid) {
-    buf[lid] = x;
-    BARRIER();
-    for (int h = WG / 2; h > 0; h >>= 1) {
-        if (lid < h) buf[lid] += buf[lid + h];
-        BARRIER();
-    }
-    ent_t s = buf[0];
-    BARRIER();
-    return s;
-}
+WG_SUM(wg_sum_ent, ent_t)
 
 KERNEL void WG_SIZE(WG, 1) entropy_bits(const GLOBAL int* RESTRICT hist, int levels, int samples,
                                          GLOBAL float* RESTRICT bits) {

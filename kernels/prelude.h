@@ -151,30 +151,22 @@ DEVICE void hist_fold(LPTR int* hist, int lid) {
     BARRIER();
 }
 
-/* Work-group sum of one float per work-item (tree order, so the result is deterministic). */
-DEVICE float wg_sum(float x, LPTR float* buf, int lid) {
-    buf[lid] = x;
-    BARRIER();
-    for (int h = WG / 2; h > 0; h >>= 1) {
-        if (lid < h) buf[lid] += buf[lid + h];
-        BARRIER();
+/* Defines NAME(x, buf, lid): the work-group sum of one T per work-item in tree order (so the result is deterministic),
+ * returned to every work-item; buf holds WG values of T in local memory. Every work-item must call it. */
+#define WG_SUM(NAME, T)                                      \
+    DEVICE T NAME(T x, LPTR T* buf, int lid) {               \
+        buf[lid] = x;                                        \
+        BARRIER();                                           \
+        for (int h = WG / 2; h > 0; h >>= 1) {               \
+            if (lid < h) buf[lid] += buf[lid + h];           \
+            BARRIER();                                       \
+        }                                                    \
+        T s = buf[0];                                        \
+        BARRIER();                                           \
+        return s;                                            \
     }
-    float s = buf[0];
-    BARRIER();
-    return s;
-}
 
-/* Work-group sum of one int per work-item (tree order); every work-item receives the total. */
-DEVICE int wg_sum_int(int x, LPTR int* buf, int lid) {
-    buf[lid] = x;
-    BARRIER();
-    for (int h = WG / 2; h > 0; h >>= 1) {
-        if (lid < h) buf[lid] += buf[lid + h];
-        BARRIER();
-    }
-    int s = buf[0];
-    BARRIER();
-    return s;
-}
+WG_SUM(wg_sum, float)
+WG_SUM(wg_sum_int, int)
 
 #endif /* MDLSAE_PRELUDE_H */

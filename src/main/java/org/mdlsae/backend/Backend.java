@@ -69,6 +69,8 @@ public interface Backend extends AutoCloseable {
     /**
      * Batch gather from a data set held on the back end: {@code out[r,:] = data[order[from + r],:]} for
      * r &lt; rows ({@code data} N×d, {@code order} row indices into it). Dense: {@code out = data[order[from:from+rows]]}.
+     * Every index used must be a row of {@code data}: the CPU back end checks, GPU back ends do not (they would have
+     * to read the indices back).
      */
     void gatherRows(FloatBuf data, IntBuf order, int from, int rows, int d, FloatBuf out);
 

@@ -44,11 +44,6 @@ final class BatchSource implements AutoCloseable {
         return new BatchSource(be, x, d, null, null, new float[maxRows * d]);
     }
 
-    /** Whether batches are gathered on the back end. */
-    boolean resident() {
-        return resident != null;
-    }
-
     /** Starts an epoch that visits the rows in the order of {@code perm}. */
     void epoch(int[] perm) {
         if (resident != null) be.write(order, 0, perm, 0, perm.length);

@@ -81,8 +81,8 @@ public final class Trainer {
         SplittableRandom shuffleRnd = new SplittableRandom(cfg.seed() ^ 0x5DEECE66DL);
 
         long wd = (long) width * d;
-        // samples since a latent last fired saturate at deadAfter (int on the back end); beyond 2^31 − 1 samples
-        // "dead" would need a longer count, which no run reaches
+        // samples since a latent last fired are an int on the back end, saturating at deadAfter: a dead-samples
+        // setting above 2^31 − 1 acts as 2^31 − 1
         int deadAfterSamples = (int) Math.min(deadAfter, Integer.MAX_VALUE);
         try (Sae sae = Sae.upload(be, start);
              TrainStep stepper = new TrainStep(be, cfg.arch(), d, width, cfg.k(), kAux, cfg.auxAlpha(), b);

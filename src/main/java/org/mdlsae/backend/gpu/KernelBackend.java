@@ -38,6 +38,8 @@ public abstract class KernelBackend implements Backend {
     private static final int FUSED_K_MAX = 128, FUSED_SPLITS_MAX = 64;
     /** Work-groups the fused kernel aims for on a GPU (a few per multiprocessor). */
     private static final int FUSED_TARGET_GROUPS = 1024;
+    /** Cap on the fused kernel's candidate-list entries (ints and floats each: 32 MiB); larger n runs in row blocks. */
+    private static final long FUSED_LIST_ENTRIES = 1L << 23;
     /** Radix select (select.cu): histogram bins of the widest pass, state ints, result slot. */
     private static final int RS_BINS = 2048, RS_STATE = 7, RS_RESULT = 4;
     /** grad_bdec_partial: latents per block (a multiple of nothing in particular: enough blocks to fill a GPU). */
@@ -51,7 +53,6 @@ public abstract class KernelBackend implements Backend {
     private DeviceFloatBuf dummyF;
     private DeviceIntBuf dummyI;
     private long blockFloats = 1L << 22;
-    private long fusedListEntries = 1L << 23;
     private int radixCandidates = 1 << 22;
     private boolean portableOnly;
     private boolean closed;
@@ -182,6 +183,7 @@ public abstract class KernelBackend implements Backend {
         if (closed) throw new BackendException(op, name() + " back end is closed");
         switch (op) {
             case "floats", "ints" -> {
+                // allocating a new buffer changes none of the existing ones
             }
             case "decodeBackward", "encodeBackward" -> countedRowPtr = null;
             case "gatherAbove" -> grouping = null;
@@ -465,7 +467,7 @@ public abstract class KernelBackend implements Backend {
     /**
      * encode_topk + topk_merge (fused.cu) over row blocks: the column splits give the grid about
      * FUSED_TARGET_GROUPS groups, and the candidate lists (2·(k + 64) per row and split) stay within
-     * fusedListEntries.
+     * FUSED_LIST_ENTRIES.
      */
     private void fusedTopK(String op, DeviceFloatBuf x, DeviceFloatBuf bDec, DeviceFloatBuf enc, DeviceFloatBuf bEnc,
                            int n, int d, int width, int k, DeviceIntBuf idx, DeviceFloatBuf val, DeviceFloatBuf pre) {
@@ -473,7 +475,7 @@ public abstract class KernelBackend implements Backend {
         int rowTiles = groups(n, GEMM_TILE);
         int splits = Math.max(1, Math.min(Math.min(tiles, FUSED_SPLITS_MAX), groups(FUSED_TARGET_GROUPS, rowTiles)));
         long perRow = 2L * splits * (k + GEMM_TILE);
-        long block = Math.min(n, Math.max(1, Math.min(fusedListEntries / perRow, blockFloats / width)));
+        long block = Math.min(n, Math.max(1, Math.min(FUSED_LIST_ENTRIES / perRow, blockFloats / width)));
         DeviceIntBuf listIdx = scratchInts("fused.idx", block * perRow);
         DeviceFloatBuf listVal = scratchFloats("fused.val", block * perRow);
         DeviceIntBuf meta = scratchInts("fused.meta", block * splits * 2);
@@ -495,7 +497,7 @@ public abstract class KernelBackend implements Backend {
         if (keep <= 0) throw new BackendException(op, "keep must be positive, got " + keep);
         DeviceFloatBuf xs = f(x, op), bd = f(bDec, op), we = f(enc, op), be = f(bEnc, op), p = f(pre, op);
         int cnt = size((long) n * width, op);
-        Radix rs = radixStart(op, keep);
+        Radix rs = radixStart(op, cnt, keep);
         if (!tf32() && !cpuVariants()) {
             // the product and the search's first histogram in one kernel
             launch(op, "encode_gemm_hist", groups(n, GEMM_TILE), gridY(op, width, GEMM_TILE), 16, 16, xs, bd, we, be,
@@ -516,7 +518,7 @@ public abstract class KernelBackend implements Backend {
         int cnt = size(count, op);
         if (cnt == 0) return Float.POSITIVE_INFINITY;
         DeviceFloatBuf a = f(pre, op);
-        Radix rs = radixStart(op, keep);
+        Radix rs = radixStart(op, cnt, keep);
         radixHist(op, a, cnt, rs, 0);
         return radixFinish(op, a, cnt, rs);
     }
@@ -525,9 +527,9 @@ public abstract class KernelBackend implements Backend {
     private record Radix(DeviceIntBuf state, DeviceIntBuf hist, DeviceFloatBuf cand) {
     }
 
-    private Radix radixStart(String op, long keep) {
+    private Radix radixStart(String op, int count, long keep) {
         Radix rs = new Radix(scratchInts("radix.state", RS_STATE), scratchInts("radix.hist", RS_BINS + 1),
-                scratchFloats("radix.cand", radixCandidates));
+                scratchFloats("radix.cand", Math.min(radixCandidates, count)));
         // keep above the number of values (< 2^31) behaves like "all of them": clamping it changes nothing
         launch(op, "radix_init", 1, 1, WG, 1, rs.state, (int) Math.min(keep, Integer.MAX_VALUE), rs.hist);
         return rs;
