@@ -48,4 +48,18 @@ class GpuEntryPointsTest {
         }
         if (OpenCl.probe().detail().endsWith("CPU)")) assertFalse(OpenCl.hasGpu(), "pocl's CPU device is not a GPU");
     }
+
+    @Test
+    void tf32OnlyWhereTensorCoresAre() {
+        try (Backend be = Backends.create("cpu", Precision.FP32)) {
+            assertEquals(Precision.FP32, be.precision());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Backends.create("cpu", Precision.TF32));
+        assertEquals("--precision tf32 needs the cuda back end; cpu computes fp32 only", e.getMessage());
+        if (OpenCl.probe().available()) {
+            assertThrows(IllegalArgumentException.class, () -> Backends.create("opencl", Precision.TF32));
+        }
+        assertEquals(Precision.TF32, Precision.parse(" TF32 "));
+        assertThrows(IllegalArgumentException.class, () -> Precision.parse("fp16"));
+    }
 }
