@@ -12,7 +12,8 @@ import org.mdlsae.backend.BackendException;
  */
 public final class KernelSources {
     /** Kernel files in build order; each has a PTX twin {@code NAME.ptx}. A test checks the list is complete. */
-    public static final List<String> FILES = List.of("gemm.cu", "topk.cu", "select.cu", "sparse.cu", "dense.cu");
+    public static final List<String> FILES = List.of("gemm.cu", "topk.cu", "select.cu", "sparse.cu", "dense.cu",
+            "formats.cu");
 
     static final String PRELUDE = "prelude.h";
     private static final String KERNEL_DIR = "/org/mdlsae/kernels/";
