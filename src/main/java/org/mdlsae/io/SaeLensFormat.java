@@ -106,8 +106,12 @@ final class SaeLensFormat {
             archName = "standard"; // SAELens 5 / handle_pre_6_0_config default
         }
         if (ownArch != null) { // our own file: the training record says what it is
-            String expect = ownArch.equals("topk") ? "topk" : ownArch.equals("batchtopk") ? "jumprelu" : null;
-            if (expect == null) throw new InputException(cfgFile + ": mdlsae.arch '" + ownArch + "' is unknown; use topk or batchtopk");
+            String expect = switch (ownArch) {
+                case "topk", "standard", "jumprelu" -> ownArch;
+                case "batchtopk" -> "jumprelu";
+                default -> throw new InputException(cfgFile + ": mdlsae.arch '" + ownArch
+                        + "' is unknown; use topk, batchtopk, standard or jumprelu");
+            };
             if (archName != null && !archName.equals(expect)) {
                 throw new InputException(cfgFile + ": 'architecture' is '" + archName + "' but mdlsae.arch is '" + ownArch
                         + "', which is saved as '" + expect + "'; fix one of them");

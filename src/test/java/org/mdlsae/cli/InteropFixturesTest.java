@@ -204,4 +204,47 @@ class InteropFixturesTest {
         assertEquals(expect, SaeFormat.detect(dir.resolve(f.get("sae").asText())));
         assertTrue(Files.exists(dir.resolve(f.get("sae").asText())));
     }
+
+    @org.junit.jupiter.api.Test
+    void aSparsifyRunNeedsAHookpointAndTheFormatCanBeNamed() throws Exception {
+        String run = dir.resolve("sparsify-run").toString(), x = dir.resolve("x.npy").toString();
+        CliTest.Run r = CliTest.run("eval", "--sae", run, "--data", x);
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("[layers.0, layers.1]") && r.err().contains("--hookpoint"), r.err());
+        r = CliTest.run("eval", "--sae", run, "--hookpoint", "layers.7", "--data", x);
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--hookpoint layers.7"), r.err());
+        assertEquals(0, CliTest.run("eval", "--sae", run, "--hookpoint", "layers.0", "--format", "sparsify", "--data", x).code());
+        r = CliTest.run("eval", "--sae", dir.resolve("saelens6-topk").toString(), "--format", "gemma-scope", "--data", x);
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("params.npz"), r.err());
+        r = CliTest.run("eval", "--sae", dir.resolve("saelens6-topk").toString(), "--format", "onnx", "--data", x);
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--format"), r.err());
+    }
+
+    @org.junit.jupiter.api.Test
+    void anAmbiguousCheckpointWithoutItsConfigIsRefused() throws Exception {
+        Path alone = dir.resolve("dl-topk-alone");
+        Files.createDirectories(alone);
+        Files.copy(dir.resolve("dl-topk/ae.pt"), alone.resolve("ae.pt"));
+        InputException e = assertThrows(InputException.class, () -> SaeFiles.load(alone));
+        assertTrue(e.getMessage().contains("AutoEncoderTopK") && e.getMessage().contains("BatchTopKSAE")
+                && e.getMessage().contains("config.json"), e.getMessage());
+    }
+
+    @org.junit.jupiter.api.Test
+    void trainRecordsTheModelAndHookForSaeLens() throws Exception {
+        Path out = dir.resolve("trained");
+        CliTest.Run t = CliTest.run("train", "--data", dir.resolve("x.npy").toString(), "--arch", "topk", "--width", "20",
+                "--k", "3", "--epochs", "1", "--out", out.toString(), "--quiet", "--model-name", "gpt2",
+                "--hook-name", "blocks.5.hook_resid_post");
+        assertEquals(0, t.code(), t.err());
+        JsonNode cfg = JSON.readTree(out.resolve("cfg.json").toFile());
+        assertEquals("gpt2", cfg.get("metadata").get("model_name").asText());
+        assertEquals("blocks.5.hook_resid_post", cfg.get("metadata").get("hook_name").asText());
+        assertEquals("blocks.5.hook_resid_post", cfg.get("hook_name").asText());
+        assertEquals(5, cfg.get("hook_layer").asInt());
+        assertEquals(3, cfg.get("activation_fn_kwargs").get("k").asInt());
+    }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.FloatBuf;
@@ -136,4 +138,93 @@ class SaeFilesTest {
         assertFalse(!anyActive, "the SAE reconstructs only b_dec: the comparison would be vacuous");
     }
 
+
+    static SaeWeights random(Arch arch, int d, int width, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] enc = data(width, d, seed), dec = data(width, d, seed + 1), bEnc = new float[width], bDec = data(1, d, seed + 2);
+        float[] th = null;
+        if (arch == Arch.JUMPRELU) {
+            th = new float[width];
+            for (int j = 0; j < width; j++) th[j] = (float) r.nextDouble();
+        }
+        return new SaeWeights(arch, d, width, arch.hasK() ? 3 : 0, arch == Arch.BATCHTOPK ? 0.5f : Float.NaN, enc, bEnc, dec,
+                bDec, th);
+    }
+
+    /** What we write loads in SAELens 6 through its current path and in SAELens 5, as the same SAE. */
+    @ParameterizedTest
+    @EnumSource(Arch.class)
+    void writtenConfigPassesBothSaeLensGenerations(Arch arch) throws Exception {
+        Python.require();
+        SaeWeights w = random(arch, 7, 20, 11);
+        Path dir = tmp.resolve("sae");
+        SaeFiles.save(dir, w, Map.of("note", "x"), new SaeFiles.Origin("gpt2", "blocks.8.hook_resid_pre", "pile"));
+        assertTrue(w.sameAs(SaeFiles.load(dir).weights()), "round trip");
+        JsonNode out = new ObjectMapper().readTree(Python.run(tmp, "saelens_checks.py", dir.toString()));
+        for (String gen : List.of("saelens6", "saelens5")) {
+            JsonNode g = out.get(gen);
+            assertTrue(g.get("ok").asBoolean(), gen + ": " + g);
+            assertEquals("gpt2", g.get("model_name").asText(), gen);
+            assertEquals("blocks.8.hook_resid_pre", g.get("hook_name").asText(), gen);
+            assertEquals(arch == Arch.TOPK ? "topk" : "relu", g.get("activation").asText(), gen + " would run another activation");
+            assertEquals(arch == Arch.TOPK ? 3 : -1, g.get("k").isNull() ? -1 : g.get("k").asInt(), gen + " k");
+        }
+        String expected = arch == Arch.TOPK ? "topk" : arch == Arch.STANDARD ? "standard" : "jumprelu";
+        assertEquals(expected, out.get("saelens6").get("architecture").asText());
+        ObjectNode cfg = (ObjectNode) new ObjectMapper().readTree(dir.resolve(SaeFiles.CONFIG).toFile());
+        assertEquals(8, cfg.get("hook_layer").asInt(), "hook_layer from the hook name, as SAELens extracts it");
+    }
+
+    /** The checker is not vacuous: a directory without metadata fails SAELens 6, a TopK without kwargs runs as ReLU in 5. */
+    @Test
+    void theSaeLensCheckerCatchesTheOldLayout() throws Exception {
+        Python.require();
+        Path dir = tmp.resolve("old");
+        SaeFiles.save(dir, random(Arch.TOPK, 5, 12, 3), null);
+        ObjectNode cfg = (ObjectNode) new ObjectMapper().readTree(dir.resolve(SaeFiles.CONFIG).toFile());
+        cfg.remove("metadata");
+        cfg.remove("activation_fn_str");
+        cfg.remove("activation_fn_kwargs");
+        Files.writeString(dir.resolve(SaeFiles.CONFIG), cfg.toString());
+        JsonNode out = new ObjectMapper().readTree(Python.run(tmp, "saelens_checks.py", dir.toString()));
+        assertFalse(out.get("saelens6").get("ok").asBoolean(), out.toString());
+        assertEquals("relu", out.get("saelens5").get("activation").asText(), out.toString());
+    }
+
+    @Test
+    void aJumpReluWithKBeyondTheWidthIsRefusedNotClamped() throws IOException {
+        Path dir = tmp.resolve("sae");
+        SaeFiles.save(dir, random(Arch.BATCHTOPK, 5, 12, 4), null);
+        ObjectMapper m = new ObjectMapper();
+        ObjectNode cfg = (ObjectNode) m.readTree(dir.resolve(SaeFiles.CONFIG).toFile());
+        ((ObjectNode) cfg.get(SaeFiles.OWN_KEY)).put("k", 13);
+        Files.writeString(dir.resolve(SaeFiles.CONFIG), cfg.toString());
+        InputException e = assertThrows(InputException.class, () -> SaeFiles.load(dir));
+        assertTrue(e.getMessage().contains("mdlsae.k") && e.getMessage().contains("exceeds d_sae = 12"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"constant_norm_rescale", "layer_norm", "something"})
+    void perTokenNormalisationIsRefusedByName(String mode) throws IOException {
+        Path dir = tmp.resolve("sae");
+        SaeFiles.save(dir, random(Arch.TOPK, 5, 12, 5), null);
+        ObjectMapper m = new ObjectMapper();
+        ObjectNode cfg = (ObjectNode) m.readTree(dir.resolve(SaeFiles.CONFIG).toFile());
+        cfg.put("normalize_activations", mode);
+        Files.writeString(dir.resolve(SaeFiles.CONFIG), cfg.toString());
+        InputException e = assertThrows(InputException.class, () -> SaeFiles.load(dir));
+        assertTrue(e.getMessage().contains("normalize_activations '" + mode + "'"), e.getMessage());
+    }
+
+    @Test
+    void anUnknownTensorIsRefusedByName() throws IOException {
+        Path dir = tmp.resolve("sae");
+        SaeWeights w = random(Arch.STANDARD, 5, 12, 6);
+        SaeFiles.save(dir, w, null);
+        Map<String, SafeTensors.Tensor> t = new java.util.LinkedHashMap<>(SafeTensors.read(dir.resolve(SaeFiles.WEIGHTS)));
+        t.put("W_skip", SafeTensors.Tensor.f32("W_skip", new float[25], 5, 5));
+        SafeTensors.write(dir.resolve(SaeFiles.WEIGHTS), t, null);
+        InputException e = assertThrows(InputException.class, () -> SaeFiles.load(dir));
+        assertTrue(e.getMessage().contains("W_skip"), e.getMessage());
+    }
 }
