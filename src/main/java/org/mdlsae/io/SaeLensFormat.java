@@ -224,7 +224,7 @@ final class SaeLensFormat {
             case TOPK -> new SaeWeights(Arch.TOPK, d, width, k, Float.NaN, enc, bEnc, dec, bDec);
             case STANDARD -> new SaeWeights(Arch.STANDARD, d, width, 0, Float.NaN, enc, bEnc, dec, bDec);
             case BATCHTOPK -> {
-                if (!SaeParts.uniform(theta)) {
+                if (SaeWeights.common(theta) == null) {
                     throw new InputException(wFile + ": mdlsae.arch is batchtopk but the thresholds differ; a BatchTopK "
                             + "SAE has one threshold");
                 }

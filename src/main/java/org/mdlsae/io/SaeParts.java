@@ -202,10 +202,4 @@ final class SaeParts {
         for (int q = 0; q < dec.length; q++) dec[q] = (float) (dec[q] / s);
         for (int q = 0; q < bDec.length; q++) bDec[q] = (float) (bDec[q] / s);
     }
-
-    /** Whether all values are bit-identical. */
-    static boolean uniform(float[] a) {
-        for (float v : a) if (Float.compare(v, a[0]) != 0) return false;
-        return true;
-    }
 }

@@ -43,7 +43,7 @@ public final class Sae implements AutoCloseable {
         this.dec = backend.upload(w.dec());
         this.bDec = backend.upload(w.bDec());
         this.thresholds = w.thresholds() == null ? null : w.thresholds().clone();
-        Float uniform = uniform(thresholds);
+        Float uniform = SaeWeights.common(thresholds);
         if (thresholds != null && uniform == null) {
             float[] plus = new float[width];
             float[] shifted = new float[width];
@@ -60,12 +60,6 @@ public final class Sae implements AutoCloseable {
         this.uniformCut = uniform != null ? uniform : 0f;
     }
 
-    /** The common value of all thresholds, or null when they differ (or there are none). */
-    private static Float uniform(float[] t) {
-        if (t == null) return null;
-        for (float v : t) if (Float.compare(v, t[0]) != 0) return null;
-        return t[0];
-    }
 
     /** Copies host weights onto a backend. */
     public static Sae upload(Backend backend, SaeWeights w) {

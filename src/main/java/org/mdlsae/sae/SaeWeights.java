@@ -43,6 +43,13 @@ public record SaeWeights(Arch arch, int dIn, int width, int k, float threshold,
         }
     }
 
+    /** The value all thresholds share (bit for bit), or null when they differ or there are none. */
+    public static Float common(float[] thresholds) {
+        if (thresholds == null || thresholds.length == 0) return null;
+        for (float v : thresholds) if (Float.compare(v, thresholds[0]) != 0) return null;
+        return thresholds[0];
+    }
+
     /** A deep copy. */
     public SaeWeights copy() {
         return new SaeWeights(arch, dIn, width, k, threshold, enc.clone(), bEnc.clone(), dec.clone(), bDec.clone(),
