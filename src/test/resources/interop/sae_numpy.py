@@ -5,8 +5,9 @@ usage: python3 sae_numpy.py SAE_DIR X.npy OUT_XHAT.npy
 Parses sae_weights.safetensors by hand (8-byte little-endian header length, JSON header, raw
 little-endian tensors) and applies the SAE as cfg.json describes it (SAELens conventions):
   pre = (x - b_dec) @ W_enc + b_enc       (apply_b_dec_to_input true)
+  standard: z = ReLU(pre)
   topk:     keep the k largest ReLU(pre) per row
-  jumprelu: z = ReLU(pre) * (pre > threshold)
+  jumprelu: z = ReLU(pre) * (pre > threshold)   (threshold: one per latent)
   x_hat = z @ W_dec + b_dec
 """
 import json
@@ -49,6 +50,8 @@ def main():
         idx = np.argsort(-act, axis=1, kind="stable")[:, :k]
         z = np.zeros_like(act)
         np.put_along_axis(z, idx, np.take_along_axis(act, idx, axis=1), axis=1)
+    elif cfg["architecture"] == "standard":
+        z = act
     elif cfg["architecture"] == "jumprelu":
         z = act * (pre > w["threshold"])
     else:

@@ -92,7 +92,10 @@ public final class MdlSae {
         }
     }
 
-    /** Loads an SAE directory (ours or SAELens' topk / jumprelu). */
+    /**
+     * Loads an SAE in any format the engine reads (ours, SAELens 5/6, sparsify, Gemma Scope, dictionary_learning),
+     * detected from the files (docs/design.md §7).
+     */
     public static SaeWeights loadSae(Path dir) {
         return SaeFiles.load(dir).weights();
     }

@@ -173,6 +173,14 @@ public interface Backend extends AutoCloseable {
      */
     void decode(SparseCode z, FloatBuf dec, FloatBuf bDec, int d, FloatBuf xhat);
 
+    /**
+     * Adds a per-latent constant to the active values of a code: for every entry e &lt; nnz with
+     * {@code val[e] > 0}, {@code val[e] += perLatent[idx[e]]} ({@code perLatent} has the code's width).
+     * JumpReLU inference with per-latent thresholds θ selects {@code pre − max(θ, 0) > 0} and adds max(θ, 0)
+     * back with this op (docs/design.md §7). Entries of value 0 (padding) are left alone.
+     */
+    void addPerLatent(SparseCode z, FloatBuf perLatent);
+
     // ---------------------------------------------------------------- losses and backward
 
     /**

@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import org.mdlsae.data.Cache;
 import org.mdlsae.data.DataSources;
 import org.mdlsae.data.Dataset;
+import org.mdlsae.io.SaeFiles;
 import org.mdlsae.sae.Arch;
 import org.mdlsae.sweep.SweepConfig;
 import org.mdlsae.train.TrainConfig;
@@ -44,7 +45,8 @@ public final class DemoCommand implements Callable<Integer> {
         Dataset test = DataSources.load("mnist", null, "test", c);
         TrainConfig tc = TrainConfig.defaults(Arch.BATCHTOPK, WIDTHS.get(0), 1).withEpochs(epochs);
         SweepConfig cfg = new SweepConfig(WIDTHS, 0.015, null, SweepConfig.DEFAULT_K_MAX, tc);
-        SweepCommand.run(cfg, train, test, "mnist", out, backend.create(), progress.mode());
+        SweepCommand.run(cfg, train, test, "mnist", out, backend.create(), progress.mode(),
+                new SaeFiles.Origin(null, null, "mnist"));
         return 0;
     }
 }

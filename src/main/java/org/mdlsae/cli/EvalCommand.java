@@ -9,13 +9,15 @@ import org.mdlsae.data.Dataset;
 import org.mdlsae.io.SaeFiles;
 import org.mdlsae.sae.Metrics;
 import org.mdlsae.sae.Sae;
+import org.mdlsae.sae.SaeWeights;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code mdlsae eval}: reconstruction quality of a saved SAE. */
+/** {@code mdlsae eval}: reconstruction quality of a saved SAE, with the metric names of docs/design.md §7. */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Evaluate a saved SAE: MSE, FVU, L0, dead fraction (mnist: the test split unless --split).")
+        description = "Evaluate a saved SAE: mse (per element), mse_per_token, explained_variance, fvu, cossim, l2_ratio, "
+                + "l0, dead_fraction (mnist: the test split unless --split).")
 public final class EvalCommand implements Callable<Integer> {
     @Mixin
     SaeOption sae;
@@ -38,24 +40,38 @@ public final class EvalCommand implements Callable<Integer> {
         try (Backend be = backend.create(); Sae s = Sae.upload(be, loaded.weights())) {
             m = Metrics.evaluate(s, ds.data(), ds.rows());
         }
+        SaeWeights w = loaded.weights();
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("mse", m.mse());
-        out.put("fvu", m.fvu());
+        out.put("mse", finite(m.mse()));
+        out.put("mse_per_token", finite(m.msePerToken()));
+        out.put("explained_variance", finite(m.explainedVariance()));
+        out.put("fvu", finite(m.fvu()));
+        out.put("cossim", finite(m.cossim()));
+        out.put("l2_ratio", finite(m.l2Ratio()));
         out.put("l0", m.l0());
         out.put("dead_fraction", m.deadFraction());
-        out.put("d_in", loaded.weights().dIn());
-        out.put("d_sae", loaded.weights().width());
-        out.put("k", loaded.weights().k());
+        out.put("d_in", w.dIn());
+        out.put("d_sae", w.width());
+        out.put("k", w.arch().hasK() ? w.k() : null);
         out.put("samples", m.samples());
-        out.put("architecture", loaded.weights().arch().id());
+        out.put("architecture", w.arch().id());
+        out.put("format", loaded.format().id());
+        out.put("units", Map.of("mse", "mean over samples x d elements", "mse_per_token", "mean over samples of the sum over d"));
+        out.put("notes", loaded.notes());
         if (json) {
             Json.print(out);
         } else {
-            System.out.printf(Locale.ROOT, "%s on %s (%d samples)%n", sae.dir, ds.name(), m.samples());
-            System.out.printf(Locale.ROOT, "  mse   %.6f%n  fvu   %.4f%n  L0    %.2f%n  dead  %.1f%%%n  d_in %d, d_sae %d, k %d (%s)%n",
-                    m.mse(), m.fvu(), m.l0(), 100 * m.deadFraction(), loaded.weights().dIn(), loaded.weights().width(),
-                    loaded.weights().k(), loaded.weights().arch().id());
+            System.out.printf(Locale.ROOT, "%s (%s) on %s (%d samples)%n", sae.dir, loaded.format().id(), ds.name(), m.samples());
+            System.out.printf(Locale.ROOT, "  mse (per element)   %.6g%n  mse_per_token       %.6g%n  explained_variance  %.4f%n"
+                            + "  fvu                 %.4f%n  cossim              %.4f%n  l2_ratio            %.4f%n"
+                            + "  l0                  %.2f%n  dead_fraction       %.1f%%%n  d_in %d, d_sae %d, k %s (%s)%n",
+                    m.mse(), m.msePerToken(), m.explainedVariance(), m.fvu(), m.cossim(), m.l2Ratio(), m.l0(),
+                    100 * m.deadFraction(), w.dIn(), w.width(), w.arch().hasK() ? String.valueOf(w.k()) : "–", w.arch().id());
         }
         return 0;
+    }
+
+    private static Double finite(double v) {
+        return Double.isFinite(v) ? v : null;
     }
 }

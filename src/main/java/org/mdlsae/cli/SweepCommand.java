@@ -8,6 +8,7 @@ import java.util.logging.Logger;
 import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.data.Dataset;
+import org.mdlsae.io.SaeFiles;
 import org.mdlsae.report.SweepReport;
 import org.mdlsae.sweep.Sweep;
 import org.mdlsae.sweep.SweepConfig;
@@ -50,6 +51,9 @@ public final class SweepCommand implements Callable<Integer> {
     Path out;
 
     @Mixin
+    OriginOptions origin;
+
+    @Mixin
     BackendOption backend;
 
     @ArgGroup(exclusive = true)
@@ -75,14 +79,15 @@ public final class SweepCommand implements Callable<Integer> {
         Dataset trainSet = data.load("train");
         Dataset evalSet = data.isMnist() ? data.loadOther("mnist", "test")
                 : evalSource != null ? data.loadOther(evalSource, "test") : trainSet;
-        SweepResults r = run(cfg, trainSet, evalSet, data.source(), out, backend.create(), progress.mode());
+        SweepResults r = run(cfg, trainSet, evalSet, data.source(), out, backend.create(), progress.mode(),
+                origin.origin(data.source()));
         if (json) Json.print(r);
         return 0;
     }
 
     /** Runs a sweep with progress on standard error, writes the report, and prints a one-line summary. */
     static SweepResults run(SweepConfig cfg, Dataset trainSet, Dataset evalSet, String source, Path out, Backend be,
-                            Boolean mode) throws Exception {
+                            Boolean mode, SaeFiles.Origin origin) throws Exception {
         try (be) {
             ProgressBar[] bar = new ProgressBar[1];
             Sweep.Listener l = new Sweep.Listener() {
@@ -109,7 +114,7 @@ public final class SweepCommand implements Callable<Integer> {
                                     ? String.format(Locale.ROOT, "B*=%d DL=%.1f bits", r.bits(), r.dlBits()) : "inadmissible"));
                 }
             };
-            Sweep sweep = new Sweep(be, cfg, trainSet, evalSet, source, out, l);
+            Sweep sweep = new Sweep(be, cfg, trainSet, evalSet, source, out, l).origin(origin);
             SweepResults r = sweep.run();
             Path html = out.resolve("report.html");
             SweepReport.write(html, r, run -> Sweep.weights(out, run));

@@ -39,6 +39,9 @@ public final class TrainCommand implements Callable<Integer> {
     Path out;
 
     @Mixin
+    OriginOptions origin;
+
+    @Mixin
     BackendOption backend;
 
     @Option(names = "--json", description = "Print a JSON summary on standard output (logs go to standard error).")
@@ -54,7 +57,7 @@ public final class TrainCommand implements Callable<Integer> {
         try (Backend be = backend.create()) {
             Trainer.Result r = trainWithBar(be, cfg, ds, "train", progress.mode());
             Map<String, Object> extra = provenance(cfg, r, ds, data.source(), be);
-            SaeFiles.save(out, r.weights(), extra);
+            SaeFiles.save(out, r.weights(), extra, origin.origin(data.source()));
             LOG.info(() -> String.format(Locale.ROOT, "saved %s (%.1f s, %.0f samples/s, backend %s)", out, r.seconds(),
                     r.samplesPerSec(), be.name()));
             if (json) Json.print(summary(r, out));

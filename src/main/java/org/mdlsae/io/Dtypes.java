@@ -10,7 +10,8 @@ final class Dtypes {
     /**
      * Decodes {@code n} elements from {@code buf} into {@code out[from..from+n)}.
      *
-     * @param dtype safetensors-style name: F32, F16, BF16 or F64
+     * @param dtype safetensors-style name: F32, F16, BF16, F64, or (exact for the small integers of buffers
+     *              such as a stored k) I64, I32, I16, I8, U8, BOOL
      */
     static void decode(String dtype, ByteBuffer buf, float[] out, int from, int n) {
         switch (dtype) {
@@ -30,11 +31,37 @@ final class Dtypes {
                     out[from + i] = Float.intBitsToFloat((buf.getShort(i * 2) & 0xffff) << 16);
                 }
             }
+            case "I64" -> {
+                for (int i = 0; i < n; i++) out[from + i] = buf.getLong(i * 8);
+            }
+            case "I32" -> {
+                for (int i = 0; i < n; i++) out[from + i] = buf.getInt(i * 4);
+            }
+            case "I16" -> {
+                for (int i = 0; i < n; i++) out[from + i] = buf.getShort(i * 2);
+            }
+            case "I8" -> {
+                for (int i = 0; i < n; i++) out[from + i] = buf.get(i);
+            }
+            case "U8", "BOOL" -> {
+                for (int i = 0; i < n; i++) out[from + i] = buf.get(i) & 0xff;
+            }
             default -> throw new IllegalArgumentException("unsupported dtype " + dtype);
         }
     }
 
     /** IEEE 754 binary16 to float, exact (every half value is a float), NaN and infinities kept. */
+    /** Bytes per element of a dtype {@link #decode} reads, or 0 when it reads no such dtype. */
+    static int size(String dtype) {
+        return switch (dtype) {
+            case "F64", "I64" -> 8;
+            case "F32", "I32" -> 4;
+            case "F16", "BF16", "I16" -> 2;
+            case "I8", "U8", "BOOL" -> 1;
+            default -> 0;
+        };
+    }
+
     static float halfToFloat(short h) {
         int bits = h & 0xffff;
         int sign = (bits & 0x8000) << 16;

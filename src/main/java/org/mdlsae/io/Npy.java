@@ -60,6 +60,74 @@ public final class Npy {
     }
 
     /**
+     * An array of any rank held as floats (row-major).
+     *
+     * @param shape its shape ({@code []} for a scalar)
+     * @param data  its values
+     * @param descr the dtype it was stored with, e.g. {@code <f4}
+     */
+    public record Array(long[] shape, float[] data, String descr) {
+        /** @return a defensive copy of the shape */
+        @Override
+        public long[] shape() {
+            return shape.clone();
+        }
+    }
+
+    /**
+     * Parses a whole {@code .npy} file held in memory (e.g. a member of an {@code .npz} archive): any rank, float
+     * dtypes ({@code f2}, {@code f4}, {@code f8}) of either byte order, C order.
+     *
+     * @param what  the name used in messages, e.g. {@code params.npz:W_enc.npy}
+     * @param bytes the file's bytes
+     * @return the array
+     * @throws InputException if the bytes are not such a file
+     */
+    public static Array parse(String what, byte[] bytes) {
+        Path name = Path.of(what.replace('\0', '?'));
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        if (bytes.length < 10 || !hasMagic(bytes)) throw bad(name, "missing the \\x93NUMPY magic");
+        int major = bytes[6] & 0xff;
+        long headerLen;
+        int prefix;
+        if (major == 1) {
+            headerLen = b.getShort(8) & 0xffff;
+            prefix = 10;
+        } else if ((major == 2 || major == 3) && bytes.length >= 12) {
+            headerLen = b.getInt(8) & 0xffffffffL;
+            prefix = 12;
+        } else {
+            throw bad(name, "unsupported format version " + major);
+        }
+        if (prefix + headerLen > bytes.length) throw bad(name, "declared header length " + headerLen + " exceeds the data");
+        String text = new String(bytes, prefix, (int) headerLen, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        NpyHeader header = NpyHeader.parse(name, text);
+        String dtype = dtypeOf(header.descr());
+        if (dtype == null) {
+            throw new InputException(what + ": dtype '" + header.descr() + "' is not supported (supported: " + SUPPORTED
+                    + "); convert with a.astype(np.float32)");
+        }
+        if (header.fortranOrder()) throw new InputException(what + ": array is stored in Fortran order; save it in C order");
+        long numel = 1;
+        try {
+            for (long s : header.shape()) numel = Math.multiplyExact(numel, s);
+        } catch (ArithmeticException e) {
+            throw bad(name, "shape " + NpyHeader.shapeString(header.shape()) + " overflows");
+        }
+        int item = header.descr().charAt(2) - '0';
+        long start = prefix + headerLen;
+        if (numel > Integer.MAX_VALUE - 8 || numel * item != bytes.length - start) {
+            throw new InputException(what + ": shape " + NpyHeader.shapeString(header.shape()) + " " + header.descr()
+                    + " needs " + numel * item + " data bytes but there are " + (bytes.length - start) + "; re-save it with np.save");
+        }
+        float[] out = new float[(int) numel];
+        ByteBuffer data = ByteBuffer.wrap(bytes, (int) start, (int) (numel * item)).slice()
+                .order(header.descr().charAt(0) == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
+        Dtypes.decode(dtype, data, out, 0, out.length);
+        return new Array(header.shape(), out, header.descr());
+    }
+
+    /**
      * Returns whether {@code head} starts with the {@code .npy} magic.
      *
      * @param head the first bytes of a file

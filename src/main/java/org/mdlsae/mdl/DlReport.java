@@ -17,7 +17,7 @@ import java.util.Map;
  *
  * @param d                input dimension
  * @param width            dictionary width D
- * @param k                k of the SAE (TopK) or its target mean k (BatchTopK)
+ * @param k                k of the SAE (TopK) or its target mean k (BatchTopK); 0 for SAEs without one (ReLU, JumpReLU)
  * @param samples          N, rows of the evaluation set
  * @param l0               mean number of active latents per sample on the evaluation set
  * @param mse              unquantised reconstruction MSE
@@ -62,7 +62,7 @@ public record DlReport(int d, int width, int k, long samples, double l0, double 
         m.put("d_sae", width);
         m.put("admissible", admissible);
         m.put("d_in", d);
-        m.put("k", k);
+        m.put("k", k > 0 ? k : null);
         m.put("samples", samples);
         m.put("dead_fraction", num(deadFraction));
         m.put("eps", num(eps));
@@ -86,7 +86,8 @@ public record DlReport(int d, int width, int k, long samples, double l0, double 
      */
     public String describe() {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(java.util.Locale.ROOT, "d = %d, D = %d, k = %d, N = %d%n", d, width, k, samples));
+        sb.append(String.format(java.util.Locale.ROOT, "d = %d, D = %d, k = %s, N = %d%n", d, width,
+                k > 0 ? String.valueOf(k) : "–", samples));
         sb.append(String.format(java.util.Locale.ROOT, "L0 = %.3f, MSE = %.6g, FVU = %.4f, dead = %.1f%%%n",
                 l0, mse, fvu, 100 * deadFraction));
         if (eps != null) {

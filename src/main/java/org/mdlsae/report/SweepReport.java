@@ -404,7 +404,7 @@ public final class SweepReport {
                 out.append("<p>None.</p>\n");
             } else {
                 out.append("<table class=\"runs\" id=\"selected-runs\">\n<thead><tr><th>width D</th><th>k</th><th>L0</th>"
-                        + "<th>MSE</th><th>headroom</th><th>B*</th><th>DL (bits)</th><th>bound (bits)</th>"
+                        + "<th title=\"mse: mean over samples × d elements\">MSE /elem</th><th>headroom</th><th>B*</th><th>DL (bits)</th><th>bound (bits)</th>"
                         + "<th>dense d·B*</th><th>bits saved</th></tr></thead>\n<tbody>\n");
                 for (SweepRun s : selected.values()) {
                     boolean isBest = isBest(s);
@@ -425,14 +425,19 @@ public final class SweepReport {
             out.append("<details id=\"all-runs\">\n<summary>All ").append(runs.size())
                     .append(" runs (search runs included)</summary>\n");
             out.append("<div class=\"scroll\"><table class=\"runs all\">\n<thead><tr><th>width D</th><th>k</th><th>epochs</th><th>train s</th>"
-                    + "<th>L0</th><th>MSE</th><th>FVU</th><th>dead</th><th>headroom</th><th title=\"admissible: meets ε\">adm.</th>"
+                    + "<th title=\"l0\">L0</th><th title=\"mse: mean over samples × d elements\">MSE /elem</th>"
+                    + "<th title=\"mse_per_token: mean over samples of the sum over d\">MSE /token</th><th>FVU</th>"
+                    + "<th title=\"explained_variance = 1 − FVU\">expl. var.</th><th title=\"cossim\">cos sim</th>"
+                    + "<th title=\"l2_ratio\">‖x̂‖/‖x‖</th><th title=\"dead_fraction\">dead</th><th>headroom</th><th title=\"admissible: meets ε\">adm.</th>"
                     + "<th title=\"selected: admissible run of least DL of its width\">sel.</th><th>B*</th><th>MSE at B*</th><th>DL (bits)</th><th>bound (bits)</th>"
                     + "<th>dense d·B*</th><th>dir</th></tr></thead>\n<tbody>\n");
             for (SweepRun s : runs) {
                 out.append(isBest(s) ? "<tr class=\"best\">" : s.admissible() ? "<tr>" : "<tr class=\"miss\">")
                         .append(td(s.width())).append(td(s.k())).append(td(s.epochs()))
                         .append(td(fmt("%.1f", s.trainSeconds()))).append(td(fmt("%.2f", s.l0())))
-                        .append(td(fmt("%.5f", s.mse()))).append(td(fmt("%.4f", s.fvu())))
+                        .append(td(fmt("%.5f", s.mse()))).append(td(opt(s.msePerToken(), "%.4g")))
+                        .append(td(fmt("%.4f", s.fvu()))).append(td(opt(s.explainedVariance(), "%.4f")))
+                        .append(td(opt(s.cossim(), "%.4f"))).append(td(opt(s.l2Ratio(), "%.4f")))
                         .append(td(fmt("%.1f%%", 100 * s.deadFraction()))).append(td(fmt("%+.5f", s.headroom())))
                         .append(td(s.admissible() ? "yes" : "no")).append(td(s.selected() ? "yes" : ""))
                         .append(td(opt(s.bits()))).append(td(opt(s.mseQuantized(), "%.5f")))

@@ -8,7 +8,10 @@ import org.mdlsae.backend.SparseCode;
 /**
  * An SAE whose parameters live on a {@link Backend}. Written only against the backend ops, so it runs the
  * same on the CPU, OpenCL and CUDA. Inference is per sample: TopK keeps k latents per row; a BatchTopK SAE
- * uses its threshold θ (z = ReLU(pre)·1[pre &gt; θ]), so evaluation never couples samples of a batch.
+ * uses its threshold θ (z = ReLU(pre)·1[pre &gt; θ]), so evaluation never couples samples of a batch; a Standard
+ * SAE keeps every positive pre-activation; a JumpReLU SAE with per-latent thresholds θ_j encodes with the bias
+ * b_enc − max(θ, 0) (so the ordinary "above 0" selection picks pre_j &gt; θ_j) and adds max(θ_j, 0) back to the
+ * kept values ({@link Backend#addPerLatent}), docs/design.md §7.
  */
 public final class Sae implements AutoCloseable {
     private final Backend backend;
@@ -21,6 +24,12 @@ public final class Sae implements AutoCloseable {
     private final FloatBuf bEnc;
     private final FloatBuf dec;
     private final FloatBuf bDec;
+    private final float[] thresholds;
+    /** JumpReLU with differing thresholds: b_enc − max(θ, 0) and max(θ, 0) on the backend; null otherwise. */
+    private final FloatBuf bEncShifted;
+    private final FloatBuf thetaPlus;
+    /** The cut of the shared-threshold selection: θ (BatchTopK, uniform JumpReLU) or 0. */
+    private final float uniformCut;
 
     private Sae(Backend backend, SaeWeights w) {
         this.backend = backend;
@@ -33,7 +42,24 @@ public final class Sae implements AutoCloseable {
         this.bEnc = backend.upload(w.bEnc());
         this.dec = backend.upload(w.dec());
         this.bDec = backend.upload(w.bDec());
+        this.thresholds = w.thresholds() == null ? null : w.thresholds().clone();
+        Float uniform = SaeWeights.common(thresholds);
+        if (thresholds != null && uniform == null) {
+            float[] plus = new float[width];
+            float[] shifted = new float[width];
+            for (int j = 0; j < width; j++) {
+                plus[j] = Math.max(thresholds[j], 0f);
+                shifted[j] = w.bEnc()[j] - plus[j];
+            }
+            this.thetaPlus = backend.upload(plus);
+            this.bEncShifted = backend.upload(shifted);
+        } else {
+            this.thetaPlus = null;
+            this.bEncShifted = null;
+        }
+        this.uniformCut = uniform != null ? uniform : 0f;
     }
+
 
     /** Copies host weights onto a backend. */
     public static Sae upload(Backend backend, SaeWeights w) {
@@ -43,7 +69,7 @@ public final class Sae implements AutoCloseable {
     /** Copies the parameters back to the host. */
     public SaeWeights download() {
         return new SaeWeights(arch, dIn, width, k, threshold, backend.download(enc), backend.download(bEnc),
-                backend.download(dec), backend.download(bDec));
+                backend.download(dec), backend.download(bDec), thresholds == null ? null : thresholds.clone());
     }
 
     public Backend backend() {
@@ -66,7 +92,7 @@ public final class Sae implements AutoCloseable {
         return k;
     }
 
-    /** θ of a BatchTopK SAE (NaN for TopK). */
+    /** θ of a BatchTopK SAE (NaN for the other architectures). */
     public float threshold() {
         return threshold;
     }
@@ -105,8 +131,15 @@ public final class Sae implements AutoCloseable {
             return new SparseCode(n, width, n * k, rowPtrFixed(backend, n, k), idx, val);
         }
         try (FloatBuf pre = backend.floats((long) n * width)) {
-            backend.encode(x, bDec, enc, bEnc, n, dIn, width, pre);
-            return threshold(backend, pre, n, width, Float.isNaN(threshold) ? 0f : threshold, true);
+            backend.encode(x, bDec, enc, bEncShifted != null ? bEncShifted : bEnc, n, dIn, width, pre);
+            float cut = switch (arch) {
+                case BATCHTOPK -> Float.isNaN(threshold) ? 0f : threshold;
+                case JUMPRELU -> uniformCut;
+                default -> 0f;
+            };
+            SparseCode z = threshold(backend, pre, n, width, cut, true);
+            if (thetaPlus != null) backend.addPerLatent(z, thetaPlus);
+            return z;
         }
     }
 
@@ -138,5 +171,7 @@ public final class Sae implements AutoCloseable {
         bEnc.close();
         dec.close();
         bDec.close();
+        if (bEncShifted != null) bEncShifted.close();
+        if (thetaPlus != null) thetaPlus.close();
     }
 }

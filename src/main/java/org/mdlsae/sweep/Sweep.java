@@ -22,6 +22,7 @@ import org.mdlsae.io.SaeFiles;
 import org.mdlsae.mdl.DlReport;
 import org.mdlsae.mdl.Mdl;
 import org.mdlsae.mdl.Selection;
+import org.mdlsae.sae.Metrics;
 import org.mdlsae.sae.Sae;
 import org.mdlsae.sae.SaeWeights;
 import org.mdlsae.train.TrainConfig;
@@ -66,6 +67,7 @@ public final class Sweep {
     private final Listener listener;
     private final String dataName;
     private final Map<String, SweepRun> runs = new TreeMap<>();
+    private SaeFiles.Origin origin = SaeFiles.Origin.NONE;
     private double epsMse;
     private double epsFvu;
     private int index;
@@ -82,6 +84,12 @@ public final class Sweep {
         this.dataName = dataName;
         this.dir = dir;
         this.listener = listener == null ? new Listener() { } : listener;
+    }
+
+    /** Records where the activations come from in every saved SAE's cfg.json (for SAELens); returns this sweep. */
+    public Sweep origin(SaeFiles.Origin o) {
+        this.origin = o == null ? SaeFiles.Origin.NONE : o;
+        return this;
     }
 
     /** Runs (or resumes) the sweep and returns its results; {@code results.json}/{@code .csv} are written. */
@@ -163,7 +171,7 @@ public final class Sweep {
         Path runDir = dir.resolve("runs").resolve(name);
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("sweep", Map.of("width", width, "k", k, "eps", epsMse));
-        SaeFiles.save(runDir, tr.weights(), extra);
+        SaeFiles.save(runDir, tr.weights(), extra, origin);
         SweepRun run = measure(tr.weights(), tr, tc.epochs(), "runs/" + name);
         AtomicFiles.writeString(runDir.resolve("run.json"), JSON.writeValueAsString(run) + "\n");
         runs.put(name, run);
@@ -175,10 +183,16 @@ public final class Sweep {
     private SweepRun measure(SaeWeights w, Trainer.Result tr, int epochs, String rel) {
         try (Sae sae = Sae.upload(be, w)) {
             DlReport d = Mdl.of(sae, eval.data(), eval.rows()).calibration(train.data(), train.rows()).tolerance(epsMse).evaluate();
+            Metrics m = Metrics.evaluate(sae, eval.data(), eval.rows());
             return new SweepRun(w.width(), w.k(), epochs, tr.seconds(), epsMse - d.mse(), rel, false, d.bits(), d.dlBits(),
                     d.dlBoundBits(), d.denseBits() == null ? null : d.denseBits().doubleValue(), d.mse(), d.mseQuantized(),
-                    d.fvu(), d.l0(), d.deadFraction(), w.width(), d.admissible());
+                    d.fvu(), d.l0(), d.deadFraction(), w.width(), d.admissible(), m.msePerToken(),
+                    finite(m.explainedVariance()), finite(m.cossim()), m.l2Ratio());
         }
+    }
+
+    private static Double finite(double v) {
+        return Double.isFinite(v) ? v : null;
     }
 
     private static String runName(int width, int k) {
@@ -239,12 +253,14 @@ public final class Sweep {
     private void writeResults(SweepResults r) throws IOException {
         AtomicFiles.writeString(dir.resolve("results.json"), JSON.writeValueAsString(r) + "\n");
         StringBuilder csv = new StringBuilder(
-                "width,k,epochs,train_seconds,headroom,selected,admissible,bits,dl_bits,dl_bound_bits,dense_bits,mse,mse_quantized,fvu,l0,dead_fraction,dir\n");
+                "width,k,epochs,train_seconds,headroom,selected,admissible,bits,dl_bits,dl_bound_bits,dense_bits,mse,mse_quantized,fvu,l0,dead_fraction,dir,"
+                + "mse_per_token,explained_variance,cossim,l2_ratio\n");
         for (SweepRun x : r.runs()) {
             csv.append(String.join(",", String.valueOf(x.width()), String.valueOf(x.k()), String.valueOf(x.epochs()),
                     num(x.trainSeconds()), num(x.headroom()), String.valueOf(x.selected()), String.valueOf(x.admissible()),
                     x.bits() == null ? "" : x.bits().toString(), num(x.dlBits()), num(x.dlBoundBits()), num(x.denseBits()),
-                    num(x.mse()), num(x.mseQuantized()), num(x.fvu()), num(x.l0()), num(x.deadFraction()), x.dir()))
+                    num(x.mse()), num(x.mseQuantized()), num(x.fvu()), num(x.l0()), num(x.deadFraction()), x.dir(),
+                    num(x.msePerToken()), num(x.explainedVariance()), num(x.cossim()), num(x.l2Ratio())))
                     .append('\n');
         }
         AtomicFiles.writeString(dir.resolve("results.csv"), csv.toString());

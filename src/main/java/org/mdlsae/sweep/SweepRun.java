@@ -25,6 +25,11 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param deadFraction  fraction of latents never active on the evaluation split
  * @param dSae          = width
  * @param admissible    meets ε with some B ≤ 16
+ * @param msePerToken   mean over evaluation samples of Σ_c (x − x̂)² (SAELens' per-token MSE; null in runs
+ *                      recorded before it was measured)
+ * @param explainedVariance 1 − fvu (null in older runs)
+ * @param cossim        mean cosine of x and x̂ over evaluation samples (null in older runs)
+ * @param l2Ratio       mean ‖x̂‖/‖x‖ over evaluation samples (null in older runs)
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record SweepRun(
@@ -45,11 +50,23 @@ public record SweepRun(
         @JsonProperty("l0") double l0,
         @JsonProperty("dead_fraction") double deadFraction,
         @JsonProperty("d_sae") int dSae,
-        @JsonProperty("admissible") boolean admissible) {
+        @JsonProperty("admissible") boolean admissible,
+        @JsonProperty("mse_per_token") Double msePerToken,
+        @JsonProperty("explained_variance") Double explainedVariance,
+        @JsonProperty("cossim") Double cossim,
+        @JsonProperty("l2_ratio") Double l2Ratio) {
+
+    /** A run without the reconstruction metrics of docs/design.md §7 beyond mse, fvu, l0 and dead_fraction. */
+    public SweepRun(int width, int k, int epochs, double trainSeconds, double headroom, String dir, boolean selected,
+                    Integer bits, Double dlBits, Double dlBoundBits, Double denseBits, double mse, Double mseQuantized,
+                    double fvu, double l0, double deadFraction, int dSae, boolean admissible) {
+        this(width, k, epochs, trainSeconds, headroom, dir, selected, bits, dlBits, dlBoundBits, denseBits, mse,
+                mseQuantized, fvu, l0, deadFraction, dSae, admissible, null, null, null, null);
+    }
 
     /** The same run with {@code selected} set. */
     public SweepRun withSelected(boolean s) {
         return new SweepRun(width, k, epochs, trainSeconds, headroom, dir, s, bits, dlBits, dlBoundBits, denseBits, mse,
-                mseQuantized, fvu, l0, deadFraction, dSae, admissible);
+                mseQuantized, fvu, l0, deadFraction, dSae, admissible, msePerToken, explainedVariance, cossim, l2Ratio);
     }
 }

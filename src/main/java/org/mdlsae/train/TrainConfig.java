@@ -31,6 +31,7 @@ public record TrainConfig(Arch arch, int width, int k, int epochs, int batch, do
 
     public TrainConfig {
         if (arch == null) throw new InputException("--arch is required: topk or batchtopk");
+        if (!arch.trainable()) throw new InputException("--arch " + arch.id() + " is loaded only, not trained; use topk or batchtopk");
         if (width < 1) throw new InputException("--width must be ≥ 1, got " + width);
         if (k < 1) throw new InputException("--k must be ≥ 1, got " + k);
         if (k > width) throw new InputException("--k " + k + " exceeds --width " + width + "; choose k ≤ width");

@@ -864,6 +864,19 @@ public abstract class ParityHarness {
         assertSameInts("countActive", counts);
     }
 
+    @Test
+    void addPerLatent() {
+        Random r = new Random(27);
+        Code z = csrCode(this, r, 200, WIDTH, 12); // some entries are 0: they must stay 0
+        F add = f(random(r, WIDTH, 0f, 2f));
+        cpu.addPerLatent(z.c, add.c);
+        gpu.addPerLatent(z.g, add.g);
+        assertClose("addPerLatent", cpu.download(z.c.val()), gpu.download(z.g.val()), 0, 0);
+        float[] expect = z.val.clone();
+        for (int e = 0; e < expect.length; e++) if (expect[e] > 0f) expect[e] += cpu.download(add.c)[z.idx[e]];
+        assertClose("addPerLatent vs host", expect, cpu.download(z.c.val()), 0, 0);
+    }
+
     // ================================================================ optimiser
 
     @Test
@@ -994,6 +1007,8 @@ public abstract class ParityHarness {
                 c ? enc.c : enc.g, DIM, c ? enc.c : enc.g, c ? small.c : small.g, null));
         sameFailure("countActive counts too small", c -> (c ? cpu : gpu).countActive(c ? z.c : z.g,
                 c ? i(new int[3]).c : i(new int[3]).g));
+        sameFailure("addPerLatent perLatent too small", c -> (c ? cpu : gpu).addPerLatent(c ? z.c : z.g,
+                c ? small.c : small.g));
         sameFailure("normaliseRows dec too small", c -> (c ? cpu : gpu).normaliseRows(c ? small.c : small.g, 3, 4));
         assertThrows(BackendException.class, () -> gpu.encode(x.c, bDec.g, enc.g, bEnc.g, N, DIM, WIDTH, small.g),
                 "a buffer of another back end");

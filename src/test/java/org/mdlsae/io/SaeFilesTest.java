@@ -4,22 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.FloatBuf;
@@ -48,7 +47,7 @@ class SaeFilesTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Arch.class)
+    @EnumSource(value = Arch.class, names = {"TOPK", "BATCHTOPK"})
     void savesAndLoadsBitExactly(Arch arch) throws IOException {
         float[] x = data(100, 9, 1);
         SaeWeights w = trained(arch, x, 100, 9);
@@ -98,12 +97,13 @@ class SaeFilesTest {
         Path dir = tmp.resolve("sae");
         float[] x = data(50, 5, 3);
         SaeFiles.save(dir, trained(Arch.TOPK, x, 50, 5), null);
-        Files.writeString(dir.resolve(SaeFiles.CONFIG), "{\"d_in\": 6, \"d_sae\": 24, \"architecture\": \"topk\", \"k\": 4}");
+        Files.writeString(dir.resolve(SaeFiles.CONFIG), "{\"d_in\": 6, \"d_sae\": 24, \"architecture\": \"topk\", \"k\": 4, "
+                + "\"metadata\": {\"sae_lens_version\": \"6.1.0\"}}");
         InputException e = assertThrows(InputException.class, () -> SaeFiles.load(dir));
         assertTrue(e.getMessage().contains("W_enc"), e.getMessage());
-        Files.writeString(dir.resolve(SaeFiles.CONFIG), "{\"d_in\": 5, \"d_sae\": 24, \"architecture\": \"standard\"}");
+        Files.writeString(dir.resolve(SaeFiles.CONFIG), "{\"d_in\": 5, \"d_sae\": 24, \"architecture\": \"transcoder\"}");
         e = assertThrows(InputException.class, () -> SaeFiles.load(dir));
-        assertTrue(e.getMessage().contains("standard"), e.getMessage());
+        assertTrue(e.getMessage().contains("transcoder"), e.getMessage());
         Files.writeString(dir.resolve(SaeFiles.CONFIG), "{not json");
         assertThrows(InputException.class, () -> SaeFiles.load(dir));
         assertThrows(InputException.class, () -> SaeFiles.load(tmp.resolve("missing")));
@@ -111,25 +111,16 @@ class SaeFilesTest {
 
     /** The written files load in Python with nothing but numpy and reproduce the Java reconstruction. */
     @ParameterizedTest
-    @EnumSource(Arch.class)
+    @EnumSource(value = Arch.class, names = {"TOPK", "BATCHTOPK"})
     void numpyReproducesTheJavaReconstruction(Arch arch) throws Exception {
-        String python = pythonWithNumpy();
-        assumeTrue(python != null, "no python3 with numpy on this machine");
+        Python.require();
         int n = 40, d = 9;
         float[] x = data(n, d, 4);
         SaeWeights w = trained(arch, data(200, d, 5), 200, d);
         Path dir = tmp.resolve("sae");
         SaeFiles.save(dir, w, null);
         Npy.write(tmp.resolve("x.npy"), x, n, d);
-        Path script = tmp.resolve("sae_numpy.py");
-        try (InputStream in = getClass().getResourceAsStream("/interop/sae_numpy.py")) {
-            Files.copy(in, script);
-        }
-        Process p = new ProcessBuilder(python, script.toString(), dir.toString(), tmp.resolve("x.npy").toString(),
-                tmp.resolve("xhat.npy").toString()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "python timed out");
-        assertEquals(0, p.exitValue(), out);
+        Python.run(tmp, "sae_numpy.py", dir.toString(), tmp.resolve("x.npy").toString(), tmp.resolve("xhat.npy").toString());
         float[] py = Npy.read(tmp.resolve("xhat.npy")).data();
 
         Backend be = new CpuBackend();
@@ -147,16 +138,93 @@ class SaeFilesTest {
         assertFalse(!anyActive, "the SAE reconstructs only b_dec: the comparison would be vacuous");
     }
 
-    static String pythonWithNumpy() {
-        for (String py : new String[] {"python3", "/usr/bin/python3"}) {
-            try {
-                Process p = new ProcessBuilder(py, "-c", "import numpy").redirectErrorStream(true).start();
-                p.getInputStream().readAllBytes();
-                if (p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0) return py;
-            } catch (IOException | InterruptedException e) {
-                // try the next one
-            }
+
+    static SaeWeights random(Arch arch, int d, int width, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] enc = data(width, d, seed), dec = data(width, d, seed + 1), bEnc = new float[width], bDec = data(1, d, seed + 2);
+        float[] th = null;
+        if (arch == Arch.JUMPRELU) {
+            th = new float[width];
+            for (int j = 0; j < width; j++) th[j] = (float) r.nextDouble();
         }
-        return null;
+        return new SaeWeights(arch, d, width, arch.hasK() ? 3 : 0, arch == Arch.BATCHTOPK ? 0.5f : Float.NaN, enc, bEnc, dec,
+                bDec, th);
+    }
+
+    /** What we write loads in SAELens 6 through its current path and in SAELens 5, as the same SAE. */
+    @ParameterizedTest
+    @EnumSource(Arch.class)
+    void writtenConfigPassesBothSaeLensGenerations(Arch arch) throws Exception {
+        Python.require();
+        SaeWeights w = random(arch, 7, 20, 11);
+        Path dir = tmp.resolve("sae");
+        SaeFiles.save(dir, w, Map.of("note", "x"), new SaeFiles.Origin("gpt2", "blocks.8.hook_resid_pre", "pile"));
+        assertTrue(w.sameAs(SaeFiles.load(dir).weights()), "round trip");
+        JsonNode out = new ObjectMapper().readTree(Python.run(tmp, "saelens_checks.py", dir.toString()));
+        for (String gen : List.of("saelens6", "saelens5")) {
+            JsonNode g = out.get(gen);
+            assertTrue(g.get("ok").asBoolean(), gen + ": " + g);
+            assertEquals("gpt2", g.get("model_name").asText(), gen);
+            assertEquals("blocks.8.hook_resid_pre", g.get("hook_name").asText(), gen);
+            assertEquals(arch == Arch.TOPK ? "topk" : "relu", g.get("activation").asText(), gen + " would run another activation");
+            assertEquals(arch == Arch.TOPK ? 3 : -1, g.get("k").isNull() ? -1 : g.get("k").asInt(), gen + " k");
+        }
+        String expected = arch == Arch.TOPK ? "topk" : arch == Arch.STANDARD ? "standard" : "jumprelu";
+        assertEquals(expected, out.get("saelens6").get("architecture").asText());
+        ObjectNode cfg = (ObjectNode) new ObjectMapper().readTree(dir.resolve(SaeFiles.CONFIG).toFile());
+        assertEquals(8, cfg.get("hook_layer").asInt(), "hook_layer from the hook name, as SAELens extracts it");
+    }
+
+    /** The checker is not vacuous: a directory without metadata fails SAELens 6, a TopK without kwargs runs as ReLU in 5. */
+    @Test
+    void theSaeLensCheckerCatchesTheOldLayout() throws Exception {
+        Python.require();
+        Path dir = tmp.resolve("old");
+        SaeFiles.save(dir, random(Arch.TOPK, 5, 12, 3), null);
+        ObjectNode cfg = (ObjectNode) new ObjectMapper().readTree(dir.resolve(SaeFiles.CONFIG).toFile());
+        cfg.remove("metadata");
+        cfg.remove("activation_fn_str");
+        cfg.remove("activation_fn_kwargs");
+        Files.writeString(dir.resolve(SaeFiles.CONFIG), cfg.toString());
+        JsonNode out = new ObjectMapper().readTree(Python.run(tmp, "saelens_checks.py", dir.toString()));
+        assertFalse(out.get("saelens6").get("ok").asBoolean(), out.toString());
+        assertEquals("relu", out.get("saelens5").get("activation").asText(), out.toString());
+    }
+
+    @Test
+    void aJumpReluWithKBeyondTheWidthIsRefusedNotClamped() throws IOException {
+        Path dir = tmp.resolve("sae");
+        SaeFiles.save(dir, random(Arch.BATCHTOPK, 5, 12, 4), null);
+        ObjectMapper m = new ObjectMapper();
+        ObjectNode cfg = (ObjectNode) m.readTree(dir.resolve(SaeFiles.CONFIG).toFile());
+        ((ObjectNode) cfg.get(SaeFiles.OWN_KEY)).put("k", 13);
+        Files.writeString(dir.resolve(SaeFiles.CONFIG), cfg.toString());
+        InputException e = assertThrows(InputException.class, () -> SaeFiles.load(dir));
+        assertTrue(e.getMessage().contains("mdlsae.k") && e.getMessage().contains("exceeds d_sae = 12"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"constant_norm_rescale", "layer_norm", "something"})
+    void perTokenNormalisationIsRefusedByName(String mode) throws IOException {
+        Path dir = tmp.resolve("sae");
+        SaeFiles.save(dir, random(Arch.TOPK, 5, 12, 5), null);
+        ObjectMapper m = new ObjectMapper();
+        ObjectNode cfg = (ObjectNode) m.readTree(dir.resolve(SaeFiles.CONFIG).toFile());
+        cfg.put("normalize_activations", mode);
+        Files.writeString(dir.resolve(SaeFiles.CONFIG), cfg.toString());
+        InputException e = assertThrows(InputException.class, () -> SaeFiles.load(dir));
+        assertTrue(e.getMessage().contains("normalize_activations '" + mode + "'"), e.getMessage());
+    }
+
+    @Test
+    void anUnknownTensorIsRefusedByName() throws IOException {
+        Path dir = tmp.resolve("sae");
+        SaeWeights w = random(Arch.STANDARD, 5, 12, 6);
+        SaeFiles.save(dir, w, null);
+        Map<String, SafeTensors.Tensor> t = new java.util.LinkedHashMap<>(SafeTensors.read(dir.resolve(SaeFiles.WEIGHTS)));
+        t.put("W_skip", SafeTensors.Tensor.f32("W_skip", new float[25], 5, 5));
+        SafeTensors.write(dir.resolve(SaeFiles.WEIGHTS), t, null);
+        InputException e = assertThrows(InputException.class, () -> SaeFiles.load(dir));
+        assertTrue(e.getMessage().contains("W_skip"), e.getMessage());
     }
 }

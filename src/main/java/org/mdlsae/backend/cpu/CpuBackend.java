@@ -500,6 +500,15 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void addPerLatent(SparseCode z, FloatBuf perLatent) {
+        Checks.code(z, "addPerLatent");
+        need(perLatent, z.width(), "addPerLatent", "perLatent");
+        int[] ix = i(z.idx());
+        float[] vs = f(z.val()), add = f(perLatent);
+        for (int q = 0; q < z.nnz(); q++) if (vs[q] > 0f) vs[q] += add[ix[q]];
+    }
+
+    @Override
     public void countActive(SparseCode z, IntBuf counts) {
         Checks.code(z, "countActive");
         need(counts, z.width(), "countActive", "counts");

@@ -801,6 +801,17 @@ public abstract class KernelBackend implements Backend {
     }
 
     @Override
+    public void addPerLatent(SparseCode z, FloatBuf perLatent) {
+        String op = "addPerLatent";
+        alive(op);
+        Checks.code(z, op);
+        Checks.need(perLatent, z.width(), op, "perLatent");
+        if (z.nnz() == 0) return;
+        launch(op, "add_per_latent", loopGroups(z.nnz()), 1, WG, 1, i(z.idx(), op), f(z.val(), op), z.nnz(),
+                f(perLatent, op));
+    }
+
+    @Override
     public void countActive(SparseCode z, IntBuf counts) {
         String op = "countActive";
         alive(op);
