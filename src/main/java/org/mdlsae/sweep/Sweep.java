@@ -16,7 +16,7 @@ import java.util.logging.Logger;
 import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.data.Dataset;
-import org.mdlsae.data.Stats;
+import org.mdlsae.math.Stats;
 import org.mdlsae.io.AtomicFiles;
 import org.mdlsae.io.SaeFiles;
 import org.mdlsae.mdl.DlReport;

@@ -1,4 +1,4 @@
-package org.mdlsae.mdl;
+package org.mdlsae.math;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

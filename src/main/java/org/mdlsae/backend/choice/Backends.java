@@ -1,7 +1,9 @@
-package org.mdlsae.backend;
+package org.mdlsae.backend.choice;
 
 import java.util.Locale;
 import java.util.logging.Logger;
+import org.mdlsae.backend.Availability;
+import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.cpu.CpuBackend;
 import org.mdlsae.backend.cuda.Cuda;
 import org.mdlsae.backend.opencl.OpenCl;

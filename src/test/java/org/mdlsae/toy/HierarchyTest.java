@@ -1,11 +1,11 @@
-package org.mdlsae.mdl.toy;
+package org.mdlsae.toy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
-import org.mdlsae.mdl.Entropy;
+import org.mdlsae.math.Entropy;
 
 class HierarchyTest {
     @Test

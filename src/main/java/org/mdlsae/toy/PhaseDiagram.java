@@ -1,4 +1,4 @@
-package org.mdlsae.mdl.toy;
+package org.mdlsae.toy;
 
 import java.awt.BasicStroke;
 import java.awt.Color;

@@ -1,7 +1,7 @@
-package org.mdlsae.mdl.toy;
+package org.mdlsae.toy;
 
 import java.util.Arrays;
-import org.mdlsae.mdl.Entropy;
+import org.mdlsae.math.Entropy;
 
 /**
  * The hierarchical-feature toy of paper §7 / DESIGN §2.5. A parent P ("animal") fires with probability p;

@@ -1,4 +1,4 @@
-package org.mdlsae.tree;
+package org.mdlsae.toy.tree;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,7 +17,7 @@ import org.mdlsae.backend.cpu.CpuBackend;
 import org.mdlsae.mdl.DescriptionLength;
 import org.mdlsae.mdl.DlReport;
 import org.mdlsae.mdl.Mdl;
-import org.mdlsae.mdl.toy.SyntheticData;
+import org.mdlsae.toy.SyntheticData;
 import org.mdlsae.sae.Arch;
 import org.mdlsae.sae.SaeWeights;
 import org.mdlsae.train.TrainConfig;

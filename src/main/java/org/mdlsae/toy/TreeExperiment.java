@@ -1,4 +1,4 @@
-package org.mdlsae.mdl.toy;
+package org.mdlsae.toy;
 
 import java.awt.Color;
 import java.io.IOException;
@@ -18,17 +18,17 @@ import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.mdl.Calibration;
 import org.mdlsae.mdl.DlReport;
-import org.mdlsae.mdl.Entropy;
+import org.mdlsae.math.Entropy;
 import org.mdlsae.mdl.Mdl;
 import org.mdlsae.sae.Arch;
 import org.mdlsae.sae.Sae;
 import org.mdlsae.sae.SaeWeights;
 import org.mdlsae.train.TrainConfig;
 import org.mdlsae.train.Trainer;
-import org.mdlsae.tree.TreeCoding;
-import org.mdlsae.tree.TreeSae;
-import org.mdlsae.tree.TreeStructure;
-import org.mdlsae.tree.TreeTrainer;
+import org.mdlsae.toy.tree.TreeCoding;
+import org.mdlsae.toy.tree.TreeSae;
+import org.mdlsae.toy.tree.TreeStructure;
+import org.mdlsae.toy.tree.TreeTrainer;
 
 /**
  * The hierarchy toy, empirically (paper §7, DESIGN §2.5): a parent P with P(P) = p and N mutually exclusive

@@ -1,4 +1,4 @@
-package org.mdlsae.tree;
+package org.mdlsae.toy.tree;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,4 +1,4 @@
-package org.mdlsae.data;
+package org.mdlsae.math;
 
 /** Summary statistics of row-major activation matrices. */
 public final class Stats {

@@ -1,4 +1,4 @@
-package org.mdlsae.mdl.toy;
+package org.mdlsae.toy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -1,4 +1,4 @@
-package org.mdlsae.mdl.toy;
+package org.mdlsae.toy;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.mdlsae.sae.SaeWeights;
 import org.mdlsae.train.TrainConfig;
-import org.mdlsae.tree.TreeStructure;
+import org.mdlsae.toy.tree.TreeStructure;
 
 /**
  * Starting weights for SAEs trained on the toy data sets, handed to the normal

@@ -1,4 +1,4 @@
-package org.mdlsae.mdl;
+package org.mdlsae.math;
 
 /**
  * Shannon entropies in bits (log base 2), as used by the description length of DESIGN §2.3.

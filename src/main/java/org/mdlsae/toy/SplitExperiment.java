@@ -1,4 +1,4 @@
-package org.mdlsae.mdl.toy;
+package org.mdlsae.toy;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -18,7 +18,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.mdl.DlReport;
-import org.mdlsae.mdl.Entropy;
+import org.mdlsae.math.Entropy;
 import org.mdlsae.mdl.Mdl;
 import org.mdlsae.sae.Arch;
 import org.mdlsae.sae.Metrics;

@@ -1,4 +1,4 @@
-package org.mdlsae.backend.cpu;
+package org.mdlsae.backend;
 
 import org.mdlsae.backend.Checks;
 

@@ -1,12 +1,12 @@
-package org.mdlsae.tree;
+package org.mdlsae.toy.tree;
 
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.mdlsae.InputException;
-import org.mdlsae.backend.cpu.Quantise;
-import org.mdlsae.mdl.Entropy;
+import org.mdlsae.backend.Quantise;
+import org.mdlsae.math.Entropy;
 
 /**
  * Description length of a tree SAE's codes under the tree code (paper §4 "Connection to description length",

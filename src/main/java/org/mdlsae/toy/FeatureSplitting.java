@@ -1,7 +1,7 @@
-package org.mdlsae.mdl.toy;
+package org.mdlsae.toy;
 
 import org.apache.commons.math3.analysis.solvers.BrentSolver;
-import org.mdlsae.mdl.Entropy;
+import org.mdlsae.math.Entropy;
 
 /**
  * The feature-splitting toy of paper §7 / DESIGN §2.5. Two boolean features A, B with P(A) = p_A,

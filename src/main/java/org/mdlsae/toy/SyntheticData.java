@@ -1,4 +1,4 @@
-package org.mdlsae.mdl.toy;
+package org.mdlsae.toy;
 
 import java.util.Arrays;
 import java.util.List;
