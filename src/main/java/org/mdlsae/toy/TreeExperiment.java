@@ -28,7 +28,7 @@ import org.mdlsae.train.Trainer;
 import org.mdlsae.toy.tree.TreeCoding;
 import org.mdlsae.toy.tree.TreeSae;
 import org.mdlsae.toy.tree.TreeStructure;
-import org.mdlsae.toy.tree.TreeTrainer;
+import org.mdlsae.toy.tree.TreeRule;
 
 /**
  * The hierarchy toy, empirically (paper §7, DESIGN §2.5): a parent P with P(P) = p and N mutually exclusive
@@ -37,7 +37,7 @@ import org.mdlsae.toy.tree.TreeTrainer;
  *   <li>a flat TopK SAE, D = N + 1, k = 1 — the conventional SAE, which must code "generic parent" and
  *       "parent + child i" as separate exclusive latents — measured with the normal entropy DL ({@link Mdl});</li>
  *   <li>a {@link TreeSae} with one parent and N children (a child fires only with its parent; at most one child,
- *       kChildren = 1), trained end to end by {@link TreeTrainer}, whose codes are measured three ways: with the
+ *       kChildren = 1), trained end to end by the engine's {@link Trainer} with the {@link TreeRule}, whose codes are measured three ways: with the
  *       normal flat entropy code (parent and child both sent: the co-active code), with the per-child tree code
  *       and with the sibling-joint tree code ({@link TreeCoding}, at the B* the flat evaluation picked).</li>
  * </ul>
@@ -332,10 +332,11 @@ public final class TreeExperiment {
         Fit best = null, fallback = null;
         int admissible = 0;
         for (int r = 0; r < cfg.restarts(); r++) {
+            // a tree SAE trains without AuxK (TreeRule)
             TrainConfig tc = TrainConfig.defaults(Arch.TOPK, width, Math.max(1, Math.min(width, ts.maxActive())))
-                    .withEpochs(cfg.epochs()).withSeed(cfg.seed() * 1000 + r);
+                    .withEpochs(cfg.epochs()).withSeed(cfg.seed() * 1000 + r).withAux(0, 0, 0);
             SaeWeights start = toyInit ? ToyInit.tree(tc, ts, train.x(), n, d) : Trainer.init(tc, train.x(), n, d);
-            TreeTrainer.Result res = new TreeTrainer(be, tc, ts, null).train(start, train.x(), n, d);
+            Trainer.Result res = new Trainer(be, tc, null).activation(new TreeRule(ts)).train(start, train.x(), n, d);
             try (TreeSae sae = new TreeSae(be, res.weights(), ts)) {
                 DlReport rep = Mdl.of(sae, eval.x(), n).calibration(train.x(), n).toleranceFvu(cfg.fvu()).evaluate();
                 Double perChild = null, joint = null;

@@ -1,6 +1,5 @@
 package org.mdlsae.toy.tree;
 
-import java.util.List;
 import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.FloatBuf;
@@ -14,9 +13,8 @@ import org.mdlsae.sae.SaeWeights;
  * A tree SAE: the usual linear encoder and decoder (pre = (x − b_dec)·W_enc + b_enc, x̂ = z·W_dec + b_dec,
  * unit decoder rows), with the activation rule of {@link TreeStructure}: a child latent can fire only when
  * its parent fires. Parameters live on a {@link Backend} in an ordinary {@link Sae} container (so the dense
- * encoder product, decode and the sparse backward are the engine's own ops); the tree selection itself runs
- * on the host over the downloaded pre-activations (O(n·D), fine for toy widths; a device kernel would be the
- * next step for wide tree SAEs).
+ * encoder product, decode and the sparse backward are the engine's own ops); the tree selection itself is
+ * {@link TreeRule}, which also trains it: {@code new Trainer(be, cfg, null).activation(new TreeRule(tree))}.
  *
  * <p>Implements {@link SparseEncoder}, so {@code Mdl.of(treeSae, …)} measures its codes with the normal
  * per-feature (flat) entropy code; {@link TreeCoding} measures them with the tree code.
@@ -24,7 +22,7 @@ import org.mdlsae.sae.SaeWeights;
 public final class TreeSae implements SparseEncoder, AutoCloseable {
     private final Sae sae;
     private final TreeStructure tree;
-    private final List<int[]> children;
+    private final TreeRule rule;
 
     /**
      * Uploads weights (any arch; only the four parameter tensors are used) with a tree structure.
@@ -38,9 +36,8 @@ public final class TreeSae implements SparseEncoder, AutoCloseable {
             throw new InputException("tree has " + tree.width() + " latents but the weights have " + w.width());
         }
         this.tree = tree;
-        this.children = tree.childLists();
-        int k = Math.max(1, Math.min(tree.width(), tree.maxActive()));
-        this.sae = Sae.upload(backend, new SaeWeights(Arch.TOPK, w.dIn(), w.width(), k, Float.NaN, w.enc(), w.bEnc(),
+        this.rule = new TreeRule(tree);
+        this.sae = Sae.upload(backend, new SaeWeights(Arch.TOPK, w.dIn(), w.width(), rule.cap(), Float.NaN, w.enc(), w.bEnc(),
                 w.dec(), w.bDec()));
     }
 
@@ -51,15 +48,6 @@ public final class TreeSae implements SparseEncoder, AutoCloseable {
      */
     public TreeStructure tree() {
         return tree;
-    }
-
-    /**
-     * The parameter container (for the trainer).
-     *
-     * @return the underlying Sae
-     */
-    Sae params() {
-        return sae;
     }
 
     /**
@@ -107,44 +95,8 @@ public final class TreeSae implements SparseEncoder, AutoCloseable {
         int width = sae.width();
         try (FloatBuf pre = be.floats((long) n * width)) {
             be.encode(x, sae.bDec(), sae.enc(), sae.bEnc(), n, sae.dIn(), width, pre);
-            return select(be, be.download(pre), n);
+            return TreeRule.upload(be, rule.selectHost(be.download(pre), n));
         }
-    }
-
-    /**
-     * The tree code of host pre-activations (n×D), uploaded as CSR.
-     *
-     * @param be  backend for the result
-     * @param pre n×D pre-activations
-     * @param n   rows
-     * @return the code; the caller closes it
-     */
-    SparseCode select(Backend be, float[] pre, int n) {
-        HostCode h = selectHost(pre, n);
-        return new SparseCode(n, width(), h.nnz(), be.upload(h.rowPtr()), be.upload(h.nnz() == 0 ? new int[1] : h.idx()),
-                be.upload(h.nnz() == 0 ? new float[1] : h.val()));
-    }
-
-    /**
-     * The tree code of host pre-activations, on the host.
-     *
-     * @param pre n×D pre-activations
-     * @param n   rows
-     * @return CSR arrays
-     */
-    HostCode selectHost(float[] pre, int n) {
-        int width = width();
-        int cap = Math.max(1, k());
-        int[] rowPtr = new int[n + 1];
-        int[] idx = new int[(int) Math.min((long) n * cap, Integer.MAX_VALUE - 8)];
-        float[] val = new float[idx.length];
-        boolean[] scratch = new boolean[width];
-        int o = 0;
-        for (int r = 0; r < n; r++) {
-            o += tree.select(pre, r * width, children, idx, val, o, scratch);
-            rowPtr[r + 1] = o;
-        }
-        return new HostCode(n, width, o, rowPtr, java.util.Arrays.copyOf(idx, o), java.util.Arrays.copyOf(val, o));
     }
 
     /**
@@ -170,7 +122,7 @@ public final class TreeSae implements SparseEncoder, AutoCloseable {
                 be.encode(xb, sae.bDec(), sae.enc(), sae.bEnc(), rows, d, width, pb);
                 pre = be.download(pb);
             }
-            HostCode h = selectHost(pre, rows);
+            HostCode h = rule.selectHost(pre, rows);
             for (int r = 0; r < rows; r++) rowPtr[r0 + r + 1] = total + h.rowPtr()[r + 1];
             total += h.nnz();
             idxs.add(h.idx());
