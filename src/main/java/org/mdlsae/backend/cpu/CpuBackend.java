@@ -1,13 +1,10 @@
 package org.mdlsae.backend.cpu;
 
-import static org.mdlsae.backend.Checks.need;
-import static org.mdlsae.backend.Checks.positive;
-
 import java.util.Arrays;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.BackendException;
 import org.mdlsae.backend.BinCounts;
-import org.mdlsae.backend.Checks;
+import org.mdlsae.backend.BackendContract;
 import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.backend.Quantise;
 import org.mdlsae.backend.IntBuf;
@@ -72,40 +69,35 @@ public final class CpuBackend implements Backend {
     @Override
     public void write(FloatBuf dst, long dstOff, float[] src, int srcOff, int len) {
         float[] d = f(dst);
-        Checks.range(dstOff, len, d.length, "write", "destination");
-        Checks.range(srcOff, len, src.length, "write", "source");
+        BackendContract.write(d.length, dstOff, src.length, srcOff, len);
         System.arraycopy(src, srcOff, d, (int) dstOff, len);
     }
 
     @Override
     public void read(FloatBuf src, long srcOff, float[] dst, int dstOff, int len) {
         float[] s = f(src);
-        Checks.range(srcOff, len, s.length, "read", "source");
-        Checks.range(dstOff, len, dst.length, "read", "destination");
+        BackendContract.read(s.length, srcOff, dst.length, dstOff, len);
         System.arraycopy(s, (int) srcOff, dst, dstOff, len);
     }
 
     @Override
     public void write(IntBuf dst, long dstOff, int[] src, int srcOff, int len) {
         int[] d = i(dst);
-        Checks.range(dstOff, len, d.length, "write", "destination");
-        Checks.range(srcOff, len, src.length, "write", "source");
+        BackendContract.write(d.length, dstOff, src.length, srcOff, len);
         System.arraycopy(src, srcOff, d, (int) dstOff, len);
     }
 
     @Override
     public void read(IntBuf src, long srcOff, int[] dst, int dstOff, int len) {
         int[] s = i(src);
-        Checks.range(srcOff, len, s.length, "read", "source");
-        Checks.range(dstOff, len, dst.length, "read", "destination");
+        BackendContract.read(s.length, srcOff, dst.length, dstOff, len);
         System.arraycopy(s, (int) srcOff, dst, dstOff, len);
     }
 
     @Override
     public void copy(FloatBuf src, long srcOff, FloatBuf dst, long dstOff, long len) {
         float[] s = f(src), d = f(dst);
-        Checks.range(srcOff, len, s.length, "copy", "source");
-        Checks.range(dstOff, len, d.length, "copy", "destination");
+        BackendContract.copy(s.length, srcOff, d.length, dstOff, len);
         System.arraycopy(s, (int) srcOff, d, (int) dstOff, (int) len);
     }
 
@@ -119,29 +111,17 @@ public final class CpuBackend implements Backend {
         Arrays.fill(i(buf), value);
     }
 
-    // ---------------------------------------------------------------- checks
-
     // ---------------------------------------------------------------- forward
 
     @Override
     public void encode(FloatBuf x, FloatBuf bDec, FloatBuf enc, FloatBuf bEnc, int n, int d, int width, FloatBuf pre) {
-        positive("encode", n, d, width);
-        need(x, (long) n * d, "encode", "x");
-        need(bDec, d, "encode", "bDec");
-        need(enc, (long) width * d, "encode", "enc");
-        need(bEnc, width, "encode", "bEnc");
-        need(pre, (long) n * width, "encode", "pre");
+        BackendContract.encode(x, bDec, enc, bEnc, n, d, width, pre);
         Gemm.ntCentred(f(x), f(bDec), n, d, f(enc), width, f(bEnc), f(pre));
     }
 
     @Override
     public void topK(FloatBuf pre, IntBuf mask, int n, int width, int k, IntBuf idx, FloatBuf val) {
-        positive("topK", n, width, k);
-        if (k > width) throw new BackendException("topK", "k = " + k + " exceeds width " + width);
-        need(pre, (long) n * width, "topK", "pre");
-        need(idx, (long) n * k, "topK", "idx");
-        need(val, (long) n * k, "topK", "val");
-        if (mask != null) need(mask, width, "topK", "mask");
+        BackendContract.topK(pre, mask, n, width, k, idx, val);
         float[] p = f(pre), vo = f(val);
         int[] io = i(idx);
         int[] mk = mask == null ? null : i(mask);
@@ -156,14 +136,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void encodeTopK(FloatBuf x, FloatBuf bDec, FloatBuf enc, FloatBuf bEnc, int n, int d, int width, int k,
                            IntBuf idx, FloatBuf val) {
-        positive("encodeTopK", n, d, width, k);
-        if (k > width) throw new BackendException("encodeTopK", "k = " + k + " exceeds width " + width);
-        need(x, (long) n * d, "encodeTopK", "x");
-        need(bDec, d, "encodeTopK", "bDec");
-        need(enc, (long) width * d, "encodeTopK", "enc");
-        need(bEnc, width, "encodeTopK", "bEnc");
-        need(idx, (long) n * k, "encodeTopK", "idx");
-        need(val, (long) n * k, "encodeTopK", "val");
+        BackendContract.encodeTopK(x, bDec, enc, bEnc, n, d, width, k, idx, val);
         // Row blocks bound the dense scratch to block×width floats.
         int block = Math.max(1, Math.min(n, (1 << 22) / width));
         FloatBuf pre = floats((long) block * width);
@@ -181,16 +154,13 @@ public final class CpuBackend implements Backend {
 
     @Override
     public float kthLargestPositive(FloatBuf pre, long count, long keep) {
-        need(pre, count, "kthLargestPositive", "pre");
-        if (keep <= 0) throw new BackendException("kthLargestPositive", "keep must be positive, got " + keep);
+        BackendContract.kthLargestPositive(pre, count, keep);
         return RadixSelect.kthLargestPositive(f(pre), size(count, "kthLargestPositive"), keep);
     }
 
     @Override
     public int countAbove(FloatBuf pre, int n, int width, float t, boolean strict, IntBuf rowPtr) {
-        positive("countAbove", n, width);
-        need(pre, (long) n * width, "countAbove", "pre");
-        need(rowPtr, n + 1L, "countAbove", "rowPtr");
+        BackendContract.countAbove(pre, n, width, rowPtr);
         float[] p = f(pre);
         int[] rp = i(rowPtr);
         float lo = scanBound(t);
@@ -226,12 +196,8 @@ public final class CpuBackend implements Backend {
     @Override
     public void gatherAbove(FloatBuf pre, int n, int width, float t, boolean strict, IntBuf rowPtr, IntBuf idx,
                             FloatBuf val) {
-        positive("gatherAbove", n, width);
-        need(pre, (long) n * width, "gatherAbove", "pre");
-        need(rowPtr, n + 1L, "gatherAbove", "rowPtr");
+        BackendContract.gatherAbove(pre, n, width, rowPtr, idx, val, () -> i(rowPtr)[n]);
         int[] rp = i(rowPtr);
-        need(idx, rp[n], "gatherAbove", "idx");
-        need(val, rp[n], "gatherAbove", "val");
         float[] p = f(pre), vo = f(val);
         int[] io = i(idx);
         float lo = scanBound(t);
@@ -246,17 +212,12 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void decode(SparseCode z, FloatBuf dec, FloatBuf bDec, int d, FloatBuf xhat) {
-        decodeWith(z, dec, bDec, d, xhat, null, 0, "decode");
+        BackendContract.decode("decode", z, dec, bDec, d, xhat);
+        decodeWith(z, dec, bDec, d, xhat, null, 0);
     }
 
-    /** Decode, optionally replacing each value by its bin centre at the given precision. */
-    private void decodeWith(SparseCode z, FloatBuf dec, FloatBuf bDec, int d, FloatBuf xhat, float[] max, int bits,
-                            String op) {
-        positive(op, z.n(), d, z.width());
-        Checks.code(z, op);
-        need(dec, (long) z.width() * d, op, "dec");
-        if (bDec != null) need(bDec, d, op, "bDec");
-        need(xhat, (long) z.n() * d, op, "xhat");
+    /** Decode (arguments checked), optionally replacing each value by its bin centre at the given precision. */
+    private void decodeWith(SparseCode z, FloatBuf dec, FloatBuf bDec, int d, FloatBuf xhat, float[] max, int bits) {
         int n = z.n();
         int[] rp = i(z.rowPtr()), ix = i(z.idx());
         float[] vs = f(z.val()), w = f(dec), out = f(xhat);
@@ -292,9 +253,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public double residual(FloatBuf target, FloatBuf xhat, long count, float scale, FloatBuf grad) {
-        need(target, count, "residual", "target");
-        need(xhat, count, "residual", "xhat");
-        need(grad, count, "residual", "grad");
+        BackendContract.residual(target, xhat, count, grad);
         float[] t = f(target), h = f(xhat), g = f(grad);
         int cnt = size(count, "residual");
         double[] part = new double[Parallel.CHUNKS];
@@ -318,15 +277,13 @@ public final class CpuBackend implements Backend {
 
     @Override
     public double sumSqDeviation(FloatBuf a, int n, int d) {
-        positive("sumSqDeviation", n, d);
-        need(a, (long) n * d, "sumSqDeviation", "a");
+        BackendContract.sumSqDeviation(a, n, d);
         return Stats.sumSqDeviation(f(a), n, d);
     }
 
     @Override
     public void axpby(float alpha, FloatBuf x, float beta, FloatBuf y, long count) {
-        need(x, count, "axpby", "x");
-        need(y, count, "axpby", "y");
+        BackendContract.axpby(x, y, count);
         float[] xs = f(x), ys = f(y);
         int cnt = size(count, "axpby");
         for (int q = 0; q < cnt; q++) ys[q] = alpha * xs[q] + beta * ys[q];
@@ -335,15 +292,8 @@ public final class CpuBackend implements Backend {
     @Override
     public void decodeBackward(SparseCode z, FloatBuf g, FloatBuf dec, int d, FloatBuf gradDec, FloatBuf gz,
                                FloatBuf gradBDec) {
-        String op = "decodeBackward";
-        positive(op, z.n(), d, z.width());
-        Checks.code(z, op);
+        BackendContract.decodeBackward(z, g, dec, d, gradDec, gz, gradBDec);
         int n = z.n(), width = z.width();
-        need(g, (long) n * d, op, "g");
-        need(dec, (long) width * d, op, "dec");
-        need(gradDec, (long) width * d, op, "gradDec");
-        need(gz, z.nnz(), op, "gz");
-        if (gradBDec != null) need(gradBDec, d, op, "gradBDec");
         int[] rp = i(z.rowPtr()), ix = i(z.idx());
         float[] vs = f(z.val()), gs = f(g), w = f(dec), gd = f(gradDec), gzs = f(gz);
         // gz: one dot product per entry, parallel over rows.
@@ -410,17 +360,8 @@ public final class CpuBackend implements Backend {
     @Override
     public void encodeBackward(SparseCode z, FloatBuf gz, FloatBuf x, FloatBuf bDec, FloatBuf enc, int d,
                                FloatBuf gradEnc, FloatBuf gradBEnc, FloatBuf gradBDec) {
-        String op = "encodeBackward";
-        positive(op, z.n(), d, z.width());
-        Checks.code(z, op);
-        int n = z.n(), width = z.width();
-        need(gz, z.nnz(), op, "gz");
-        need(x, (long) n * d, op, "x");
-        need(bDec, d, op, "bDec");
-        need(enc, (long) width * d, op, "enc");
-        need(gradEnc, (long) width * d, op, "gradEnc");
-        need(gradBEnc, width, op, "gradBEnc");
-        if (gradBDec != null) need(gradBDec, d, op, "gradBDec");
+        BackendContract.encodeBackward(z, gz, x, bDec, enc, d, gradEnc, gradBEnc, gradBDec);
+        int width = z.width();
         int[] rp = i(z.rowPtr()), ix = i(z.idx());
         float[] vs = f(z.val()), gzs = f(gz), xs = f(x), bd = f(bDec), ge = f(gradEnc), gbe = f(gradBEnc), we = f(enc);
         Columns cols = Columns.of(z, rp, ix, vs);
@@ -471,8 +412,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void countActive(SparseCode z, IntBuf counts) {
-        Checks.code(z, "countActive");
-        need(counts, z.width(), "countActive", "counts");
+        BackendContract.countActive(z, counts);
         int[] ix = i(z.idx()), cnt = i(counts);
         float[] vs = f(z.val());
         for (int q = 0; q < z.nnz(); q++) if (vs[q] > 0f) cnt[ix[q]]++;
@@ -482,9 +422,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void removeParallelGrad(FloatBuf dec, FloatBuf gradDec, int width, int d) {
-        positive("removeParallelGrad", width, d);
-        need(dec, (long) width * d, "removeParallelGrad", "dec");
-        need(gradDec, (long) width * d, "removeParallelGrad", "gradDec");
+        BackendContract.removeParallelGrad(dec, gradDec, width, d);
         float[] w = f(dec), g = f(gradDec);
         int cc = Math.min(Parallel.CHUNKS, width);
         Parallel.forChunks(cc, (long) width * d, ch -> {
@@ -497,8 +435,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void normaliseRows(FloatBuf dec, int width, int d) {
-        positive("normaliseRows", width, d);
-        need(dec, (long) width * d, "normaliseRows", "dec");
+        BackendContract.normaliseRows(dec, width, d);
         float[] w = f(dec);
         for (int j = 0; j < width; j++) {
             int o = j * d;
@@ -514,11 +451,7 @@ public final class CpuBackend implements Backend {
     public void adamStep(FloatBuf param, FloatBuf grad, FloatBuf m, FloatBuf v, long count, float lr, float beta1,
                          float beta2, float eps, int t) {
         String op = "adamStep";
-        need(param, count, op, "param");
-        need(grad, count, op, "grad");
-        need(m, count, op, "m");
-        need(v, count, op, "v");
-        if (t < 1) throw new BackendException(op, "step t must be ≥ 1, got " + t);
+        BackendContract.adamStep(param, grad, m, v, count, t);
         float[] p = f(param), g = f(grad), ms = f(m), vs = f(v);
         float c1 = (float) (1 - Math.pow(beta1, t));
         float c2 = (float) (1 - Math.pow(beta2, t));
@@ -539,8 +472,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void featureMax(SparseCode z, FloatBuf max) {
-        Checks.code(z, "featureMax");
-        need(max, z.width(), "featureMax", "max");
+        BackendContract.featureMax(z, max);
         int[] ix = i(z.idx());
         float[] vs = f(z.val()), mx = f(max);
         for (int q = 0; q < z.nnz(); q++) if (vs[q] > mx[ix[q]]) mx[ix[q]] = vs[q];
@@ -548,9 +480,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public BinCounts binCounts(SparseCode z, FloatBuf max, int bits) {
-        Checks.code(z, "binCounts");
-        need(max, z.width(), "binCounts", "max");
-        Checks.bits(bits, "binCounts");
+        BackendContract.binCounts(z, max, bits);
         int[] ix = i(z.idx());
         float[] vs = f(z.val()), mx = f(max);
         long[] keys = new long[z.nnz()];
@@ -566,12 +496,9 @@ public final class CpuBackend implements Backend {
 
     @Override
     public double quantisedSqError(SparseCode z, FloatBuf max, int bits, FloatBuf dec, FloatBuf bDec, FloatBuf x, int d) {
-        String op = "quantisedSqError";
-        if (bits > 0) Checks.bits(bits, op);
-        need(max, z.width(), op, "max");
-        need(x, (long) z.n() * d, op, "x");
+        BackendContract.quantisedSqError(z, max, bits, dec, bDec, x, d);
         FloatBuf xhat = floats((long) z.n() * d);
-        decodeWith(z, dec, bDec, d, xhat, bits > 0 ? f(max) : null, bits, op);
+        decodeWith(z, dec, bDec, d, xhat, bits > 0 ? f(max) : null, bits);
         float[] xs = f(x), h = f(xhat);
         double s = 0;
         for (int q = 0, end = z.n() * d; q < end; q++) {
