@@ -76,7 +76,7 @@ public final class MdlSae {
     public static SweepResults sweep(Dataset train, Dataset eval, List<Integer> widths, double eps, TrainConfig base,
                                      Path dir) {
         try (Backend be = Backends.create(null)) {
-            SweepConfig cfg = new SweepConfig(widths, eps, null, SweepConfig.DEFAULT_K_MAX, base);
+            SweepConfig cfg = SweepConfig.defaults(base).withWidths(widths).withEps(eps);
             return new Sweep(be, cfg, train, eval, train.name(), dir, null).run();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

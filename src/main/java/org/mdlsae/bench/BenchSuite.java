@@ -138,7 +138,7 @@ public final class BenchSuite {
         long t0 = System.nanoTime();
         float[] xs = BenchData.mnist(2048);
         for (int round = 0; round < 3; round++) {
-            TrainConfig cfg = TrainConfig.defaults(Arch.BATCHTOPK, 512, 16).withBatch(512).withEpochs(4).withAux(1.0 / 32, 0, 1);
+            TrainConfig cfg = TrainConfig.defaults(Arch.BATCHTOPK, 512, 16).withBatch(512).withEpochs(4).withAux(1.0 / 32, null, 1L);
             new Trainer(be, cfg, null).train(xs, 2048, 784);
             TrainConfig tk = TrainConfig.defaults(Arch.TOPK, 384, 8).withBatch(512).withEpochs(2);
             SaeWeights w = new Trainer(be, tk, null).train(xs, 2048, 784).weights();
@@ -247,7 +247,7 @@ public final class BenchSuite {
         int warm = Math.max(o.warmup(), 2);
         int epochs = warm + o.reps() + 1;
         TrainConfig cfg = TrainConfig.defaults(Arch.BATCHTOPK, s.width(), s.k()).withBatch(s.n()).withEpochs(epochs)
-                .withAux(aux ? 1.0 / 32 : 0.0, 0, aux ? 1 : 0);
+                .withAux(aux ? 1.0 / 32 : 0.0, null, aux ? 1L : null);
         long[] stamps = new long[epochs];
         double[] dead = new double[epochs];
         double[] loss = new double[epochs];

@@ -21,7 +21,7 @@ final class StepPhases {
 
     static Map<String, Object> run(Backend be, Shape s, float[] x, SaeWeights init, int warmup, int reps) {
         TrainConfig cfg = TrainConfig.defaults(Arch.BATCHTOPK, s.width(), s.k()).withBatch(s.n()).withEpochs(warmup + reps)
-                .withAux(0, 0, 0);
+                .withAuxAlpha(0);
         Map<String, double[]> times = new LinkedHashMap<>();
         PhaseListener clock = new PhaseListener() {
             private long step;

@@ -25,6 +25,8 @@ public final class SaeFiles {
     public static final String WEIGHTS = "sae_weights.safetensors";
     /** Config file name. */
     public static final String CONFIG = "cfg.json";
+    /** Wall-clock facts of the training run (optional; kept out of cfg.json so that it is the same for the same seed). */
+    public static final String TIMINGS = "timings.json";
     /** Key of the engine's own section in cfg.json. */
     public static final String OWN_KEY = "mdlsae";
 
@@ -42,6 +44,14 @@ public final class SaeFiles {
      * {@code cfg.json["mdlsae"]} beside the architecture facts, e.g. the training config and its results.
      */
     public static void save(Path dir, SaeWeights w, Map<String, Object> extra) throws IOException {
+        save(dir, w, extra, null);
+    }
+
+    /**
+     * As {@link #save(Path, SaeWeights, Map)}, and writes {@code timings} (if not null) as {@link #TIMINGS} in the same
+     * atomic publish.
+     */
+    public static void save(Path dir, SaeWeights w, Map<String, Object> extra, Object timings) throws IOException {
         int d = w.dIn(), width = w.width();
         float[] wEnc = new float[d * width]; // [d, D]: transpose of the engine's D×d encoder
         for (int j = 0; j < width; j++) for (int c = 0; c < d; c++) wEnc[c * width + j] = w.enc()[j * d + c];
@@ -71,9 +81,11 @@ public final class SaeFiles {
         own.put("weights_layout", "SAELens: W_enc [d_in, d_sae], W_dec [d_sae, d_in]");
         if (extra != null) extra.forEach((key, v) -> own.set(key, JSON.valueToTree(v)));
         String cfgText = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(cfg);
+        String timingsText = timings == null ? null : JSON.writerWithDefaultPrettyPrinter().writeValueAsString(timings);
         AtomicFiles.publishDirectory(dir, tmp -> {
             SafeTensors.write(tmp.resolve(WEIGHTS), t, Map.of("format", "pt"));
             AtomicFiles.writeString(tmp.resolve(CONFIG), cfgText + "\n");
+            if (timingsText != null) AtomicFiles.writeString(tmp.resolve(TIMINGS), timingsText + "\n");
         });
     }
 

@@ -24,6 +24,7 @@ import org.mdlsae.mdl.Mdl;
 import org.mdlsae.mdl.Selection;
 import org.mdlsae.sae.Sae;
 import org.mdlsae.sae.SaeWeights;
+import org.mdlsae.train.Provenance;
 import org.mdlsae.train.TrainConfig;
 import org.mdlsae.train.TrainListener;
 import org.mdlsae.train.Trainer;
@@ -161,9 +162,12 @@ public final class Sweep {
         Trainer trainer = new Trainer(be, tc, listener::trainStep);
         Trainer.Result tr = trainer.train(train.data(), train.rows(), train.dim());
         Path runDir = dir.resolve("runs").resolve(name);
-        Map<String, Object> extra = new LinkedHashMap<>();
-        extra.put("sweep", Map.of("width", width, "k", k, "eps", epsMse));
-        SaeFiles.save(runDir, tr.weights(), extra);
+        Map<String, Object> sweepEntry = new LinkedHashMap<>();
+        sweepEntry.put("width", width);
+        sweepEntry.put("k", k);
+        sweepEntry.put("eps", epsMse);
+        Provenance p = Provenance.of(tc, tr, new Provenance.Data(dataName, train.name(), train.rows(), train.dim()), be.name());
+        Provenance.save(runDir, tr, p, Map.of("sweep", sweepEntry));
         SweepRun run = measure(tr.weights(), tr, tc.epochs(), "runs/" + name);
         AtomicFiles.writeString(runDir.resolve("run.json"), JSON.writeValueAsString(run) + "\n");
         runs.put(name, run);
@@ -197,13 +201,13 @@ public final class Sweep {
         s.put("arch", t.arch().id());
         s.put("epochs", t.epochs());
         s.put("batch", t.batch());
-        s.put("lr", Double.isNaN(t.lr()) ? "auto" : t.lr());
+        s.put("lr", t.lr() == null ? "auto" : t.lr());
         s.put("seed", t.seed());
         s.put("warmup", t.warmupFraction());
         s.put("decay", t.decayFraction());
         s.put("aux_alpha", t.auxAlpha());
-        s.put("aux_k", t.auxK());
-        s.put("dead_samples", t.deadSamples());
+        s.put("aux_k", t.auxK() == null ? "auto" : t.auxK());
+        s.put("dead_samples", t.deadSamples() == null ? "auto" : t.deadSamples());
         return s;
     }
 

@@ -1,5 +1,8 @@
 package org.mdlsae.toy;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import org.apache.commons.math3.analysis.solvers.BrentSolver;
 import org.mdlsae.math.Entropy;
 
@@ -17,13 +20,16 @@ public final class FeatureSplitting {
     private FeatureSplitting() {
     }
 
-    /** One row of the toy: the inputs, q and both description lengths. */
-    public record Point(double pA, double pB, double rho, double q, double dl2, double dl3) {
+    /** One row of the toy: the inputs, q and both description lengths (JSON: one row of {@code toy split --json}). */
+    @JsonPropertyOrder({"rho", "q", "dl2_bits", "dl3_bits", "l0_unsplit", "l0_split", "split_preferred"})
+    public record Point(@JsonIgnore double pA, @JsonIgnore double pB, double rho, double q,
+                        @JsonProperty("dl2_bits") double dl2, @JsonProperty("dl3_bits") double dl3) {
         /**
          * Whether MDL prefers the split (DL₃ &lt; DL₂).
          *
          * @return true when the split code is shorter
          */
+        @JsonProperty("split_preferred")
         public boolean splitPreferred() {
             return dl3 < dl2;
         }
@@ -33,6 +39,7 @@ public final class FeatureSplitting {
          *
          * @return mean active latents without the split
          */
+        @JsonProperty("l0_unsplit")
         public double l0Unsplit() {
             return pA + pB;
         }
@@ -42,6 +49,7 @@ public final class FeatureSplitting {
          *
          * @return mean active latents with the split
          */
+        @JsonProperty("l0_split")
         public double l0Split() {
             return pA + pB - q;
         }

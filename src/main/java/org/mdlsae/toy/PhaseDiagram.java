@@ -3,17 +3,10 @@ package org.mdlsae.toy;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -191,56 +184,6 @@ public final class PhaseDiagram {
      * @throws IOException if a file cannot be written (no partial file is left)
      */
     public List<Path> write(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        Path csv = dir.resolve(CSV), png = dir.resolve(PNG);
-        writeAtomically(csv, csv().getBytes(StandardCharsets.UTF_8));
-        writeAtomically(png, BitmapEncoder.getBitmapBytes(chart(), BitmapEncoder.BitmapFormat.PNG));
-        return List.of(csv, png);
-    }
-
-    /**
-     * Writes bytes to a temp file next to {@code target}, then renames it over {@code target}.
-     *
-     * @param target the file to create or replace
-     * @param bytes  its new content
-     * @throws IOException if writing or renaming fails (the temp file is removed)
-     */
-    public static void writeAtomically(Path target, byte[] bytes) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
-        try {
-            Files.write(tmp, bytes);
-            try { // temp files are created owner-only; the result should be an ordinary readable file
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-            } catch (UnsupportedOperationException notPosix) {
-                // keep the platform default
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException | RuntimeException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
-    }
-
-    /**
-     * Convenience for callers that cannot throw checked exceptions.
-     *
-     * @param dir output directory
-     * @return the two paths written
-     */
-    public List<Path> writeUnchecked(Path dir) {
-        try {
-            return write(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return ToyFiles.write(dir, CSV, csv(), PNG, chart());
     }
 }

@@ -3,19 +3,19 @@ package org.mdlsae.toy;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
-import org.mdlsae.InputException;
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import org.mdlsae.ConfigException;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.mdl.DlReport;
 import org.mdlsae.math.Entropy;
@@ -84,26 +84,31 @@ public final class SplitExperiment {
      * @param defaultInit start from DESIGN §2.2's default init ({@link Trainer#init}) instead of {@link ToyInit}
      * @param seed       master seed (directions, data, trainer seeds)
      */
-    public record Config(double p, double rhoMin, double rhoMax, int rhoSteps, int samples, int d, double noise,
+    @JsonPropertyOrder({"p", "rho_min", "rho_max", "rho_steps"})
+    public record Config(double p, @JsonProperty("rho_min") double rhoMin, @JsonProperty("rho_max") double rhoMax,
+                         @JsonProperty("rho_steps") int rhoSteps, int samples, int d, double noise,
                          SyntheticData.Sampling sampling, boolean orthogonal, double fvu, int epochs, int restarts,
-                         double jitter, boolean defaultInit, long seed) {
+                         double jitter, @JsonProperty("default_init") boolean defaultInit, long seed) {
         public Config {
-            if (!(p > 0 && p < 1)) throw new InputException("--p must be a probability in (0, 1), got " + p);
+            if (!(p > 0 && p < 1)) throw bad("p", "must be a probability in (0, 1), got " + p);
             double hi = FeatureSplitting.rhoMax(p, p), lo = Math.max(0, FeatureSplitting.rhoMin(p, p));
-            if (!(rhoMin >= lo - 1e-12 && rhoMax <= hi + 1e-12 && rhoMin < rhoMax)) {
-                throw new InputException(String.format(Locale.ROOT, "--rho-min/--rho-max must satisfy %.4f <= rho-min < rho-max <= %.4f for p = %s, got %s and %s",
-                        lo, hi, p, rhoMin, rhoMax));
+            if (!(rhoMin >= lo - 1e-12 && rhoMin < rhoMax)) {
+                throw bad("rhoMin", String.format(Locale.ROOT, "must be in [%.4f, rhoMax) for p = %s, got %s", lo, p, rhoMin));
             }
-            if (rhoSteps < 2 || rhoSteps > 201) throw new InputException("--rho-steps must be in [2, 201], got " + rhoSteps);
-            if (samples < 100 || samples > 2_000_000) throw new InputException("--samples must be in [100, 2000000], got " + samples);
-            if (d < 2 || d > 4096) throw new InputException("--d must be in [2, 4096], got " + d);
-            if (!(noise >= 0 && noise <= 10)) throw new InputException("--noise must be in [0, 10], got " + noise);
-            if (sampling == null) throw new InputException("--sampling must be exact or iid");
-            if (!(fvu > 0 && fvu < 1)) throw new InputException("--fvu must be in (0, 1), got " + fvu);
-            if (epochs < 1 || epochs > 10_000) throw new InputException("--epochs must be in [1, 10000], got " + epochs);
-            if (restarts < 1 || restarts > 100) throw new InputException("--restarts must be in [1, 100], got " + restarts);
-            if (!(jitter >= 0 && jitter <= 10)) throw new InputException("--jitter must be in [0, 10], got " + jitter);
-            if (orthogonal && d < 2) throw new InputException("--orthogonal needs d >= 2");
+            if (!(rhoMax <= hi + 1e-12)) throw bad("rhoMax", String.format(Locale.ROOT, "must be at most %.4f for p = %s, got %s", hi, p, rhoMax));
+            if (rhoSteps < 2 || rhoSteps > 201) throw bad("rhoSteps", "must be in [2, 201], got " + rhoSteps);
+            if (samples < 100 || samples > 2_000_000) throw bad("samples", "must be in [100, 2000000], got " + samples);
+            if (d < 2 || d > 4096) throw bad("d", "must be in [2, 4096], got " + d);
+            if (!(noise >= 0 && noise <= 10)) throw bad("noise", "must be in [0, 10], got " + noise);
+            if (sampling == null) throw bad("sampling", "must be exact or iid");
+            if (!(fvu > 0 && fvu < 1)) throw bad("fvu", "must be in (0, 1), got " + fvu);
+            if (epochs < 1 || epochs > 10_000) throw bad("epochs", "must be in [1, 10000], got " + epochs);
+            if (restarts < 1 || restarts > 100) throw bad("restarts", "must be in [1, 100], got " + restarts);
+            if (!(jitter >= 0 && jitter <= 10)) throw bad("jitter", "must be in [0, 10], got " + jitter);
+        }
+
+        private static ConfigException bad(String component, String problem) {
+            return new ConfigException("SplitExperiment.Config." + component, problem);
         }
 
         /**
@@ -114,9 +119,10 @@ public final class SplitExperiment {
          * @return the default config
          */
         public static Config defaults(double p) {
-            if (!(p > 0 && p < 1)) throw new InputException("--p must be a probability in (0, 1), got " + p);
-            return new Config(p, 0, Math.min(FeatureSplitting.rhoMax(p, p), 0.5), 11, 20_000, 32, 0,
-                    SyntheticData.Sampling.EXACT, false, 0.01, 10, 3, 0, false, 0);
+            if (!(p > 0 && p < 1)) throw bad("p", "must be a probability in (0, 1), got " + p);
+            return new Config(p, 0, Math.min(FeatureSplitting.rhoMax(p, p), 0.5), ExperimentDefaults.SPLIT_RHO_STEPS,
+                    ExperimentDefaults.SAMPLES, ExperimentDefaults.D, 0, SyntheticData.Sampling.EXACT, false, ExperimentDefaults.FVU,
+                    ExperimentDefaults.EPOCHS, ExperimentDefaults.SPLIT_RESTARTS, 0, false, 0);
         }
 
         /**
@@ -148,14 +154,20 @@ public final class SplitExperiment {
      * @param trainMseFirst      training MSE of the first step (from the start weights)
      * @param trainMseLast       training MSE of the last step
      */
-    public record Fit(int width, int k, Double dlBits, Integer bits, double mse, double fvu, double l0,
-                      double activityBits, int admissibleRestarts, int restarts, double recovery, Double[] restartDl,
-                      double trainMseFirst, double trainMseLast) {
+    @JsonPropertyOrder({"width", "k", "dl_bits", "bits", "activity_bits", "value_bits", "mse", "fvu", "l0", "recovery_cos",
+        "admissible_restarts", "restart_dl_bits", "train_mse_first_step", "train_mse_last_step"})
+    public record Fit(int width, int k, @JsonProperty("dl_bits") Double dlBits, Integer bits, double mse, double fvu, double l0,
+                      @JsonProperty("activity_bits") double activityBits,
+                      @JsonProperty("admissible_restarts") int admissibleRestarts, @JsonIgnore int restarts,
+                      @JsonProperty("recovery_cos") double recovery, @JsonProperty("restart_dl_bits") Double[] restartDl,
+                      @JsonProperty("train_mse_first_step") double trainMseFirst,
+                      @JsonProperty("train_mse_last_step") double trainMseLast) {
         /**
          * The value-bin part DL − Σ h(p̂_i).
          *
          * @return bits, or null when inadmissible
          */
+        @JsonProperty("value_bits")
         public Double valueBits() {
             return dlBits == null ? null : dlBits - activityBits;
         }
@@ -173,8 +185,31 @@ public final class SplitExperiment {
      * @param two        the 2-latent SAE
      * @param three      the 3-latent SAE
      */
-    public record Row(double rho, double q, double analytic2, double analytic3, double data2, double data3, Fit two,
-                      Fit three) {
+    @JsonPropertyOrder({"rho", "q", "dl2_analytic", "dl3_analytic", "dl2_data", "dl3_data", "dl2_measured", "dl3_measured",
+        "two", "three"})
+    public record Row(double rho, double q, @JsonProperty("dl2_analytic") double analytic2,
+                      @JsonProperty("dl3_analytic") double analytic3, @JsonProperty("dl2_data") double data2,
+                      @JsonProperty("dl3_data") double data3, Fit two, Fit three) {
+        /**
+         * The 2-latent SAE's measured DL.
+         *
+         * @return bits, or null when inadmissible
+         */
+        @JsonProperty("dl2_measured")
+        public Double measured2() {
+            return two.dlBits();
+        }
+
+        /**
+         * The 3-latent SAE's measured DL.
+         *
+         * @return bits, or null when inadmissible
+         */
+        @JsonProperty("dl3_measured")
+        public Double measured3() {
+            return three.dlBits();
+        }
+
         /**
          * Measured DL₃ − DL₂.
          *
@@ -196,13 +231,38 @@ public final class SplitExperiment {
      * @param signChanges     sign changes of the measured gap along the grid
      * @param seconds         wall time
      */
-    public record Result(Config config, List<Row> rows, double rhoStar, Double rhoStarGrid, Double rhoStarMeasured,
-                         int signChanges, double seconds) {
+    @JsonPropertyOrder({"p", "config", "rho_star", "rho_star_grid", "rho_star_measured", "rho_star_error", "sign_changes",
+        "max_abs_dl_error_bits", "rows", "seconds"})
+    public record Result(Config config, List<Row> rows, @JsonProperty("rho_star") double rhoStar,
+                         @JsonProperty("rho_star_grid") Double rhoStarGrid,
+                         @JsonProperty("rho_star_measured") Double rhoStarMeasured,
+                         @JsonProperty("sign_changes") int signChanges, double seconds) {
+        /**
+         * P(A) = P(B).
+         *
+         * @return p
+         */
+        @JsonProperty("p")
+        public double p() {
+            return config.p();
+        }
+
+        /**
+         * |measured − analytic| boundary.
+         *
+         * @return the distance, or null without a measured boundary
+         */
+        @JsonProperty("rho_star_error")
+        public Double rhoStarError() {
+            return rhoStarMeasured == null ? null : Math.abs(rhoStarMeasured - rhoStar);
+        }
+
         /**
          * Largest |measured − analytic| over the grid, for either SAE.
          *
          * @return bits (NaN if nothing admissible)
          */
+        @JsonProperty("max_abs_dl_error_bits")
         public double maxAbsError() {
             double m = Double.NaN;
             for (Row r : rows) {
@@ -314,11 +374,7 @@ public final class SplitExperiment {
          * @throws IOException if a file cannot be written (no partial file is left)
          */
         public List<Path> write(Path dir) throws IOException {
-            Files.createDirectories(dir);
-            Path csv = dir.resolve(CSV), png = dir.resolve(PNG);
-            PhaseDiagram.writeAtomically(csv, csv().getBytes(StandardCharsets.UTF_8));
-            PhaseDiagram.writeAtomically(png, BitmapEncoder.getBitmapBytes(chart(), BitmapEncoder.BitmapFormat.PNG));
-            return List.of(csv, png);
+            return ToyFiles.write(dir, CSV, csv(), PNG, chart());
         }
     }
 

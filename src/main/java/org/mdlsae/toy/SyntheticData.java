@@ -1,7 +1,9 @@
 package org.mdlsae.toy;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
@@ -24,12 +26,22 @@ public final class SyntheticData {
     private SyntheticData() {
     }
 
-    /** How pattern frequencies are drawn. */
+    /** How pattern frequencies are drawn (JSON and CLI: {@code iid}, {@code exact}). */
     public enum Sampling {
         /** Each row's pattern drawn independently. */
         IID,
         /** Exactly round(n·π) rows per pattern (largest remainder), shuffled. */
-        EXACT
+        EXACT;
+
+        /**
+         * The lower-case name used in JSON and on the command line.
+         *
+         * @return {@code iid} or {@code exact}
+         */
+        @JsonValue
+        public String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
     }
 
     /**

@@ -2,19 +2,19 @@ package org.mdlsae.toy;
 
 import java.awt.Color;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.CategorySeries;
-import org.mdlsae.InputException;
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import org.mdlsae.ConfigException;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.mdl.Calibration;
 import org.mdlsae.mdl.DlReport;
@@ -73,26 +73,31 @@ public final class TreeExperiment {
      * @param restarts   training runs per SAE
      * @param seed       master seed
      */
-    public record Config(double p, double[] r, int samples, int d, double noise, SyntheticData.Sampling sampling,
-                         boolean orthogonal, double fvu, int epochs, int restarts, long seed) {
+    @JsonPropertyOrder({"samples", "d", "noise", "sampling", "orthogonal", "fvu", "epochs", "restarts", "seed"})
+    public record Config(@JsonIgnore double p, @JsonIgnore double[] r, int samples, int d, double noise,
+                         SyntheticData.Sampling sampling, boolean orthogonal, double fvu, int epochs, int restarts, long seed) {
         public Config {
-            if (!(p > 0 && p < 1)) throw new InputException("--p must be a probability in (0, 1), got " + p);
-            if (r == null || r.length < 1 || r.length > 256) throw new InputException("--children must be in [1, 256]");
+            if (!(p > 0 && p < 1)) throw bad("p", "must be a probability in (0, 1), got " + p);
+            if (r == null || r.length < 1 || r.length > 256) throw bad("children", "must be in [1, 256], got " + (r == null ? 0 : r.length));
             double s = 0;
             for (double v : r) {
-                if (!(v > 0 && v <= 1)) throw new InputException("--r must be in (0, 1], got " + v);
+                if (!(v > 0 && v <= 1)) throw bad("r", "must be in (0, 1] for every child, got " + v);
                 s += v;
             }
-            if (s > 1 + 1e-12) throw new InputException("--children times --r exceeds 1: exclusive children's probabilities must sum to at most 1");
+            if (s > 1 + 1e-12) throw bad("r", "must sum to at most 1 over the exclusive children, got " + s);
             r = r.clone();
-            if (samples < 100 || samples > 2_000_000) throw new InputException("--samples must be in [100, 2000000], got " + samples);
-            if (d < 2 || d > 4096) throw new InputException("--d must be in [2, 4096], got " + d);
-            if (orthogonal && r.length + 1 > d) throw new InputException("orthogonal directions need d >= children + 1, got d = " + d);
-            if (!(noise >= 0 && noise <= 10)) throw new InputException("--noise must be in [0, 10], got " + noise);
-            if (sampling == null) throw new InputException("--sampling must be exact or iid");
-            if (!(fvu > 0 && fvu < 1)) throw new InputException("--fvu must be in (0, 1), got " + fvu);
-            if (epochs < 1 || epochs > 10_000) throw new InputException("--epochs must be in [1, 10000], got " + epochs);
-            if (restarts < 1 || restarts > 100) throw new InputException("--restarts must be in [1, 100], got " + restarts);
+            if (samples < 100 || samples > 2_000_000) throw bad("samples", "must be in [100, 2000000], got " + samples);
+            if (d < 2 || d > 4096) throw bad("d", "must be in [2, 4096], got " + d);
+            if (orthogonal && r.length + 1 > d) throw bad("d", "must be at least children + 1 for orthonormal directions, got " + d);
+            if (!(noise >= 0 && noise <= 10)) throw bad("noise", "must be in [0, 10], got " + noise);
+            if (sampling == null) throw bad("sampling", "must be exact or iid");
+            if (!(fvu > 0 && fvu < 1)) throw bad("fvu", "must be in (0, 1), got " + fvu);
+            if (epochs < 1 || epochs > 10_000) throw bad("epochs", "must be in [1, 10000], got " + epochs);
+            if (restarts < 1 || restarts > 100) throw bad("restarts", "must be in [1, 100], got " + restarts);
+        }
+
+        private static ConfigException bad(String component, String problem) {
+            return new ConfigException("TreeExperiment.Config." + component, problem);
         }
 
         /**
@@ -105,10 +110,11 @@ public final class TreeExperiment {
          * @return the config
          */
         public static Config defaults(double p, int children, double r) {
-            if (children < 1 || children > 256) throw new InputException("--children must be in [1, 256], got " + children);
+            if (children < 1 || children > 256) throw bad("children", "must be in [1, 256], got " + children);
             double[] rs = new double[children];
             Arrays.fill(rs, r);
-            return new Config(p, rs, 20_000, 32, 0, SyntheticData.Sampling.EXACT, true, 0.01, 10, 2, 0);
+            return new Config(p, rs, ExperimentDefaults.SAMPLES, ExperimentDefaults.D, 0, SyntheticData.Sampling.EXACT, true,
+                    ExperimentDefaults.FVU, ExperimentDefaults.EPOCHS, ExperimentDefaults.TREE_RESTARTS, 0);
         }
 
         /**
@@ -137,8 +143,12 @@ public final class TreeExperiment {
      * @param trainMseFirst      training MSE of the first step
      * @param trainMseLast       training MSE of the last step
      */
-    public record Fit(String name, int width, Double dlFlat, Double dlTreePerChild, Double dlTreeJoint, Integer bits,
-                      double mse, double fvu, double l0, int admissibleRestarts, double trainMseFirst, double trainMseLast) {
+    public record Fit(String name, int width, @JsonProperty("dl_flat_bits") Double dlFlat,
+                      @JsonProperty("dl_tree_per_child_bits") Double dlTreePerChild,
+                      @JsonProperty("dl_tree_sibling_joint_bits") Double dlTreeJoint, Integer bits, double mse, double fvu,
+                      double l0, @JsonProperty("admissible_restarts") int admissibleRestarts,
+                      @JsonProperty("train_mse_first_step") double trainMseFirst,
+                      @JsonProperty("train_mse_last_step") double trainMseLast) {
     }
 
     /**
@@ -149,7 +159,8 @@ public final class TreeExperiment {
      * @param measured bits/sample (null if the SAE was inadmissible)
      * @param source   which SAE and coding measured it
      */
-    public record CodeRow(String code, double analytic, Double measured, String source) {
+    public record CodeRow(String code, @JsonProperty("analytic_bits") double analytic,
+                          @JsonProperty("measured_bits") Double measured, String source) {
     }
 
     /**
@@ -162,7 +173,49 @@ public final class TreeExperiment {
      * @param codes     analytic vs measured per code
      * @param seconds   wall time
      */
-    public record Result(Config config, Fit flat, Fit tree, Fit treeDefaultInit, List<CodeRow> codes, double seconds) {
+    @JsonPropertyOrder({"p", "r", "children", "config", "codes", "saes", "seconds"})
+    public record Result(Config config, @JsonIgnore Fit flat, @JsonIgnore Fit tree, @JsonIgnore Fit treeDefaultInit,
+                         List<CodeRow> codes, double seconds) {
+        /**
+         * P(parent).
+         *
+         * @return p
+         */
+        @JsonProperty("p")
+        public double p() {
+            return config.p();
+        }
+
+        /**
+         * P(child | parent), per child.
+         *
+         * @return r
+         */
+        @JsonProperty("r")
+        public double[] r() {
+            return config.r();
+        }
+
+        /**
+         * Number of children.
+         *
+         * @return N
+         */
+        @JsonProperty("children")
+        public int children() {
+            return config.children();
+        }
+
+        /**
+         * The three SAEs: flat, tree, tree from the default init.
+         *
+         * @return the fits
+         */
+        @JsonProperty("saes")
+        public List<Fit> saes() {
+            return List.of(flat, tree, treeDefaultInit);
+        }
+
         /**
          * Analytic co-active, exclusive and tree (sibling-joint) lengths.
          *
@@ -223,11 +276,7 @@ public final class TreeExperiment {
          * @throws IOException if a file cannot be written (no partial file is left)
          */
         public List<Path> write(Path dir) throws IOException {
-            Files.createDirectories(dir);
-            Path csv = dir.resolve(CSV), png = dir.resolve(PNG);
-            PhaseDiagram.writeAtomically(csv, csv().getBytes(StandardCharsets.UTF_8));
-            PhaseDiagram.writeAtomically(png, BitmapEncoder.getBitmapBytes(chart(), BitmapEncoder.BitmapFormat.PNG));
-            return List.of(csv, png);
+            return ToyFiles.write(dir, CSV, csv(), PNG, chart());
         }
     }
 
@@ -334,7 +383,7 @@ public final class TreeExperiment {
         for (int r = 0; r < cfg.restarts(); r++) {
             // a tree SAE trains without AuxK (TreeRule)
             TrainConfig tc = TrainConfig.defaults(Arch.TOPK, width, Math.max(1, Math.min(width, ts.maxActive())))
-                    .withEpochs(cfg.epochs()).withSeed(cfg.seed() * 1000 + r).withAux(0, 0, 0);
+                    .withEpochs(cfg.epochs()).withSeed(cfg.seed() * 1000 + r).withAuxAlpha(0);
             SaeWeights start = toyInit ? ToyInit.tree(tc, ts, train.x(), n, d) : Trainer.init(tc, train.x(), n, d);
             Trainer.Result res = new Trainer(be, tc, null).activation(new TreeRule(ts)).train(start, train.x(), n, d);
             try (TreeSae sae = new TreeSae(be, res.weights(), ts)) {

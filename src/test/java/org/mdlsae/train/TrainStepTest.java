@@ -109,7 +109,7 @@ class TrainStepTest {
         Dense ref = new Dense(arch, w, x, null);
         try (Sae sae = Sae.upload(be, w);
              TrainStep step = new TrainStep(be, ActivationRule.of(arch, K), D_IN,
-                     TrainConfig.defaults(arch, WIDTH, K).withAux(0, D_IN / 2, 0), D_IN / 2, N, PhaseListener.NONE);
+                     TrainConfig.defaults(arch, WIDTH, K).withAux(0, D_IN / 2, null), D_IN / 2, N, PhaseListener.NONE);
              FloatBuf xb = be.upload(x);
              IntBuf mask = be.ints(WIDTH)) {
             TrainStep.Out out = step.run(sae, xb, N, mask, false);

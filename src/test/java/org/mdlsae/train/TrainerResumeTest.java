@@ -2,7 +2,6 @@ package org.mdlsae.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,7 +33,7 @@ class TrainerResumeTest {
 
     /** Batch 64 over 300 rows: five steps an epoch, the last one short; latents die after 64 samples, so AuxK runs. */
     static TrainConfig config(Arch arch) {
-        return TrainConfig.defaults(arch, WIDTH, K).withBatch(64).withEpochs(4).withLr(3e-3).withSeed(9).withAux(1.0 / 32, 6, 64);
+        return TrainConfig.defaults(arch, WIDTH, K).withBatch(64).withEpochs(4).withLr(3e-3).withSeed(9).withAux(1.0 / 32, 6, 64L);
     }
 
     /** Stops a run by throwing from the checkpoint sink once it has the snapshot of the chosen step. */

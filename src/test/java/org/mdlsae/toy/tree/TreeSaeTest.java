@@ -174,7 +174,7 @@ class TreeSaeTest {
         SyntheticData.Sample s = SyntheticData.hierarchy(0.5, new double[] {0.2, 0.2, 0.2}, n, d, SyntheticData.Magnitudes.BOOLEAN,
                 0, SyntheticData.Sampling.EXACT, 1, 2);
         TreeStructure t = TreeStructure.groups(1, 3, 0, 1);
-        TrainConfig cfg = TrainConfig.defaults(Arch.TOPK, 4, 2).withEpochs(15).withSeed(1).withAux(0, 0, 0);
+        TrainConfig cfg = TrainConfig.defaults(Arch.TOPK, 4, 2).withEpochs(15).withSeed(1).withAuxAlpha(0);
         Trainer.Result r = new Trainer(BE, cfg, null).activation(new TreeRule(t)).train(s.x(), n, d);
         Trainer.Result again = new Trainer(BE, cfg, null).activation(new TreeRule(t)).train(s.x(), n, d);
         assertTrue(r.weights().sameAs(again.weights()), "deterministic for a seed on the CPU");
@@ -188,7 +188,7 @@ class TreeSaeTest {
             assertNotNull(rep.dlBits());
         }
         // a width other than the tree's, and AuxK (which the tree rule does not have), are refused
-        assertThrows(InputException.class, () -> new Trainer(BE, TrainConfig.defaults(Arch.TOPK, 5, 1).withAux(0, 0, 0), null)
+        assertThrows(InputException.class, () -> new Trainer(BE, TrainConfig.defaults(Arch.TOPK, 5, 1).withAuxAlpha(0), null)
                 .activation(new TreeRule(t)).train(s.x(), n, d));
         assertThrows(InputException.class, () -> new Trainer(BE, TrainConfig.defaults(Arch.TOPK, 4, 2), null)
                 .activation(new TreeRule(t)).train(s.x(), n, d));
