@@ -14,7 +14,8 @@ import org.mdlsae.data.Dataset;
 import org.mdlsae.sae.Sae;
 
 /**
- * Notebook facade for the description length of one SAE (DESIGN §2.3):
+ * The builder of one description-length measurement of an SAE (docs/design.md §2.3); the notebook facade is
+ * {@code api.MdlSae}, which uses it:
  * <pre>{@code
  * DlReport r = Mdl.of(sae, test, nTest).calibration(train, nTrain).tolerance(0.015).evaluate();
  * DlReport r = Mdl.of(sae, test, nTest).calibration(train, nTrain).toleranceFvu(0.22).evaluate();
