@@ -4,7 +4,7 @@
  * v == 0 marks padding / inactive. dec, enc, gradDec, gradEnc: width×d row-major; x, g, xhat: n×d.
  *
  * decode_rows:    xhat[i,c] = bDec[c] + Σ_{e in row i} q(v_e)·dec[j_e,c]   (q = identity, or the bin
- *                 centre of DESIGN §2.3 when quant != 0). Dense: xhat = z @ W_dec + b_dec.
+ *                 centre of docs/design.md §2.3 when quant != 0). Dense: xhat = z @ W_dec + b_dec.
  * quant_err_rows: rowErr[i] = Σ_c (x[i,c] − xhat_q[i,c])², the same decode fused with the error.
  * gz_rows:        gz[e] = g[i,:]·dec[j_e,:] (0 where v_e = 0).          Dense: gz = (g @ W_decᵀ)[active].
  * csc_count / csc_starts / csc_fill: a stable counting sort of the active entries by latent (CSC):

@@ -1,7 +1,7 @@
 package org.mdlsae.math;
 
 /**
- * Shannon entropies in bits (log base 2), as used by the description length of DESIGN §2.3.
+ * Shannon entropies in bits (log base 2), as used by the description length of docs/design.md §2.3.
  * All functions are pure; arguments outside their domain throw {@link IllegalArgumentException}.
  */
 public final class Entropy {

@@ -26,7 +26,7 @@ import org.mdlsae.sweep.SweepResults;
 import org.mdlsae.sweep.SweepRun;
 
 /**
- * The HTML report of a width × k sweep (DESIGN §2.3–§2.4): one self-contained file with the ε-MDL-optimal
+ * The HTML report of a width × k sweep (docs/design.md §2.3–§2.4): one self-contained file with the ε-MDL-optimal
  * SAE, the DL-vs-width curve, the rate–distortion cloud, per-width precision and headroom, tables of all
  * runs and, for image-shaped data (d a perfect square, e.g. MNIST's 28²), the learned decoder features as
  * pictures.

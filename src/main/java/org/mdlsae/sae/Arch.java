@@ -3,7 +3,7 @@ package org.mdlsae.sae;
 import java.util.Locale;
 import org.mdlsae.InputException;
 
-/** SAE activation rules (DESIGN §2.1). */
+/** SAE activation rules (docs/design.md §2.1). */
 public enum Arch {
     /** Keep the k largest ReLU pre-activations of each sample. */
     TOPK,

@@ -30,7 +30,7 @@ import org.mdlsae.train.TrainListener;
 import org.mdlsae.train.Trainer;
 
 /**
- * The MDL selection of DESIGN §2.4: for each width (narrow to wide) find by bisection the smallest integer k
+ * The MDL selection of docs/design.md §2.4: for each width (narrow to wide) find by bisection the smallest integer k
  * whose SAE meets ε on the evaluation split, find B* and the entropy DL of every admissible SAE trained on the
  * way, represent each width by its least-DL admissible run, and select the minimum-DL one. The search for a width is warm-started from its narrower neighbour: a wider dictionary needs
  * at most the k of a narrower one for the same MSE, so that k bounds the bisection from above (if the bound

@@ -7,7 +7,7 @@ import org.apache.commons.math3.analysis.solvers.BrentSolver;
 import org.mdlsae.math.Entropy;
 
 /**
- * The feature-splitting toy of paper §7 / DESIGN §2.5. Two boolean features A, B with P(A) = p_A,
+ * The feature-splitting toy of paper §7 / docs/design.md §2.5. Two boolean features A, B with P(A) = p_A,
  * P(B) = p_B and correlation ρ; q = P(A∧B) = p_A p_B + ρ·sqrt(p_A(1−p_A) p_B(1−p_B)).
  * <ul>
  *   <li>No split, latents {A, B}: DL₂ = h(p_A) + h(p_B).</li>

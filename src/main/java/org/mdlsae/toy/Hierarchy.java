@@ -4,7 +4,7 @@ import java.util.Arrays;
 import org.mdlsae.math.Entropy;
 
 /**
- * The hierarchical-feature toy of paper §7 / DESIGN §2.5. A parent P ("animal") fires with probability p;
+ * The hierarchical-feature toy of paper §7 / docs/design.md §2.5. A parent P ("animal") fires with probability p;
  * children C_1..C_N ("bird", "fish", …) fire only when P does, mutually exclusively, with
  * P(C_i | P) = r_i (Σ r_i ≤ 1). Three codes of the same events, bits per sample:
  * <ul>

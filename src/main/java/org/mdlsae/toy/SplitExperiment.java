@@ -28,7 +28,7 @@ import org.mdlsae.train.TrainConfig;
 import org.mdlsae.train.Trainer;
 
 /**
- * The feature-splitting toy, empirically (paper §7, DESIGN §2.5). For each ρ on a grid: generate activations
+ * The feature-splitting toy, empirically (paper §7, docs/design.md §2.5). For each ρ on a grid: generate activations
  * x = a·f_A + b·f_B (+ noise) with P(A) = P(B) = p and correlation ρ ({@link SyntheticData#pair}); train, with
  * the normal {@link Trainer}, a 2-latent TopK SAE (k = 2: it can code A and B separately) and a 3-latent TopK
  * SAE (k = 1: an A∧B row must be one latent, so it learns A∧¬B, ¬A∧B, A∧B); measure both with the normal
@@ -39,11 +39,11 @@ import org.mdlsae.train.Trainer;
  * <p>Method notes (what makes it work, and what it costs):
  * <ul>
  *   <li>Start weights: {@link ToyInit#farthestPoint} (data-driven rows, least-squares encoder, a small firing
- *       margin, b_dec = 0). From DESIGN §2.2's default init ({@code --default-init}) the trainer converges to
+ *       margin, b_dec = 0). From docs/design.md §2.2's default init ({@code --default-init}) the trainer converges to
  *       equally exact but dense codes whose DL says nothing about the codes the toy compares; see
  *       {@link ToyInit} for why, and the experiment report for the numbers.</li>
  *   <li>Restarts: each SAE is trained {@code restarts} times (trainer seeds differ), and the ε-admissible run
- *       with the least DL is kept — the MDL selection rule of DESIGN §2.4 applied to restarts.</li>
+ *       with the least DL is kept — the MDL selection rule of docs/design.md §2.4 applied to restarts.</li>
  *   <li>Value bins: boolean magnitudes put every active value of a latent in one bin at the B* the tolerance
  *       picks (B* = 3 at FVU 0.01), so the value part H(bins | active) is ~0. It is measured, not assumed: the
  *       report splits each DL into its activity part Σ h(p̂_i) and the rest (the value part).</li>
@@ -81,7 +81,7 @@ public final class SplitExperiment {
      * @param epochs     training epochs
      * @param restarts   training runs per SAE (least admissible DL kept)
      * @param jitter     perturbation of the initial decoder rows ({@link ToyInit#farthestPoint(TrainConfig, float[], int, int, double)}; 0 = none)
-     * @param defaultInit start from DESIGN §2.2's default init ({@link Trainer#init}) instead of {@link ToyInit}
+     * @param defaultInit start from docs/design.md §2.2's default init ({@link Trainer#init}) instead of {@link ToyInit}
      * @param seed       master seed (directions, data, trainer seeds)
      */
     @JsonPropertyOrder({"p", "rho_min", "rho_max", "rho_steps"})

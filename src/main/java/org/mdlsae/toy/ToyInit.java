@@ -12,7 +12,7 @@ import org.mdlsae.toy.tree.TreeStructure;
  * Starting weights for SAEs trained on the toy data sets, handed to the normal
  * {@link org.mdlsae.train.Trainer#train(SaeWeights, float[], int, int)} (and to the tree trainer).
  *
- * <p>Why not the default init (DESIGN §2.2: random unit decoder rows, tied encoder, b_enc = 0, b_dec = data
+ * <p>Why not the default init (docs/design.md §2.2: random unit decoder rows, tied encoder, b_enc = 0, b_dec = data
  * mean)? On boolean toy data the training loss is degenerate: the sparse code (a latent fires only when its
  * feature is present, with value 1) is one point of a continuum of codes that reconstruct exactly — b_dec can
  * absorb features while latents fire when a feature is <em>absent</em>, fire on every row and carry presence in
@@ -28,10 +28,10 @@ import org.mdlsae.toy.tree.TreeStructure;
  *       latent is wanted), each next one the row whose largest |cosine| with the rows already picked is
  *       least; normalised to unit length. Deterministic: restarts differ only in the trainer's seed;</li>
  *   <li>encoder = the least-squares inverse of the decoder, (D Dᵀ)⁻¹ D, when the rows are independent (an
- *       undercomplete dictionary: the exact coefficients), else tied (W_enc = W_decᵀ, DESIGN §2.2);</li>
+ *       undercomplete dictionary: the exact coefficients), else tied (W_enc = W_decᵀ, docs/design.md §2.2);</li>
  *   <li>b_enc = −{@value #MARGIN} × the median norm of those rows (a firing threshold: the trainer then has to
  *       learn the scale back, so the first steps have a real loss), b_dec = 0 (the geometric median of toy
- *       data whose rows mostly carry no feature, the option DESIGN §2.2 mentions).</li>
+ *       data whose rows mostly carry no feature, the option docs/design.md §2.2 mentions).</li>
  * </ul>
  * Farthest-point seeding finds a rare but distinct cluster (the A∧B rows at small ρ) that random rows miss.
  * Measured limits (see the experiment reports): from this start the trainer keeps the sparse code at every ρ and

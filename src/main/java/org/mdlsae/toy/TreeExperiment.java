@@ -31,7 +31,7 @@ import org.mdlsae.toy.tree.TreeStructure;
 import org.mdlsae.toy.tree.TreeRule;
 
 /**
- * The hierarchy toy, empirically (paper §7, DESIGN §2.5): a parent P with P(P) = p and N mutually exclusive
+ * The hierarchy toy, empirically (paper §7, docs/design.md §2.5): a parent P with P(P) = p and N mutually exclusive
  * children with P(C_i | P) = r_i, x = f_P (+ f_{C_i}) ({@link SyntheticData#hierarchy}). Trains
  * <ul>
  *   <li>a flat TopK SAE, D = N + 1, k = 1 — the conventional SAE, which must code "generic parent" and
@@ -42,7 +42,7 @@ import org.mdlsae.toy.tree.TreeRule;
  *       and with the sibling-joint tree code ({@link TreeCoding}, at the B* the flat evaluation picked).</li>
  * </ul>
  * Both SAEs are evaluated at the same FVU tolerance on fresh rows and compared with {@link Hierarchy}'s analytic
- * co-active, exclusive and tree codes, plus the per-child tree code h(p) + p·Σ h(r_i) that DESIGN §2.5's
+ * co-active, exclusive and tree codes, plus the per-child tree code h(p) + p·Σ h(r_i) that docs/design.md §2.5's
  * per-latent conditional coding gives. Starts: {@link ToyInit#farthestPoint} / {@link ToyInit#tree}; each SAE
  * is trained {@code restarts} times and the admissible run with the least DL (per-child tree DL for the tree
  * SAE) is kept. Directions are orthonormal by default: with merely nearly orthogonal ones the tree SAE's parent
@@ -169,7 +169,7 @@ public final class TreeExperiment {
      * @param config    the config
      * @param flat      flat TopK k=1 SAE
      * @param tree      tree SAE from {@link ToyInit#tree}
-     * @param treeDefaultInit tree SAE from DESIGN §2.2's default init (random rows, b_dec = mean), for comparison
+     * @param treeDefaultInit tree SAE from docs/design.md §2.2's default init (random rows, b_dec = mean), for comparison
      * @param codes     analytic vs measured per code
      * @param seconds   wall time
      */

@@ -10,11 +10,11 @@ import org.mdlsae.math.Entropy;
 
 /**
  * Description length of a tree SAE's codes under the tree code (paper §4 "Connection to description length",
- * DESIGN §2.5): a child is sent only when its parent fired. Values are quantised exactly as the flat code
- * does it (DESIGN §2.3: per-latent calibration maximum, B bits, zero is its own symbol; {@link Quantise}).
+ * docs/design.md §2.5): a child is sent only when its parent fired. Values are quantised exactly as the flat code
+ * does it (docs/design.md §2.3: per-latent calibration maximum, B bits, zero is its own symbol; {@link Quantise}).
  * Two variants, bits per sample, plug-in estimates on the evaluated rows:
  * <ul>
- *   <li><b>per-child</b> (DESIGN §2.5 as written): every latent is coded on its own, given its parent:
+ *   <li><b>per-child</b> (docs/design.md §2.5 as written): every latent is coded on its own, given its parent:
  *       H = Σ_roots [h(p_r) + p_r·H(bins_r | active)] + Σ_children P(parent)·[h(P(c | parent)) +
  *       P(c | parent)·H(bins_c | c active)]. Each child is an independent feature within its tree.</li>
  *   <li><b>sibling-joint</b>: given that a parent fired, its children's (latent, bin) pattern is sent as one

@@ -6,7 +6,7 @@ import java.util.List;
 import org.mdlsae.InputException;
 
 /**
- * The shape of a tree SAE (paper §4, DESIGN §2.5): latents form a forest of parent→child trees, and a child
+ * The shape of a tree SAE (paper §4, docs/design.md §2.5): latents form a forest of parent→child trees, and a child
  * may fire only when its parent fires. Latents are numbered so that every parent comes before its children
  * ({@code parent[j] < j}, or −1 for a root), which makes index order a topological order.
  *

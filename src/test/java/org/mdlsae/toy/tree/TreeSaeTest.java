@@ -167,7 +167,7 @@ class TreeSaeTest {
         }
     }
 
-    /** Training from DESIGN's default init on hierarchical data cuts the MSE, keeps the tree rule, and Mdl can measure it. */
+    /** Training from the default init of docs/design.md §2.2 on hierarchical data cuts the MSE, keeps the tree rule, and Mdl can measure it. */
     @Test
     void treeTrainingReducesMse() {
         int d = 16, n = 3000;
