@@ -21,7 +21,7 @@
  * bin_index:      bins[e] = min(⌊v·scale[j]⌋, levels − 1) for v > 0 and maxv[j] > 0, else −1; the host
  *                 combines them with idx into the keys j·2^bits + bin and counts them.
  *
- * Bin arithmetic is float32 and matches cpu.Quantise bit for bit: scale[j] = (float) levels / max[j] is
+ * Bin arithmetic is float32 and matches backend.Quantise bit for bit: scale[j] = (float) levels / max[j] is
  * computed on the host in Java (so no device division rounding is involved), v·scale is one correctly
  * rounded multiply, and the centre (b + 0.5)·max·2^−bits equals the CPU's (b + 0.5)·max / 2^bits
  * because scaling by a power of two is exact.

@@ -67,14 +67,4 @@ public record SweepConfig(List<Integer> widths, Double eps, Double fvu, int kMax
     public SweepConfig withEps(double e) {
         return new SweepConfig(widths, e, null, kMax, train);
     }
-
-    /** The same sweep at a tolerance given as FVU. */
-    public SweepConfig withFvu(double f) {
-        return new SweepConfig(widths, null, f, kMax, train);
-    }
-
-    /** The same sweep with another k cap. */
-    public SweepConfig withKMax(int k) {
-        return new SweepConfig(widths, eps, fvu, k, train);
-    }
 }

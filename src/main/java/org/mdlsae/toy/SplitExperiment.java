@@ -520,10 +520,7 @@ public final class SplitExperiment {
                     .withSeed(cfg.seed() * 1000 + r);
             SaeWeights start = cfg.defaultInit() ? Trainer.init(tc, train.x(), n, d)
                     : ToyInit.farthestPoint(tc, train.x(), n, d, cfg.jitter());
-            double[] first = {Double.NaN};
-            Trainer.Result tr = new Trainer(be, tc, pr -> {
-                if (pr.step() == 1) first[0] = pr.mse();
-            }).train(start, train.x(), n, d);
+            Trainer.Result tr = new Trainer(be, tc, null).train(start, train.x(), n, d);
             SaeWeights w = tr.weights();
             try (Sae sae = Sae.upload(be, w)) {
                 DlReport rep = Mdl.of(sae, eval.x(), n).calibration(train.x(), n).toleranceFvu(cfg.fvu()).evaluate();
@@ -531,7 +528,7 @@ public final class SplitExperiment {
                 double act = 0;
                 for (long c : m.fireCounts()) act += Entropy.h((double) c / n);
                 Fit f = new Fit(width, k, rep.dlBits(), rep.bits(), rep.mse(), rep.fvu(), rep.l0(), act, 0, cfg.restarts(),
-                        recovery(w, targets), restartDl, first[0], tr.finalMse());
+                        recovery(w, targets), restartDl, tr.initialMse(), tr.finalMse());
                 restartDl[r] = rep.dlBits();
                 if (rep.dlBits() != null) {
                     admissible++;

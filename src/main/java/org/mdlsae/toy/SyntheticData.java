@@ -61,15 +61,6 @@ public final class SyntheticData {
             }
         }
 
-        /**
-         * Whether every active feature has the same magnitude.
-         *
-         * @return true for boolean magnitudes
-         */
-        public boolean isBoolean() {
-            return lo == hi;
-        }
-
         double draw(SplittableRandom r) {
             return lo == hi ? lo : lo + (hi - lo) * r.nextDouble();
         }

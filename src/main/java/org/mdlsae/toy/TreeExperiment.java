@@ -354,14 +354,11 @@ public final class TreeExperiment {
         int admissible = 0;
         for (int r = 0; r < cfg.restarts(); r++) {
             TrainConfig tc = TrainConfig.defaults(Arch.TOPK, width, 1).withEpochs(cfg.epochs()).withSeed(cfg.seed() * 1000 + r);
-            double[] first = {Double.NaN};
-            Trainer.Result res = new Trainer(be, tc, pr -> {
-                if (pr.step() == 1) first[0] = pr.mse();
-            }).train(ToyInit.farthestPoint(tc, train.x(), n, d), train.x(), n, d);
+            Trainer.Result res = new Trainer(be, tc, null).train(ToyInit.farthestPoint(tc, train.x(), n, d), train.x(), n, d);
             try (Sae sae = Sae.upload(be, res.weights())) {
                 DlReport rep = Mdl.of(sae, eval.x(), n).calibration(train.x(), n).toleranceFvu(cfg.fvu()).evaluate();
                 Fit f = new Fit("flat TopK k=1", width, rep.dlBits(), null, null, rep.bits(), rep.mse(), rep.fvu(), rep.l0(), 0,
-                        first[0], res.finalMse());
+                        res.initialMse(), res.finalMse());
                 if (rep.dlBits() != null) {
                     admissible++;
                     if (best == null || rep.dlBits() < best.dlFlat()) best = f;

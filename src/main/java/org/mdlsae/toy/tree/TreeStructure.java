@@ -76,16 +76,6 @@ public record TreeStructure(int[] parent, int kRoots, int kChildren) {
     }
 
     /**
-     * Whether latent j is a root.
-     *
-     * @param j latent
-     * @return true for a root
-     */
-    public boolean isRoot(int j) {
-        return parent[j] < 0;
-    }
-
-    /**
      * The children of every latent (and, at index D, the roots), each list ascending.
      *
      * @return D + 1 lists
