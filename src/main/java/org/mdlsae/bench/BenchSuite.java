@@ -38,7 +38,7 @@ import org.mdlsae.train.Trainer;
  *   <li>{@code gemm}: the encoder product ({@link Backend#encode}) per (d, D) at batch n;</li>
  *   <li>{@code step}: a full BatchTopK training step through {@link Trainer} (AuxK off), per shape;</li>
  *   <li>{@code aux}: the same step with AuxK forced on (dead = silent for one batch), to price AuxK separately;</li>
- *   <li>{@code phases}: the ops of a step timed one by one;</li>
+ *   <li>{@code phases}: the phases of the trainer's own step, each timed;</li>
  *   <li>{@code dl}: description-length evaluation on fixed codes across D, k and N (no encoding);</li>
  *   <li>{@code scaling}: time per epoch and memory vs N, D, k and batch at the trainer's defaults.</li>
  * </ul>
