@@ -1,5 +1,5 @@
 """Merges the engine's and the peers' results of one benchmarks/run.sh invocation into one JSON file and a Markdown
-table, with the target ratios of the benchmarks issue (DESIGN section 5) computed from figures of the same run.
+table, with the target ratios of the benchmarks issue (docs/design.md §5) computed from figures of the same run.
 
 Usage: python report.py WORK_DIR RESULTS_DIR   (standard library only)
 """
@@ -280,11 +280,11 @@ def main():
         targets.append(("encoder GEMM ≥ 0.8× best BLAS peer, %s" % g["id"], "%s× (median %s×)" % (fx(g["ratio_best"]), fx(g["ratio_median"])), g["met"]))
     headline = "mnist_d784_D1024_k16_n4096"
     for s in sorted(summary["step"], key=lambda s: s["id"] != headline):
-        tag = " (DESIGN §5 headline shape)" if s["id"] == headline else ""
+        tag = " (docs/design.md §5 headline shape)" if s["id"] == headline else ""
         targets.append(("step ≥ 5× faster than PyTorch, %s%s" % (s["id"], tag), "%s× (median %s×)" % (fx(s["speedup_best"], 1), fx(s["speedup_median"], 1)), s["met_speedup"]))
         targets.append(("step ≤ 1.5× one encoder GEMM, %s%s" % (s["id"], tag), "%s×" % fx(s["ours_over_gemm_best"]), s["met_gemm"]))
     if targets:
-        L.append("## Targets (DESIGN §5), ratios from this run")
+        L.append("## Targets (docs/design.md §5), ratios from this run")
         L.append("")
         L.append("| target | measured | |")
         L.append("|---|---|---|")

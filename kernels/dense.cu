@@ -15,7 +15,7 @@
  * normalise_rows:   dec[j,:] /= ‖dec[j,:]‖ for non-zero rows (one group per row).
  * gather_batch:     out[r,:] = data[order[from + r],:] for r < rows (data: N×d resident on the device).
  *                   Dense: out = data[order[from:from + rows]].
- * dead_update:      the trainer's dead-latent bookkeeping (DESIGN §2.2) for one step of `rows` samples:
+ * dead_update:      the trainer's dead-latent bookkeeping (docs/design.md §2.2) for one step of `rows` samples:
  *                   since[j] = 0 if counts[j] > 0 else min(since[j] + rows, deadAfter) (saturating, so int
  *                   never overflows); mask[j] = since[j] >= deadAfter; totals[0] += Σ counts, totals[1] += Σ mask.
  *

@@ -1,5 +1,5 @@
 /*
- * Per-feature histogram entropy of the description length (DESIGN §2.3) on the device: the host receives one
+ * Per-feature histogram entropy of the description length (docs/design.md §2.3) on the device: the host receives one
  * number per feature, not the quantised symbols.
  *
  * entropy_hist: one group per latent j (grid X = width) over the code's entries grouped by latent (the CSC of

@@ -4,7 +4,7 @@
  * v == 0 marks padding / inactive. dec, enc, gradDec, gradEnc: width×d row-major; x, g, xhat: n×d.
  *
  * decode_rows:    xhat[i,c] = bDec[c] + Σ_{e in row i} q(v_e)·dec[j_e,c]   (q = identity, or the bin
- *                 centre of DESIGN §2.3 when quant != 0). Dense: xhat = z @ W_dec + b_dec.
+ *                 centre of docs/design.md §2.3 when quant != 0). Dense: xhat = z @ W_dec + b_dec.
  * quant_err_rows: rowErr[i] = Σ_c (x[i,c] − xhat_q[i,c])², the same decode fused with the error.
  * gz_entries:     gz[e] = g[i,:]·dec[j_e,:] (0 where v_e = 0), one 32-wide segment (a warp on CUDA) per
  *                 entry, 8 entries per group; the entry's row is found by binary search in rowPtr (cached:
@@ -26,7 +26,7 @@
  * bin_index:      bins[e] = min(⌊v·scale[j]⌋, levels − 1) for v > 0 and maxv[j] > 0, else −1; the host
  *                 combines them with idx into the keys j·2^bits + bin and counts them.
  *
- * Bin arithmetic is float32 and matches cpu.Quantise bit for bit: scale[j] = (float) levels / max[j] is
+ * Bin arithmetic is float32 and matches backend.Quantise bit for bit: scale[j] = (float) levels / max[j] is
  * computed on the host in Java (so no device division rounding is involved), v·scale is one correctly
  * rounded multiply, and the centre (b + 0.5)·max·2^−bits equals the CPU's (b + 0.5)·max / 2^bits
  * because scaling by a power of two is exact.

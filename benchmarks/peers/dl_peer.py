@@ -1,4 +1,4 @@
-"""numpy description length (DESIGN section 2.3) on the engine's exported codes: peer and correctness check.
+"""numpy description length (docs/design.md §2.3) on the engine's exported codes: peer and correctness check.
 
 For every case of `mdlsae bench --parts dl --export DIR` it reads the identical sparse codes (CSR), per-feature
 maxima, decoder and data, and computes

@@ -1,6 +1,6 @@
 """PyTorch dense-autograd BatchTopK training step: the peer of `mdlsae bench` part `step` (and `aux`).
 
-Written the way dictionary_learning's BatchTopKSAE / BatchTopKTrainer and SAELens do it (DESIGN section 2.2):
+Written the way dictionary_learning's BatchTopKSAE / BatchTopKTrainer and SAELens do it (docs/design.md §2.2):
   pre = (x - b_dec) @ W_enc + b_enc ; z = top (k * batch) entries of relu(pre) over the whole batch (flatten +
   topk + scatter into a dense n x D buffer) ; x_hat = z @ W_dec + b_dec (a dense matmul) ;
   loss = sum_rows ||x - x_hat||^2 / batch (+ alpha * AuxK) ; loss.backward() (autograd: dense n x D gradients) ;

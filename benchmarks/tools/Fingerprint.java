@@ -36,7 +36,7 @@ public class Fingerprint {
             int width = (int) r[1], k = (int) r[2], batch = (int) r[3], epochs = (int) r[5];
             double alpha = (double) r[4];
             // dead after one batch without firing, so AuxK runs when alpha > 0
-            TrainConfig cfg = TrainConfig.defaults(arch, width, k).withBatch(batch).withEpochs(epochs).withAux(alpha, 0, batch);
+            TrainConfig cfg = TrainConfig.defaults(arch, width, k).withBatch(batch).withEpochs(epochs).withAux(alpha, null, (long) batch);
             SaeWeights w = new Trainer(be, cfg, null).train(train.data(), train.rows(), train.dim()).weights();
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             for (float[] a : new float[][] {w.enc(), w.bEnc(), w.dec(), w.bDec(), {w.threshold()}}) {

@@ -259,7 +259,7 @@ public interface Backend extends AutoCloseable {
     double quantisedSqError(SparseCode z, FloatBuf max, int bits, FloatBuf dec, FloatBuf bDec, FloatBuf x, int d);
 
     /**
-     * Per-feature quantised-symbol counts for the entropy DL (DESIGN §2.3). For feature j with
+     * Per-feature quantised-symbol counts for the entropy DL (docs/design.md §2.3). For feature j with
      * {@code max[j] > 0}, every entry with v &gt; 0 maps to bin b = min((int)(v·s_j), 2^bits − 1) where
      * s_j = (float) 2^bits / max[j] (float32 arithmetic, so all back ends agree on bin edges); the bin
      * decodes to (b + 0.5f)·max[j] / 2^bits. Returns the distinct keys j·2^bits + b in ascending order with their

@@ -38,7 +38,7 @@ import org.mdlsae.train.Trainer;
  *   <li>{@code gemm}: the encoder product ({@link Backend#encode}) per (d, D) at batch n;</li>
  *   <li>{@code step}: a full BatchTopK training step through {@link Trainer} (AuxK off), per shape;</li>
  *   <li>{@code aux}: the same step with AuxK forced on (dead = silent for one batch), to price AuxK separately;</li>
- *   <li>{@code phases}: the ops of a step timed one by one;</li>
+ *   <li>{@code phases}: the phases of the trainer's own step, each timed;</li>
  *   <li>{@code dl}: description-length evaluation on fixed codes across D, k and N (no encoding);</li>
  *   <li>{@code scaling}: time per epoch and memory vs N, D, k and batch at the trainer's defaults.</li>
  * </ul>
@@ -138,7 +138,7 @@ public final class BenchSuite {
         long t0 = System.nanoTime();
         float[] xs = BenchData.mnist(2048);
         for (int round = 0; round < 3; round++) {
-            TrainConfig cfg = TrainConfig.defaults(Arch.BATCHTOPK, 512, 16).withBatch(512).withEpochs(4).withAux(1.0 / 32, 0, 1);
+            TrainConfig cfg = TrainConfig.defaults(Arch.BATCHTOPK, 512, 16).withBatch(512).withEpochs(4).withAux(1.0 / 32, null, 1L);
             new Trainer(be, cfg, null).train(xs, 2048, 784);
             TrainConfig tk = TrainConfig.defaults(Arch.TOPK, 384, 8).withBatch(512).withEpochs(2);
             SaeWeights w = new Trainer(be, tk, null).train(xs, 2048, 784).weights();
@@ -247,7 +247,7 @@ public final class BenchSuite {
         int warm = Math.max(o.warmup(), 2);
         int epochs = warm + o.reps() + 1;
         TrainConfig cfg = TrainConfig.defaults(Arch.BATCHTOPK, s.width(), s.k()).withBatch(s.n()).withEpochs(epochs)
-                .withAux(aux ? 1.0 / 32 : 0.0, 0, aux ? 1 : 0);
+                .withAux(aux ? 1.0 / 32 : 0.0, null, aux ? 1L : null);
         long[] stamps = new long[epochs];
         double[] dead = new double[epochs];
         double[] loss = new double[epochs];

@@ -1,12 +1,11 @@
 package org.mdlsae.bench;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import org.mdlsae.io.AtomicFiles;
 
 /** Minimal .npy writer (format 1.0, C order, little-endian int32 / float32) for handing arrays to the peers. */
 final class NpyOut {
@@ -33,12 +32,10 @@ final class NpyOut {
         int total = 10 + dict.length() + 1;
         dict.append(" ".repeat((64 - total % 64) % 64)).append('\n');
         byte[] h = dict.toString().getBytes(StandardCharsets.US_ASCII);
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (OutputStream o = Files.newOutputStream(tmp)) {
+        AtomicFiles.writeAtomic(file, o -> {
             o.write(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (byte) (h.length & 0xff), (byte) (h.length >> 8)});
             o.write(h);
             o.write(body);
-        }
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        });
     }
 }

@@ -1,8 +1,8 @@
 package org.mdlsae.cli;
 
 import org.mdlsae.backend.Backend;
-import org.mdlsae.backend.Backends;
 import org.mdlsae.backend.Precision;
+import org.mdlsae.backend.choice.Backends;
 import picocli.CommandLine.Option;
 
 /**

@@ -1,14 +1,12 @@
 package org.mdlsae.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.mdlsae.mdl.DescriptionLength;
-import org.mdlsae.mdl.Entropy;
+import org.mdlsae.math.Entropy;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -62,13 +60,12 @@ public final class BoundCommand implements Callable<Integer> {
                 m.put("bits_saved_vs_dense", dense - bound);
                 m.put("saved_fraction", (dense - bound) / dense);
             }
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
-            out.flush();
+            Json.print(out, m);
             return 0;
         }
         out.printf(Locale.ROOT, "DL upper bound = L0 * (B + log2 D) = %s * (%d + %.4f) = %.2f bits per sample%n",
-                num(l0), bits, log2D, bound);
-        out.printf(Locale.ROOT, "  L0     = %-10s mean number of active latents per sample; each is sent as an index and a value%n", num(l0));
+                Fmt.num(l0), bits, log2D, bound);
+        out.printf(Locale.ROOT, "  L0     = %-10s mean number of active latents per sample; each is sent as an index and a value%n", Fmt.num(l0));
         out.printf(Locale.ROOT, "  log2 D = %-10s bits of the index saying which of the D = %d latents is active%n",
                 String.format(Locale.ROOT, "%.4f", log2D), width);
         out.printf(Locale.ROOT, "  B      = %-10d bits of the value: its quantisation bin at %d-bit precision%n", bits, bits);
@@ -90,17 +87,12 @@ public final class BoundCommand implements Callable<Integer> {
     private void validate() {
         if (!Double.isFinite(l0) || l0 < 0) throw bad("--l0 must be a finite number >= 0 (mean active latents per sample), got " + l0);
         if (width < 1) throw bad("--width must be >= 1 (number of latents D), got " + width);
-        if (l0 > width) throw bad("--l0 " + num(l0) + " exceeds --width " + width + ": at most D latents can be active");
+        if (l0 > width) throw bad("--l0 " + Fmt.num(l0) + " exceeds --width " + width + ": at most D latents can be active");
         if (bits < 1 || bits > 32) throw bad("--bits must be in [1, 32], got " + bits);
         if (d != null && d < 1) throw bad("--d must be >= 1 (input dimension), got " + d);
     }
 
     private ParameterException bad(String msg) {
         return new ParameterException(spec.commandLine(), msg);
-    }
-
-    static String num(double v) {
-        if (v == Math.rint(v) && Math.abs(v) < 1e15) return Long.toString((long) v);
-        return String.format(Locale.ROOT, "%.4f", v).replaceAll("0+$", "");
     }
 }

@@ -7,6 +7,7 @@ import org.mdlsae.data.Cache;
 import org.mdlsae.data.DataSources;
 import org.mdlsae.data.Dataset;
 import org.mdlsae.io.SaeFiles;
+import org.mdlsae.mdl.Mdl;
 import org.mdlsae.sae.Arch;
 import org.mdlsae.sweep.SweepConfig;
 import org.mdlsae.train.TrainConfig;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Option;
 
 /** {@code mdlsae demo}: the README's main command, an MNIST MDL sweep sized for a few minutes on 2 cores. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Fetch MNIST if needed and run a small MDL sweep end to end (BatchTopK, ε = 0.015); "
+        description = "Fetch MNIST if needed and run a small MDL sweep end to end (BatchTopK, ε = " + Mdl.DEFAULT_EPS + "); "
                 + "prints the selected SAE and where the report is.")
 public final class DemoCommand implements Callable<Integer> {
     /** The demo's width grid. */
@@ -44,7 +45,7 @@ public final class DemoCommand implements Callable<Integer> {
         Dataset train = DataSources.load("mnist", null, "train", c);
         Dataset test = DataSources.load("mnist", null, "test", c);
         TrainConfig tc = TrainConfig.defaults(Arch.BATCHTOPK, WIDTHS.get(0), 1).withEpochs(epochs);
-        SweepConfig cfg = new SweepConfig(WIDTHS, 0.015, null, SweepConfig.DEFAULT_K_MAX, tc);
+        SweepConfig cfg = SweepConfig.defaults(tc).withWidths(WIDTHS);
         SweepCommand.run(cfg, train, test, "mnist", out, backend.create(), progress.mode(),
                 new SaeFiles.Origin(null, null, "mnist"));
         return 0;

@@ -40,7 +40,7 @@ public final class DlCommand implements Callable<Integer> {
 
     /** Exactly one of --eps, --fvu, --delta (default --eps 0.015). */
     static final class Tolerance {
-        @Option(names = "--eps", paramLabel = "MSE", description = "MSE tolerance ε (default 0.015).")
+        @Option(names = "--eps", paramLabel = "MSE", description = "MSE tolerance ε (default " + Mdl.DEFAULT_EPS + ").")
         Double eps;
 
         @Option(names = "--fvu", paramLabel = "FVU", description = "Tolerance as a fraction of variance unexplained.")
@@ -71,7 +71,7 @@ public final class DlCommand implements Callable<Integer> {
             Mdl m = Mdl.of(s, eval.data(), eval.rows()).calibration(cal.data(), cal.rows());
             if (tol.delta != null) m.delta(tol.delta);
             else if (tol.fvu != null) m.toleranceFvu(tol.fvu);
-            else m.tolerance(tol.eps != null ? tol.eps : 0.015);
+            else m.tolerance(tol.eps != null ? tol.eps : Mdl.DEFAULT_EPS);
             r = m.evaluate();
         }
         if (json) Json.print(r.toJson());

@@ -6,6 +6,7 @@ import java.util.logging.Formatter;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import org.mdlsae.ConfigException;
 import org.mdlsae.InputException;
 import org.mdlsae.backend.BackendException;
 import org.mdlsae.train.DivergedException;
@@ -48,7 +49,7 @@ public final class Main {
         PrintWriter err = cl.getErr();
         Throwable t = ex;
         if (t instanceof InputException || t instanceof IllegalArgumentException && !(t instanceof NumberFormatException)) {
-            err.println("mdlsae: error: " + t.getMessage());
+            err.println("mdlsae: error: " + (t instanceof ConfigException c ? Flags.message(c) : t.getMessage()));
             err.flush();
             return 2;
         }

@@ -9,6 +9,7 @@ import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.data.Dataset;
 import org.mdlsae.io.SaeFiles;
+import org.mdlsae.mdl.Mdl;
 import org.mdlsae.report.SweepReport;
 import org.mdlsae.sweep.Sweep;
 import org.mdlsae.sweep.SweepConfig;
@@ -34,14 +35,14 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--eval", paramLabel = "SOURCE", description = "Evaluation data for a file sweep (default: the training file itself).")
     String evalSource;
 
-    @Option(names = "--widths", split = ",", paramLabel = "D,D,...", defaultValue = "32,64,128,256,512,1024,2048",
+    @Option(names = "--widths", split = ",", paramLabel = "D,D,...", defaultValue = SweepConfig.DEFAULT_WIDTHS_TEXT,
             description = "Width grid (default: ${DEFAULT-VALUE}).")
     List<Integer> widths;
 
     @ArgGroup(exclusive = true, multiplicity = "0..1")
     Tol tol = new Tol();
 
-    @Option(names = "--k-max", defaultValue = "128", description = "Largest k tried (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--k-max", defaultValue = "" + SweepConfig.DEFAULT_K_MAX, description = "Largest k tried (default: ${DEFAULT-VALUE}).")
     int kMax;
 
     @Mixin
@@ -64,7 +65,7 @@ public final class SweepCommand implements Callable<Integer> {
 
     /** --eps or --fvu. */
     static final class Tol {
-        @Option(names = "--eps", paramLabel = "MSE", description = "MSE tolerance ε (default 0.015).")
+        @Option(names = "--eps", paramLabel = "MSE", description = "MSE tolerance ε (default " + Mdl.DEFAULT_EPS + ").")
         Double eps;
 
         @Option(names = "--fvu", paramLabel = "FVU", description = "Tolerance as FVU on the evaluation split.")
@@ -74,7 +75,7 @@ public final class SweepCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (data.split != null) throw new InputException("--split: a sweep trains on mnist train and selects on test; drop --split");
-        Double eps = tol.eps == null && tol.fvu == null ? Double.valueOf(0.015) : tol.eps;
+        Double eps = tol.eps == null && tol.fvu == null ? Double.valueOf(Mdl.DEFAULT_EPS) : tol.eps;
         SweepConfig cfg = new SweepConfig(widths, eps, tol.fvu, kMax, train.toConfig(widths.get(0), 1));
         Dataset trainSet = data.load("train");
         Dataset evalSet = data.isMnist() ? data.loadOther("mnist", "test")

@@ -8,8 +8,8 @@ import java.util.concurrent.Callable;
 import java.util.logging.Logger;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.data.Dataset;
-import org.mdlsae.io.SaeFiles;
 import org.mdlsae.sae.Arch;
+import org.mdlsae.train.Provenance;
 import org.mdlsae.train.TrainConfig;
 import org.mdlsae.train.Trainer;
 import picocli.CommandLine.ArgGroup;
@@ -56,8 +56,8 @@ public final class TrainCommand implements Callable<Integer> {
         Dataset ds = data.load("train");
         try (Backend be = backend.create()) {
             Trainer.Result r = trainWithBar(be, cfg, ds, "train", progress.mode());
-            Map<String, Object> extra = provenance(cfg, r, ds, data.source(), be);
-            SaeFiles.save(out, r.weights(), extra, origin.origin(data.source()));
+            Provenance.save(out, r, Provenance.of(cfg, r, new Provenance.Data(data.source(), ds.name(), ds.rows(), ds.dim()),
+                    be), null, origin.origin(data.source()));
             LOG.info(() -> String.format(Locale.ROOT, "saved %s (%.1f s, %.0f samples/s, backend %s)", out, r.seconds(),
                     r.samplesPerSec(), be.name()));
             if (json) Json.print(summary(r, out));
@@ -74,32 +74,6 @@ public final class TrainCommand implements Callable<Integer> {
         Trainer.Result r = t.train(ds.data(), ds.rows(), ds.dim());
         bar.finish(String.format(Locale.ROOT, "done in %.1f s, final mse %.5f, L0 %.1f", r.seconds(), r.finalMse(), r.finalL0()));
         return r;
-    }
-
-    /** The record saved under cfg.json["mdlsae"]: config, data, result, backend. */
-    static Map<String, Object> provenance(TrainConfig cfg, Trainer.Result r, Dataset ds, String source, Backend be) {
-        Map<String, Object> extra = new LinkedHashMap<>();
-        Map<String, Object> tc = new LinkedHashMap<>();
-        tc.put("arch", cfg.arch().id());
-        tc.put("width", cfg.width());
-        tc.put("k", cfg.k());
-        tc.put("epochs", cfg.epochs());
-        tc.put("batch", cfg.batch());
-        tc.put("lr", cfg.effectiveLr());
-        tc.put("seed", cfg.seed());
-        tc.put("warmup_fraction", cfg.warmupFraction());
-        tc.put("decay_fraction", cfg.decayFraction());
-        tc.put("aux_alpha", cfg.auxAlpha());
-        tc.put("aux_k", cfg.effectiveAuxK(ds.dim()));
-        tc.put("dead_samples", cfg.effectiveDeadSamples(ds.rows()));
-        tc.put("adam", Map.of("beta1", cfg.beta1(), "beta2", cfg.beta2(), "eps", cfg.adamEps()));
-        extra.put("train", tc);
-        extra.put("data", Map.of("source", source, "name", ds.name(), "rows", ds.rows(), "dim", ds.dim()));
-        extra.put("result", Map.of("seconds", r.seconds(), "samples_per_sec", r.samplesPerSec(), "steps", r.steps(),
-                "final_batch_mse", r.finalMse(), "final_batch_l0", r.finalL0(), "dead_fraction", r.deadFraction()));
-        extra.put("backend", be.name());
-        extra.put("precision", be.precision().id());
-        return extra;
     }
 
     private static Map<String, Object> summary(Trainer.Result r, Path out) {

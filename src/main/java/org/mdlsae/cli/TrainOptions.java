@@ -4,42 +4,47 @@ import org.mdlsae.sae.Arch;
 import org.mdlsae.train.TrainConfig;
 import picocli.CommandLine.Option;
 
-/** Training flags shared by train and sweep; each maps onto one component of {@link TrainConfig} (defaults documented there). */
+/**
+ * Training flags shared by train and sweep; each maps onto one component of {@link TrainConfig}, whose defaults they
+ * show. A flag that is not given leaves the component unset (its default); a value given is checked by the config.
+ */
 public final class TrainOptions {
     @Option(names = "--arch", defaultValue = "batchtopk", paramLabel = "topk|batchtopk", description = "Architecture (default: ${DEFAULT-VALUE}).")
     String arch;
 
-    @Option(names = "--epochs", defaultValue = "30", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", defaultValue = "" + TrainConfig.DEFAULT_EPOCHS, description = "Epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--batch", defaultValue = "256", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "" + TrainConfig.DEFAULT_BATCH, description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--lr", paramLabel = "LR", description = "Peak learning rate (default: 2e-4·sqrt(16384/D), clamped to [1e-4, 2e-3]).")
+    @Option(names = "--lr", paramLabel = "LR", description = "Peak learning rate in (0, 1) (default: 2e-4·sqrt(16384/D), clamped to [1e-4, 2e-3]).")
     Double lr;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--warmup", defaultValue = "0.05", paramLabel = "FRACTION", description = "Warm-up fraction of steps (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "" + TrainConfig.DEFAULT_WARMUP, paramLabel = "FRACTION",
+            description = "Warm-up fraction of steps (default: ${DEFAULT-VALUE}).")
     double warmup;
 
-    @Option(names = "--decay", defaultValue = "0.2", paramLabel = "FRACTION", description = "Final fraction of steps with linear decay to 0 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--decay", defaultValue = "" + TrainConfig.DEFAULT_DECAY, paramLabel = "FRACTION",
+            description = "Final fraction of steps with linear decay to 0 (default: ${DEFAULT-VALUE}).")
     double decay;
 
-    @Option(names = "--aux-alpha", defaultValue = "0.03125", description = "AuxK weight α; 0 disables AuxK (default: 1/32).")
+    @Option(names = "--aux-alpha", defaultValue = "" + TrainConfig.DEFAULT_AUX_ALPHA, description = "AuxK weight α; 0 disables AuxK (default: 1/32).")
     double auxAlpha;
 
-    @Option(names = "--aux-k", defaultValue = "0", description = "AuxK k_aux (default: d/2, capped at D).")
-    int auxK;
+    @Option(names = "--aux-k", paramLabel = "K", description = "AuxK k_aux ≥ 1 (default: d/2, capped at D).")
+    Integer auxK;
 
-    @Option(names = "--dead-samples", defaultValue = "0", description = "Samples without firing before a latent counts as dead (default: min(10 epochs, 10M)).")
-    long deadSamples;
+    @Option(names = "--dead-samples", paramLabel = "N", description = "Samples (≥ 1) without firing before a latent counts as dead (default: min(10 epochs, 10M)).")
+    Long deadSamples;
 
     /** The config for one width and k. */
     TrainConfig toConfig(int width, int k) {
         return TrainConfig.defaults(Arch.parse(arch, "--arch"), width, k)
-                .withEpochs(epochs).withBatch(batch).withLr(lr == null ? Double.NaN : lr).withSeed(seed)
+                .withEpochs(epochs).withBatch(batch).withLr(lr).withSeed(seed)
                 .withSchedule(warmup, decay).withAux(auxAlpha, auxK, deadSamples);
     }
 }

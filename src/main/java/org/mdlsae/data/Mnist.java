@@ -43,7 +43,7 @@ import java.util.regex.Pattern;
  * a temporary sibling directory {@code CACHE/.npm-pack-XXXX} that is always removed), so the cache never holds a
  * partial or unverified tarball. A cached tarball that fails the check is fetched again.
  *
- * <p>Split (DESIGN §4): one {@link Random java.util.Random} seeded with {@value #SPLIT_SEED} shuffles each
+ * <p>Split (docs/design.md §4): one {@link Random java.util.Random} seeded with {@value #SPLIT_SEED} shuffles each
  * digit's images in turn (digits 0…9, each list in file order) with the Durstenfeld form of Fisher–Yates —
  * for i = n−1 down to 1, swap i with {@code nextInt(i + 1)} — which is exactly what
  * {@code Collections.shuffle(list, random)} does. The first {@code Math.round(0.2·n_c)} shuffled images of

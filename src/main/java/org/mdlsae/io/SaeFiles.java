@@ -34,6 +34,8 @@ public final class SaeFiles {
     public static final String WEIGHTS = "sae_weights.safetensors";
     /** Config file name. */
     public static final String CONFIG = "cfg.json";
+    /** Wall-clock facts of the training run (optional; kept out of cfg.json so that it is the same for the same seed). */
+    public static final String TIMINGS = "timings.json";
     /** Key of the engine's own section in cfg.json. */
     public static final String OWN_KEY = "mdlsae";
     /** The SAELens version whose config layout {@link #save} writes (SAELens 6 skips its pre-6.0 conversion for it). */
@@ -79,11 +81,20 @@ public final class SaeFiles {
      * {@code cfg.json["mdlsae"]} beside the architecture facts, e.g. the training config and its results.
      */
     public static void save(Path dir, SaeWeights w, Map<String, Object> extra) throws IOException {
-        save(dir, w, extra, Origin.NONE);
+        save(dir, w, extra, Origin.NONE, null);
     }
 
     /** As {@link #save(Path, SaeWeights, Map)}, recording the activations' origin for SAELens. */
     public static void save(Path dir, SaeWeights w, Map<String, Object> extra, Origin origin) throws IOException {
+        save(dir, w, extra, origin, null);
+    }
+
+    /**
+     * As {@link #save(Path, SaeWeights, Map, Origin)}, and writes {@code timings} (if not null) as {@link #TIMINGS} in
+     * the same atomic publish.
+     */
+    public static void save(Path dir, SaeWeights w, Map<String, Object> extra, Origin origin, Object timings)
+            throws IOException {
         int d = w.dIn(), width = w.width();
         Map<String, SafeTensors.Tensor> t = new LinkedHashMap<>();
         t.put("W_enc", SafeTensors.Tensor.f32("W_enc", SaeParts.transpose(w.enc(), width, d), d, width));
@@ -99,9 +110,11 @@ public final class SaeFiles {
         }
         if (th != null) t.put("threshold", SafeTensors.Tensor.f32("threshold", th, width));
         String cfgText = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config(w, extra, origin == null ? Origin.NONE : origin));
+        String timingsText = timings == null ? null : JSON.writerWithDefaultPrettyPrinter().writeValueAsString(timings);
         AtomicFiles.publishDirectory(dir, tmp -> {
             SafeTensors.write(tmp.resolve(WEIGHTS), t, Map.of("format", "pt"));
             AtomicFiles.writeString(tmp.resolve(CONFIG), cfgText + "\n");
+            if (timingsText != null) AtomicFiles.writeString(tmp.resolve(TIMINGS), timingsText + "\n");
         });
     }
 

@@ -6,7 +6,7 @@ import org.mdlsae.data.Dataset;
 import org.mdlsae.sae.Sae;
 
 /**
- * Quantiser calibration (DESIGN §2.3): max_i, the largest activation of each feature i over a calibration
+ * Quantiser calibration (docs/design.md §2.3): max_i, the largest activation of each feature i over a calibration
  * set (the train split). A feature never active there has max 0: it decodes to 0 and costs 0 bits.
  * Work is chunked (≤ 4096 rows at a time) and linear in the code size via {@link Backend#featureMax}.
  */

@@ -1,9 +1,10 @@
 package org.mdlsae.mdl;
 
 import org.mdlsae.backend.BinCounts;
+import org.mdlsae.math.Entropy;
 
 /**
- * Description length of sparse latent codes (DESIGN §2.3), in bits per sample.
+ * Description length of sparse latent codes (docs/design.md §2.3), in bits per sample.
  *
  * <p>Entropy DL: each feature i is coded independently (independent additivity) by first saying whether
  * it is active (probability p_i) and, if so, which quantisation bin its value falls in:

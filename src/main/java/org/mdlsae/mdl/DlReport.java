@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Every figure of DESIGN §2.3 for one SAE on one evaluation set, as produced by {@link Mdl#evaluate()}.
+ * Every figure of docs/design.md §2.3 for one SAE on one evaluation set, as produced by {@link Mdl#evaluate()}.
  * Per-sample quantities are in bits per sample; MSE is the mean over all N·d elements.
  *
  * <p>When the SAE is not admissible (its unquantised MSE exceeds ε, or no B ≤ 16 meets the tolerance)

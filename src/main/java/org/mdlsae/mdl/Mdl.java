@@ -3,8 +3,9 @@ package org.mdlsae.mdl;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import org.mdlsae.ConfigException;
 import org.mdlsae.InputException;
-import org.mdlsae.data.Stats;
+import org.mdlsae.math.Stats;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.BinCounts;
 import org.mdlsae.backend.FloatBuf;
@@ -14,7 +15,8 @@ import org.mdlsae.data.Dataset;
 import org.mdlsae.sae.Sae;
 
 /**
- * Notebook facade for the description length of one SAE (DESIGN §2.3):
+ * The builder of one description-length measurement of an SAE (docs/design.md §2.3); the notebook facade is
+ * {@code api.MdlSae}, which uses it:
  * <pre>{@code
  * DlReport r = Mdl.of(sae, test, nTest).calibration(train, nTrain).tolerance(0.015).evaluate();
  * DlReport r = Mdl.of(sae, test, nTest).calibration(train, nTrain).toleranceFvu(0.22).evaluate();
@@ -33,6 +35,9 @@ import org.mdlsae.sae.Sae;
  * docs/design.md §9).
  */
 public final class Mdl {
+    /** The default MSE tolerance ε of DL measurements and sweeps (MNIST scale; docs/design.md §2.4). */
+    public static final double DEFAULT_EPS = 0.015;
+
     /** Codes up to this many entries in total are kept between the two passes instead of re-encoding. */
     static final long CACHE_ENTRIES = 1L << 24;
 
@@ -168,7 +173,7 @@ public final class Mdl {
      */
     public Mdl tolerance(double mseEps) {
         if (!(mseEps > 0) || Double.isInfinite(mseEps)) {
-            throw new InputException("--eps: the MSE tolerance must be a finite number > 0, got " + mseEps);
+            throw new ConfigException("Mdl.eps", "(MSE tolerance) must be a finite number > 0, got " + mseEps);
         }
         eps = mseEps;
         fvu = null;
@@ -184,7 +189,7 @@ public final class Mdl {
      */
     public Mdl toleranceFvu(double fvuEps) {
         if (!(fvuEps > 0) || Double.isInfinite(fvuEps)) {
-            throw new InputException("--fvu: the FVU tolerance must be a finite number > 0, got " + fvuEps);
+            throw new ConfigException("Mdl.fvu", "(FVU tolerance) must be a finite number > 0, got " + fvuEps);
         }
         fvu = fvuEps;
         eps = null;
@@ -200,7 +205,7 @@ public final class Mdl {
      */
     public Mdl delta(double maxIncrease) {
         if (!(maxIncrease >= 0) || Double.isInfinite(maxIncrease)) {
-            throw new InputException("--delta: the allowed MSE increase must be a finite number >= 0, got " + maxIncrease);
+            throw new ConfigException("Mdl.delta", "(allowed MSE increase) must be a finite number >= 0, got " + maxIncrease);
         }
         delta = maxIncrease;
         eps = null;
@@ -233,8 +238,7 @@ public final class Mdl {
      */
     public DlReport evaluate() {
         if (eps == null && fvu == null && delta == null) {
-            throw new InputException("no tolerance set: call tolerance(eps), toleranceFvu(fvu) or delta(d) "
-                    + "(CLI: --eps, --fvu or --delta)");
+            throw new InputException("no tolerance set: call tolerance(eps), toleranceFvu(fvu) or delta(d) before evaluate()");
         }
         int d = model.dIn(), width = model.width();
         long nd = (long) rows * d;
@@ -242,7 +246,7 @@ public final class Mdl {
         Double epsMse = eps, epsFvu = null;
         if (fvu != null) {
             if (ssDev <= 0) {
-                throw new InputException("--fvu: the evaluation data has no variance, so FVU is undefined; give --eps (MSE) instead");
+                throw new ConfigException("Mdl.fvu", "is undefined: the evaluation data has no variance; give an MSE tolerance instead");
             }
             epsMse = fvu * ssDev / nd;
             epsFvu = fvu;

@@ -3,7 +3,7 @@ package org.mdlsae.mdl;
 import java.util.function.IntToDoubleFunction;
 
 /**
- * Effective precision B* (DESIGN §2.3): the smallest integer B in [{@link #MIN_BITS}, {@link #MAX_BITS}]
+ * Effective precision B* (docs/design.md §2.3): the smallest integer B in [{@link #MIN_BITS}, {@link #MAX_BITS}]
  * whose quantised reconstruction meets the tolerance.
  *
  * <p>Quantised MSE is nearly, but not exactly, decreasing in B (finer bins can move a reconstruction the

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * ε-MDL selection (DESIGN §2.4 step 4): among the admissible SAEs, the one with the least entropy DL.
+ * ε-MDL selection (docs/design.md §2.4 step 4): among the admissible SAEs, the one with the least entropy DL.
  * Ties go to the narrower width, then the smaller k. Inadmissible results (and admissible ones without
  * a DL) are ignored.
  */

@@ -1,45 +1,32 @@
 package org.mdlsae.report;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.mdlsae.report.Html.cap;
+import static org.mdlsae.report.Html.duration;
+import static org.mdlsae.report.Html.esc;
+import static org.mdlsae.report.Html.fmt;
+import static org.mdlsae.report.Html.join;
+import static org.mdlsae.report.Html.num;
+import static org.mdlsae.report.Html.nz;
+import static org.mdlsae.report.Html.opt;
+import static org.mdlsae.report.Html.td;
 
-import java.awt.BasicStroke;
-import java.awt.Color;
-import java.awt.Font;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.math.BigDecimal;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
-import org.knowm.xchart.AnnotationLine;
-import org.knowm.xchart.AnnotationText;
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.XYSeries;
-import org.knowm.xchart.style.Styler;
-import org.knowm.xchart.style.lines.SeriesLines;
-import org.knowm.xchart.style.markers.SeriesMarkers;
+import org.mdlsae.io.AtomicFiles;
 import org.mdlsae.sae.SaeWeights;
 import org.mdlsae.sweep.SweepResults;
 import org.mdlsae.sweep.SweepRun;
 
 /**
- * The HTML report of a width × k sweep (DESIGN §2.3–§2.4): one self-contained file with the ε-MDL-optimal
+ * The HTML report of a width × k sweep (docs/design.md §2.3–§2.4): one self-contained file with the ε-MDL-optimal
  * SAE, the DL-vs-width curve, the rate–distortion cloud, per-width precision and headroom, tables of all
  * runs and, for image-shaped data (d a perfect square, e.g. MNIST's 28²), the learned decoder features as
  * pictures.
@@ -55,10 +42,6 @@ import org.mdlsae.sweep.SweepRun;
  */
 public final class SweepReport {
 
-    static {
-        System.setProperty("java.awt.headless", "true");
-    }
-
     /** Width in pixels of every chart image. */
     public static final int CHART_WIDTH = 860;
     /** Height in pixels of every chart image. */
@@ -69,11 +52,6 @@ public final class SweepReport {
     public static final int FEATURE_COLUMNS = 16;
     /** Upscaling of a feature image (each data pixel becomes SCALE×SCALE image pixels). */
     public static final int FEATURE_SCALE = 2;
-
-    private static final Color OPTIMUM = new Color(0xd6, 0x27, 0x28);
-    private static final Color DL_COLOR = new Color(0x1f, 0x77, 0xb4);
-    private static final Color BOUND_COLOR = new Color(0x7f, 0x7f, 0x7f);
-    private static final Color HEADROOM_COLOR = new Color(0x2c, 0xa0, 0x2c);
 
     private SweepReport() {
     }
@@ -97,25 +75,7 @@ public final class SweepReport {
             throws IOException {
         Objects.requireNonNull(htmlFile, "htmlFile");
         String page = html(results, decoders); // everything that can fail in rendering fails before the disk
-        Path target = htmlFile.toAbsolutePath();
-        Path dir = target.getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-        try {
-            try {
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-            } catch (UnsupportedOperationException e) {
-                // not a POSIX file system: keep its default permissions
-            }
-            Files.writeString(tmp, page, UTF_8);
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.writeString(htmlFile, page);
     }
 
     /**
@@ -134,35 +94,23 @@ public final class SweepReport {
 
     /** One rendering of one sweep. */
     private static final class Page {
+        private final ReportView v;
         private final SweepResults r;
         private final Function<SweepRun, SaeWeights> decoders;
         private final List<SweepRun> runs;
-        /** All widths (grid and trained), ascending. */
-        private final TreeSet<Integer> widths = new TreeSet<>();
-        /** The representative (selected) run of each admissible width, by width. */
-        private final TreeMap<Integer, SweepRun> selected = new TreeMap<>();
+        private final TreeSet<Integer> widths;
+        private final TreeMap<Integer, SweepRun> selected;
         private final SweepRun best;
         private final StringBuilder out = new StringBuilder(1 << 16);
 
         Page(SweepResults r, Function<SweepRun, SaeWeights> decoders) {
+            this.v = new ReportView(r);
             this.r = r;
             this.decoders = decoders;
-            this.runs = r.runs() == null ? List.of() : r.runs().stream().filter(Objects::nonNull).toList();
-            if (r.widths() != null) r.widths().stream().filter(Objects::nonNull).forEach(widths::add);
-            for (SweepRun run : runs) widths.add(run.width());
-            for (SweepRun run : runs) {
-                if (run.selected() && run.admissible()) selected.putIfAbsent(run.width(), run);
-            }
-            for (SweepRun run : runs) { // fall back to the smallest admissible k where nothing is marked
-                if (run.admissible() && !hasSelectedMark(run.width())) {
-                    selected.merge(run.width(), run, (a, b) -> a.k() <= b.k() ? a : b);
-                }
-            }
-            this.best = r.best();
-        }
-
-        private boolean hasSelectedMark(int width) {
-            return runs.stream().anyMatch(x -> x.width() == width && x.selected() && x.admissible());
+            this.runs = v.runs;
+            this.widths = v.widths;
+            this.selected = v.selected;
+            this.best = v.best;
         }
 
         String render() {
@@ -218,7 +166,7 @@ public final class SweepReport {
                         .append(", so none was selected. Wider dictionaries or larger k may be needed.</p>\n");
                 return;
             }
-            double dense = dense(best);
+            double dense = v.dense(best);
             out.append("The ε-MDL-optimal SAE has width <b>D = ").append(best.width()).append("</b> and <b>k = ")
                     .append(best.k()).append("</b> (L0 = ").append(fmt("%.2f", best.l0())).append(", MSE ")
                     .append(fmt("%.5f", best.mse())).append("): at precision <b>B* = ").append(best.bits())
@@ -240,58 +188,7 @@ public final class SweepReport {
             if (selected.isEmpty()) {
                 out.append("<p>No width is admissible at this ε, so there is no DL curve.</p>\n");
             } else {
-                XYChart c = chart("DL per sample of each admissible width (its least-DL admissible run)",
-                        "width D (log2 scale)", "bits per sample");
-                double[] range = log2Axis(c);
-                List<Double> x = new ArrayList<>();
-                List<Double> dl = new ArrayList<>();
-                List<Double> bx = new ArrayList<>();
-                List<Double> bound = new ArrayList<>();
-                for (SweepRun s : selected.values()) {
-                    if (s.dlBits() != null) {
-                        x.add(log2(s.width()));
-                        dl.add(s.dlBits());
-                    }
-                    if (s.dlBoundBits() != null) {
-                        bx.add(log2(s.width()));
-                        bound.add(s.dlBoundBits());
-                    }
-                }
-                double top = 0;
-                for (double v : dl) top = Math.max(top, v);
-                for (double v : bound) top = Math.max(top, v);
-                if (!x.isEmpty()) {
-                    XYSeries s = c.addSeries("entropy DL", x, dl);
-                    s.setMarker(SeriesMarkers.CIRCLE).setMarkerColor(DL_COLOR).setLineColor(DL_COLOR);
-                }
-                if (!bx.isEmpty()) {
-                    XYSeries s = c.addSeries("bound L0·(B* + log2 D)", bx, bound);
-                    s.setMarker(SeriesMarkers.SQUARE).setMarkerColor(BOUND_COLOR).setLineColor(BOUND_COLOR);
-                    s.setLineStyle(SeriesLines.DASH_DASH);
-                }
-                if (best != null && best.dlBits() != null) {
-                    double bxv = log2(best.width());
-                    XYSeries s = c.addSeries("ε-MDL optimum", new double[] {bxv}, new double[] {best.dlBits()});
-                    s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-                    s.setMarker(SeriesMarkers.DIAMOND).setMarkerColor(OPTIMUM);
-                    c.addAnnotation(new AnnotationLine(bxv, true, false));
-                    c.getStyler().setAnnotationLineColor(OPTIMUM)
-                            .setAnnotationLineStroke(new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER,
-                                    10f, new float[] {3f, 3f}, 0f));
-                    Font font = new Font(Font.SANS_SERIF, Font.BOLD, 13);
-                    c.getStyler().setAnnotationTextFontColor(OPTIMUM).setAnnotationTextFont(font);
-                    c.getStyler().setYAxisMin(0.0).setYAxisMax(top * 1.15);
-                    String label = "optimum: D = " + best.width() + ", k = " + best.k() + ", "
-                            + fmt("%.1f", best.dlBits()) + " bits";
-                    // AnnotationText centres on x: shift it beside the dashed line, toward the roomier side
-                    double half = textWidth(label, font) / 2.0 + 8;
-                    double dataPerPx = (range[1] - range[0]) / (0.85 * CHART_WIDTH);
-                    double tx = bxv + (bxv <= (range[0] + range[1]) / 2 ? 1 : -1) * half * dataPerPx;
-                    c.addAnnotation(new AnnotationText(label, tx, top * 1.08, false));
-                } else {
-                    c.getStyler().setYAxisMin(0.0);
-                }
-                image("chart-dl", "DL vs width", png(c));
+                image("chart-dl", "DL vs width", DlChart.render(v));
             }
             List<String> bad = new ArrayList<>();
             for (int w : widths) {
@@ -320,37 +217,7 @@ public final class SweepReport {
                 out.append("<p>No runs yet.</p>\n");
                 return;
             }
-            XYChart c = chart("Every trained SAE, one series per width", "L0 (mean active latents per sample)",
-                    "MSE (unquantised, evaluation split)");
-            double lo = Double.POSITIVE_INFINITY;
-            double hi = Double.NEGATIVE_INFINITY;
-            Map<Integer, List<SweepRun>> byW = new TreeMap<>();
-            for (SweepRun run : runs) byW.computeIfAbsent(run.width(), w -> new ArrayList<>()).add(run);
-            if (byW.size() > 5) { // a horizontal legend below the plot would run off the image
-                c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE)
-                        .setLegendLayout(Styler.LegendLayout.Vertical);
-            }
-            for (Map.Entry<Integer, List<SweepRun>> e : byW.entrySet()) {
-                List<SweepRun> rs = new ArrayList<>(e.getValue());
-                rs.sort(Comparator.comparingDouble(SweepRun::l0));
-                double[] x = rs.stream().mapToDouble(SweepRun::l0).toArray();
-                double[] y = rs.stream().mapToDouble(SweepRun::mse).toArray();
-                for (double v : x) {
-                    lo = Math.min(lo, v);
-                    hi = Math.max(hi, v);
-                }
-                c.addSeries("D = " + e.getKey() + (selected.containsKey(e.getKey()) ? "" : " (inadmissible)"), x, y)
-                        .setMarker(SeriesMarkers.CIRCLE);
-            }
-            if (!(hi > lo)) {
-                lo -= 1;
-                hi += 1;
-            }
-            XYSeries eps = c.addSeries("ε = " + num(r.eps()), new double[] {lo, hi},
-                    new double[] {r.eps(), r.eps()});
-            eps.setMarker(SeriesMarkers.NONE).setLineColor(Color.BLACK).setLineStyle(SeriesLines.DASH_DASH);
-            c.getStyler().setYAxisMin(0.0).setYAxisDecimalPattern("0.000##");
-            image("chart-rd", "MSE vs L0", png(c));
+            image("chart-rd", "MSE vs L0", RdChart.render(v));
             out.append("<p class=\"note\">Points below the dashed line meet ε. For each width the sweep keeps the "
                     + "run below the line whose quantised code is shortest.</p>\n");
         }
@@ -361,37 +228,7 @@ public final class SweepReport {
                 out.append("<p>No width is admissible, so there is no precision to show.</p>\n");
                 return;
             }
-            XYChart c = chart("B* (left) and headroom ε − MSE (right) of each width's selected run",
-                    "width D (log2 scale)", "B* (bits)");
-            log2Axis(c);
-            c.setYAxisGroupTitle(0, "B* (bits)");
-            c.setYAxisGroupTitle(1, "headroom ε − MSE");
-            c.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
-            List<Double> bx = new ArrayList<>();
-            List<Double> b = new ArrayList<>();
-            List<Double> hx = new ArrayList<>();
-            List<Double> h = new ArrayList<>();
-            for (SweepRun s : selected.values()) {
-                if (s.bits() != null) {
-                    bx.add(log2(s.width()));
-                    b.add((double) s.bits());
-                }
-                hx.add(log2(s.width()));
-                h.add(s.headroom());
-            }
-            if (!bx.isEmpty()) {
-                c.addSeries("B*", bx, b).setMarker(SeriesMarkers.SQUARE).setMarkerColor(DL_COLOR)
-                        .setLineColor(DL_COLOR);
-                c.getStyler().setYAxisMin(0, 0.0);
-                c.getStyler().setYAxisMax(0, b.stream().mapToDouble(Double::doubleValue).max().orElse(8) + 1);
-            }
-            XYSeries hs = c.addSeries("headroom", hx, h);
-            hs.setYAxisGroup(1);
-            hs.setMarker(SeriesMarkers.CIRCLE).setMarkerColor(HEADROOM_COLOR).setLineColor(HEADROOM_COLOR);
-            c.getStyler().setYAxisMin(1, 0.0);
-            c.getStyler().setyAxisTickLabelsFormattingFunction(
-                    v -> v == Math.rint(v) ? Long.toString(Math.round(v)) : num(v)); // 6, not 6.0; 0.0002, not .0002
-            image("chart-precision", "B* and headroom per width", png(c));
+            image("chart-precision", "B* and headroom per width", PrecisionChart.render(v));
             out.append("<p class=\"note\">Headroom is how far below ε the selected run's unquantised MSE lands; "
                     + "quantising to B* bits spends part of it.</p>\n");
         }
@@ -407,8 +244,8 @@ public final class SweepReport {
                         + "<th title=\"mse: mean over samples × d elements\">MSE /elem</th><th>headroom</th><th>B*</th><th>DL (bits)</th><th>bound (bits)</th>"
                         + "<th>dense d·B*</th><th>bits saved</th></tr></thead>\n<tbody>\n");
                 for (SweepRun s : selected.values()) {
-                    boolean isBest = isBest(s);
-                    double dense = dense(s);
+                    boolean isBest = v.isBest(s);
+                    double dense = v.dense(s);
                     out.append(isBest ? "<tr class=\"best\">" : "<tr>")
                             .append(td(s.width() + (isBest ? " ★" : ""))).append(td(s.k()))
                             .append(td(fmt("%.2f", s.l0()))).append(td(fmt("%.5f", s.mse())))
@@ -432,7 +269,7 @@ public final class SweepReport {
                     + "<th title=\"selected: admissible run of least DL of its width\">sel.</th><th>B*</th><th>MSE at B*</th><th>DL (bits)</th><th>bound (bits)</th>"
                     + "<th>dense d·B*</th><th>dir</th></tr></thead>\n<tbody>\n");
             for (SweepRun s : runs) {
-                out.append(isBest(s) ? "<tr class=\"best\">" : s.admissible() ? "<tr>" : "<tr class=\"miss\">")
+                out.append(v.isBest(s) ? "<tr class=\"best\">" : s.admissible() ? "<tr>" : "<tr class=\"miss\">")
                         .append(td(s.width())).append(td(s.k())).append(td(s.epochs()))
                         .append(td(fmt("%.1f", s.trainSeconds()))).append(td(fmt("%.2f", s.l0())))
                         .append(td(fmt("%.5f", s.mse()))).append(td(opt(s.msePerToken(), "%.4g")))
@@ -504,7 +341,7 @@ public final class SweepReport {
 
         private static void addShown(List<Shown> shown, String label, SweepRun run) {
             for (int i = 0; i < shown.size(); i++) {
-                if (sameRun(shown.get(i).run(), run)) {
+                if (ReportView.sameRun(shown.get(i).run(), run)) {
                     shown.set(i, new Shown(shown.get(i).label() + ", also the " + label, run));
                     return;
                 }
@@ -514,19 +351,6 @@ public final class SweepReport {
 
         // ------------------------------------------------------------------ helpers
 
-        private boolean isBest(SweepRun s) {
-            return best != null && sameRun(best, s);
-        }
-
-        private static boolean sameRun(SweepRun a, SweepRun b) {
-            return a.width() == b.width() && a.k() == b.k() && Objects.equals(a.dir(), b.dir());
-        }
-
-        private double dense(SweepRun s) {
-            if (s.denseBits() != null) return s.denseBits();
-            return s.bits() == null ? Double.NaN : (double) r.dIn() * s.bits();
-        }
-
         private void image(String id, String alt, byte[] png) {
             out.append("<figure class=\"chart\"><img id=\"").append(id).append("\" alt=\"").append(esc(alt))
                     .append("\" width=\"").append(CHART_WIDTH).append("\" height=\"").append(CHART_HEIGHT)
@@ -534,134 +358,10 @@ public final class SweepReport {
                     .append("\"></figure>\n");
         }
 
-        /** Puts x = log2 D on a linear axis labelled with D; returns the axis range {min, max}. */
-        private double[] log2Axis(XYChart c) {
-            double lo = log2(widths.first());
-            double hi = log2(widths.last());
-            // integer bounds keep XChart's ticks on powers of two; its plot margin keeps end points visible
-            double min = Math.floor(lo);
-            double max = Math.ceil(hi);
-            if (max - min < 2) {
-                min -= 1;
-                max += 1;
-            }
-            c.getStyler().setXAxisMin(min).setXAxisMax(max);
-            c.getStyler().setxAxisTickLabelsFormattingFunction(v -> {
-                double rv = Math.rint(v);
-                if (Math.abs(v - rv) > 1e-6) return "";
-                return Long.toString(Math.round(Math.pow(2, rv)));
-            });
-            return new double[] {min, max};
-        }
     }
-
-    // ------------------------------------------------------------------------------------- static helpers
 
     /** A run whose features are drawn, with why. */
     private record Shown(String label, SweepRun run) {
-    }
-
-    private static XYChart chart(String title, String xTitle, String yTitle) {
-        XYChart c = new XYChartBuilder().width(CHART_WIDTH).height(CHART_HEIGHT).title(title).xAxisTitle(xTitle)
-                .yAxisTitle(yTitle).theme(Styler.ChartTheme.XChart).build();
-        Styler s = c.getStyler();
-        s.setChartBackgroundColor(Color.WHITE);
-        s.setPlotBackgroundColor(Color.WHITE);
-        s.setLegendPosition(Styler.LegendPosition.OutsideS);
-        s.setLegendLayout(Styler.LegendLayout.Horizontal);
-        s.setLegendBorderColor(Color.WHITE);
-        s.setMarkerSize(9);
-        s.setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
-        s.setLegendFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        s.setPlotBorderVisible(false);
-        c.getStyler().setPlotGridLinesColor(new Color(0xe4, 0xe4, 0xe4));
-        c.getStyler().setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        c.getStyler().setAxisTitleFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-        return c;
-    }
-
-    private static int textWidth(String text, Font font) {
-        Graphics2D g = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics();
-        try {
-            return g.getFontMetrics(font).stringWidth(text);
-        } finally {
-            g.dispose();
-        }
-    }
-
-    private static byte[] png(XYChart c) {
-        try {
-            return BitmapEncoder.getBitmapBytes(c, BitmapEncoder.BitmapFormat.PNG);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // in-memory: does not happen
-        }
-    }
-
-    private static double log2(double v) {
-        return Math.log(v) / Math.log(2);
-    }
-
-    /** A short decimal: 5 significant digits, trailing zeros dropped (0.015, not 0.015000). */
-    static String num(double v) {
-        if (!Double.isFinite(v)) return Double.toString(v);
-        return new BigDecimal(fmt("%.5g", v)).stripTrailingZeros().toPlainString();
-    }
-
-    static String fmt(String f, double v) {
-        return String.format(Locale.ROOT, f, v);
-    }
-
-    private static String opt(Integer v) {
-        return v == null ? "–" : v.toString();
-    }
-
-    private static String opt(Double v, String f) {
-        return v == null ? "–" : fmt(f, v);
-    }
-
-    private static String td(Object v) {
-        return "<td>" + v + "</td>";
-    }
-
-    private static String nz(String s) {
-        return s == null ? "" : s;
-    }
-
-    private static String cap(String s) {
-        // ASCII only: "ε-MDL optimum" must not become "Ε-MDL optimum"
-        return s.isEmpty() || s.charAt(0) < 'a' || s.charAt(0) > 'z' ? s : (char) (s.charAt(0) - 32) + s.substring(1);
-    }
-
-    private static String join(Iterable<Integer> xs) {
-        StringBuilder b = new StringBuilder();
-        for (Integer x : xs) b.append(b.length() == 0 ? "" : ", ").append(x);
-        return b.toString();
-    }
-
-    /** Human-readable wall time: {@code 42.0 s}, {@code 3 min 07 s}, {@code 2 h 05 min}. */
-    static String duration(double seconds) {
-        if (!(seconds >= 0) || Double.isInfinite(seconds)) return "–";
-        if (seconds < 60) return fmt("%.1f s", seconds);
-        long s = Math.round(seconds);
-        if (s < 3600) return String.format(Locale.ROOT, "%d min %02d s", s / 60, s % 60);
-        return String.format(Locale.ROOT, "%d h %02d min", s / 3600, (s % 3600) / 60);
-    }
-
-    /** Escapes text for HTML element content and double-quoted attributes. */
-    static String esc(String s) {
-        StringBuilder b = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            switch (ch) {
-                case '&' -> b.append("&amp;");
-                case '<' -> b.append("&lt;");
-                case '>' -> b.append("&gt;");
-                case '"' -> b.append("&quot;");
-                case '\'' -> b.append("&#39;");
-                default -> b.append(ch);
-            }
-        }
-        return b.toString();
     }
 
     private static final String CSS = """

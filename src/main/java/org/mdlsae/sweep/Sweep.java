@@ -16,7 +16,7 @@ import java.util.logging.Logger;
 import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.data.Dataset;
-import org.mdlsae.data.Stats;
+import org.mdlsae.math.Stats;
 import org.mdlsae.io.AtomicFiles;
 import org.mdlsae.io.SaeFiles;
 import org.mdlsae.mdl.DlReport;
@@ -25,12 +25,13 @@ import org.mdlsae.mdl.Selection;
 import org.mdlsae.sae.Metrics;
 import org.mdlsae.sae.Sae;
 import org.mdlsae.sae.SaeWeights;
+import org.mdlsae.train.Provenance;
 import org.mdlsae.train.TrainConfig;
 import org.mdlsae.train.TrainListener;
 import org.mdlsae.train.Trainer;
 
 /**
- * The MDL selection of DESIGN §2.4: for each width (narrow to wide) find by bisection the smallest integer k
+ * The MDL selection of docs/design.md §2.4: for each width (narrow to wide) find by bisection the smallest integer k
  * whose SAE meets ε on the evaluation split, find B* and the entropy DL of every admissible SAE trained on the
  * way, represent each width by its least-DL admissible run, and select the minimum-DL one. The search for a width is warm-started from its narrower neighbour: a wider dictionary needs
  * at most the k of a narrower one for the same MSE, so that k bounds the bisection from above (if the bound
@@ -169,9 +170,12 @@ public final class Sweep {
         Trainer trainer = new Trainer(be, tc, listener::trainStep);
         Trainer.Result tr = trainer.train(train.data(), train.rows(), train.dim());
         Path runDir = dir.resolve("runs").resolve(name);
-        Map<String, Object> extra = new LinkedHashMap<>();
-        extra.put("sweep", Map.of("width", width, "k", k, "eps", epsMse));
-        SaeFiles.save(runDir, tr.weights(), extra, origin);
+        Map<String, Object> sweepEntry = new LinkedHashMap<>();
+        sweepEntry.put("width", width);
+        sweepEntry.put("k", k);
+        sweepEntry.put("eps", epsMse);
+        Provenance p = Provenance.of(tc, tr, new Provenance.Data(dataName, train.name(), train.rows(), train.dim()), be);
+        Provenance.save(runDir, tr, p, Map.of("sweep", sweepEntry), origin);
         SweepRun run = measure(tr.weights(), tr, tc.epochs(), "runs/" + name);
         AtomicFiles.writeString(runDir.resolve("run.json"), JSON.writeValueAsString(run) + "\n");
         runs.put(name, run);
@@ -211,13 +215,13 @@ public final class Sweep {
         s.put("arch", t.arch().id());
         s.put("epochs", t.epochs());
         s.put("batch", t.batch());
-        s.put("lr", Double.isNaN(t.lr()) ? "auto" : t.lr());
+        s.put("lr", t.lr() == null ? "auto" : t.lr());
         s.put("seed", t.seed());
         s.put("warmup", t.warmupFraction());
         s.put("decay", t.decayFraction());
         s.put("aux_alpha", t.auxAlpha());
-        s.put("aux_k", t.auxK());
-        s.put("dead_samples", t.deadSamples());
+        s.put("aux_k", t.auxK() == null ? "auto" : t.auxK());
+        s.put("dead_samples", t.deadSamples() == null ? "auto" : t.deadSamples());
         return s;
     }
 

@@ -1,35 +1,70 @@
 package org.mdlsae.sweep;
 
+import java.util.Arrays;
 import java.util.List;
-import org.mdlsae.InputException;
+import org.mdlsae.ConfigException;
+import org.mdlsae.mdl.Mdl;
 import org.mdlsae.train.TrainConfig;
 
 /**
- * A width sweep at a fixed loss tolerance (DESIGN §2.4).
+ * A width sweep at a fixed loss tolerance (docs/design.md §2.4). Refused values name the component
+ * ({@link ConfigException}).
  *
- * @param widths   the width grid (ascending, distinct)
- * @param eps      MSE tolerance ε, or null when {@code fvu} is given
+ * @param widths   the width grid (ascending, distinct; default {@value #DEFAULT_WIDTHS_TEXT})
+ * @param eps      MSE tolerance ε, or null when {@code fvu} is given (default {@link Mdl#DEFAULT_EPS})
  * @param fvu      tolerance as FVU on the evaluation split, or null
- * @param kMax     largest k the search tries (default 128; capped at each width)
+ * @param kMax     largest k the search tries (default {@value #DEFAULT_K_MAX}; capped at each width)
  * @param train    training settings shared by all runs (its width and k are replaced per run)
  */
 public record SweepConfig(List<Integer> widths, Double eps, Double fvu, int kMax, TrainConfig train) {
 
+    /** Default k cap. */
+    public static final int DEFAULT_K_MAX = 128;
+
+    /** Default width grid, as the CLI writes it. */
+    public static final String DEFAULT_WIDTHS_TEXT = "32,64,128,256,512,1024,2048";
+
+    /** Default width grid. */
+    public static final List<Integer> DEFAULT_WIDTHS = Arrays.stream(DEFAULT_WIDTHS_TEXT.split(",")).map(Integer::valueOf).toList();
+
     public SweepConfig {
-        if (widths == null || widths.isEmpty()) throw new InputException("--widths: give at least one width, e.g. 32,64,128");
+        if (widths == null || widths.isEmpty()) throw bad("widths", "must list at least one width, e.g. 32,64,128");
         for (int i = 0; i < widths.size(); i++) {
-            if (widths.get(i) < 1) throw new InputException("--widths: widths must be ≥ 1, got " + widths.get(i));
+            if (widths.get(i) < 1) throw bad("widths", "must all be ≥ 1, got " + widths.get(i));
             if (i > 0 && widths.get(i) <= widths.get(i - 1)) {
-                throw new InputException("--widths: list widths in increasing order without repeats, got " + widths);
+                throw bad("widths", "must be increasing without repeats, got " + widths);
             }
         }
-        if ((eps == null) == (fvu == null)) throw new InputException("give exactly one of --eps and --fvu");
-        if (eps != null && !(eps > 0 && Double.isFinite(eps))) throw new InputException("--eps must be a finite number > 0, got " + eps);
-        if (fvu != null && !(fvu > 0 && Double.isFinite(fvu))) throw new InputException("--fvu must be a finite number > 0, got " + fvu);
-        if (kMax < 1) throw new InputException("--k-max must be ≥ 1, got " + kMax);
+        if (eps == null && fvu == null) throw bad("eps", "is required unless a tolerance as FVU is given");
+        if (eps != null && fvu != null) throw bad("fvu", "cannot be combined with an MSE tolerance; give one of the two");
+        if (eps != null && !(eps > 0 && Double.isFinite(eps))) throw bad("eps", "must be a finite number > 0, got " + eps);
+        if (fvu != null && !(fvu > 0 && Double.isFinite(fvu))) throw bad("fvu", "must be a finite number > 0, got " + fvu);
+        if (kMax < 1) throw bad("kMax", "must be ≥ 1, got " + kMax);
+        if (train == null) throw bad("train", "is required");
         widths = List.copyOf(widths);
     }
 
-    /** Default k cap. */
-    public static final int DEFAULT_K_MAX = 128;
+    private static ConfigException bad(String component, String problem) {
+        return new ConfigException("SweepConfig." + component, problem);
+    }
+
+    /**
+     * The default sweep: {@link #DEFAULT_WIDTHS}, ε = {@link Mdl#DEFAULT_EPS}, k ≤ {@link #DEFAULT_K_MAX}.
+     *
+     * @param train training settings of every run
+     * @return the config
+     */
+    public static SweepConfig defaults(TrainConfig train) {
+        return new SweepConfig(DEFAULT_WIDTHS, Mdl.DEFAULT_EPS, null, DEFAULT_K_MAX, train);
+    }
+
+    /** The same sweep over other widths. */
+    public SweepConfig withWidths(List<Integer> w) {
+        return new SweepConfig(w, eps, fvu, kMax, train);
+    }
+
+    /** The same sweep at MSE tolerance ε. */
+    public SweepConfig withEps(double e) {
+        return new SweepConfig(widths, e, null, kMax, train);
+    }
 }

@@ -1,69 +1,116 @@
 package org.mdlsae.train;
 
 import org.mdlsae.backend.Backend;
-import org.mdlsae.backend.BackendException;
 import org.mdlsae.backend.FloatBuf;
-import org.mdlsae.backend.IntBuf;
 
 /**
- * Where the trainer's batches come from (docs/design.md §9). On a device back end the data set is copied to the
- * device once and each batch is gathered there ({@link Backend#gatherRows}) from the epoch's permutation, which is
- * uploaded once per epoch: no per-step host gather and no per-step host-to-device copy of the batch. On the CPU back
- * end (whose buffers are host memory, so a resident copy would only double the memory), or when the data does not
- * fit one device buffer, rows are gathered on the host and written. Both give the same batch, bit for bit.
+ * Where the {@link Trainer} draws its batches from: rows of d floats, visited epoch by epoch in an order the source
+ * decides (the in-memory source shuffles; see {@link InMemoryBatches}). The trainer starts each epoch itself
+ * ({@link #startEpoch}), takes batches until {@link #next} returns 0, and can ask where the source stands
+ * ({@link #cursor}) and put a source built the same way back there ({@link #restore}), which is what an exact resume
+ * from a checkpoint needs. The trainer takes the batches through {@link #onto}, which puts them straight into a
+ * buffer on its back end: by default each batch is copied on the host and written, while a source may keep its data
+ * resident on a device and gather each batch there ({@link InMemoryBatches} does on device back ends,
+ * docs/design.md §9). Not thread-safe.
  */
-final class BatchSource implements AutoCloseable {
-    private final Backend be;
-    private final float[] x;
-    private final int d;
-    private final FloatBuf resident;
-    private final IntBuf order;
-    private final float[] staging;
+public interface BatchSource {
+    /**
+     * Values per row.
+     *
+     * @return d
+     */
+    int dim();
 
-    private BatchSource(Backend be, float[] x, int d, FloatBuf resident, IntBuf order, float[] staging) {
-        this.be = be;
-        this.x = x;
-        this.d = d;
-        this.resident = resident;
-        this.order = order;
-        this.staging = staging;
-    }
+    /**
+     * Rows per epoch.
+     *
+     * @return n ≥ 1
+     */
+    long rows();
 
-    /** A source for n×d host data and batches of at most {@code maxRows} rows. */
-    static BatchSource of(Backend be, float[] x, int n, int d, int maxRows) {
-        if (!be.hostMemory() && (long) n * d <= Integer.MAX_VALUE - 8) {
-            FloatBuf data = null;
-            try {
-                data = be.upload(x);
-                return new BatchSource(be, x, d, data, be.ints(n), null);
-            } catch (BackendException e) {
-                // too large for the device (or for one buffer there): gather on the host instead
-                if (data != null) data.close();
+    /**
+     * Epochs started so far (0 before the first {@link #startEpoch}).
+     *
+     * @return the current epoch, 1-based
+     */
+    int epoch();
+
+    /** Starts the next epoch: the order of its rows is fixed now. */
+    void startEpoch();
+
+    /**
+     * Copies the next rows of the current epoch into {@code dst}, row-major.
+     *
+     * @param dst receives up to {@code max} rows of {@link #dim()} values
+     * @param max the batch size
+     * @return rows copied: {@code max}, fewer at the end of an epoch, 0 when the epoch is done (or none started)
+     */
+    int next(float[] dst, int max);
+
+    /**
+     * Where the source stands.
+     *
+     * @return the cursor
+     */
+    Cursor cursor();
+
+    /**
+     * Puts the source where {@code c} says; the next {@link #next} returns the batch that followed when the cursor was
+     * taken.
+     *
+     * @param c a cursor from a source over the same data with the same seed
+     * @throws org.mdlsae.InputException if the cursor does not fit this source
+     */
+    void restore(Cursor c);
+
+    /**
+     * Binds the source to a back end: the {@link Loader} hands out the same batches as {@link #next(float[], int)}, in
+     * a buffer there, and follows the source ({@link #startEpoch} and {@link #restore} apply to it). The default copies
+     * each batch on the host and writes it.
+     *
+     * @param be      the back end
+     * @param maxRows the largest batch
+     * @return the loader; the caller closes it (before the back end)
+     */
+    default Loader onto(Backend be, int maxRows) {
+        float[] staging = new float[maxRows * dim()];
+        return new Loader() {
+            @Override
+            public int next(FloatBuf dst, int max) {
+                int rows = BatchSource.this.next(staging, Math.min(max, maxRows));
+                if (rows > 0) be.write(dst, 0, staging, 0, rows * dim());
+                return rows;
             }
-        }
-        return new BatchSource(be, x, d, null, null, new float[maxRows * d]);
+
+            @Override
+            public void close() {
+            }
+        };
     }
 
-    /** Starts an epoch that visits the rows in the order of {@code perm}. */
-    void epoch(int[] perm) {
-        if (resident != null) be.write(order, 0, perm, 0, perm.length);
+    /** A source bound to a back end ({@link #onto}). */
+    interface Loader extends AutoCloseable {
+        /**
+         * As {@link BatchSource#next(float[], int)}, into a buffer on the back end.
+         *
+         * @param dst receives up to {@code max} rows of {@link BatchSource#dim()} values, row-major
+         * @param max the batch size (at most the loader's largest batch)
+         * @return rows loaded: {@code max}, fewer at the end of an epoch, 0 when the epoch is done (or none started)
+         */
+        int next(FloatBuf dst, int max);
+
+        /** Frees what the loader holds on the back end. */
+        @Override
+        void close();
     }
 
-    /** Loads rows perm[from .. from + rows) of the data into {@code xb}. */
-    void load(int[] perm, int from, int rows, FloatBuf xb) {
-        if (resident != null) {
-            be.gatherRows(resident, order, from, rows, d, xb);
-            return;
-        }
-        for (int r = 0; r < rows; r++) System.arraycopy(x, perm[from + r] * d, staging, r * d, d);
-        be.write(xb, 0, staging, 0, rows * d);
-    }
-
-    @Override
-    public void close() {
-        if (resident != null) {
-            resident.close();
-            order.close();
-        }
+    /**
+     * A position in the stream of batches.
+     *
+     * @param epoch    epochs started (1-based; 0 before the first)
+     * @param position rows of the current epoch already handed out
+     * @param seed     the seed of the shuffle; with the epoch it fixes the shuffle generator's state (see the source)
+     */
+    record Cursor(int epoch, long position, long seed) {
     }
 }

@@ -1,72 +1,96 @@
 package org.mdlsae.train;
 
-import org.mdlsae.InputException;
+import org.mdlsae.ConfigException;
 import org.mdlsae.sae.Arch;
 
 /**
- * Everything that determines a training run (DESIGN §2.2). Immutable; saved next to the weights in
- * {@code cfg.json} under {@code mdlsae_train}. Start from {@link #defaults(Arch, int, int)} and override with
- * the {@code with…} methods; the CLI flags map one to one onto the components.
+ * Everything that determines a training run (docs/design.md §2.2). Immutable; recorded next to the weights in
+ * {@code cfg.json} (by {@link Provenance}). Start from {@link #defaults(Arch, int, int)} and override with the
+ * {@code with…} methods; the CLI flags map one to one onto the components. A component that is null is not set and
+ * takes its documented default (see the {@code effective…} methods); a value that is set but out of range is refused
+ * with a {@link ConfigException} naming the component.
  *
  * @param arch           TopK or BatchTopK
  * @param width          dictionary width D
  * @param k              active latents per sample (TopK) or on average (BatchTopK)
- * @param epochs         passes over the training data (default 30)
- * @param batch          samples per step (default 256)
- * @param lr             peak Adam learning rate; NaN means the default 2e-4·sqrt(2^14/D) clamped to [1e-4, 2e-3]
+ * @param epochs         passes over the training data (default {@value #DEFAULT_EPOCHS})
+ * @param batch          samples per step (default {@value #DEFAULT_BATCH})
+ * @param lr             peak Adam learning rate in (0, 1); null: 2e-4·sqrt(2^14/D) clamped to [1e-4, 2e-3]
  * @param seed           seed of initialisation and shuffling (default 0)
- * @param warmupFraction fraction of steps with linear warm-up from 0 (default 0.05)
- * @param decayFraction  fraction of final steps with linear decay to 0 (default 0.2; 0 disables)
+ * @param warmupFraction fraction of steps with linear warm-up from 0 (default {@value #DEFAULT_WARMUP})
+ * @param decayFraction  fraction of final steps with linear decay to 0 (default {@value #DEFAULT_DECAY}; 0 disables)
  * @param auxAlpha       AuxK loss weight α (default 1/32; 0 disables AuxK)
- * @param auxK           AuxK k_aux; 0 means d/2 capped at D
- * @param deadSamples    a latent is dead after this many samples without firing; 0 means
- *                       min(10 epochs, 10M samples)
+ * @param auxK           AuxK k_aux ≥ 1; null: d/2, capped at D
+ * @param deadSamples    a latent is dead after this many samples (≥ 1) without firing; null: min(10 epochs, 10M)
  * @param beta1          Adam β1 (0.9)
  * @param beta2          Adam β2 (0.999)
  * @param adamEps        Adam ε (1e-8)
  */
-public record TrainConfig(Arch arch, int width, int k, int epochs, int batch, double lr, long seed,
-                          double warmupFraction, double decayFraction, double auxAlpha, int auxK, long deadSamples,
+public record TrainConfig(Arch arch, int width, int k, int epochs, int batch, Double lr, long seed,
+                          double warmupFraction, double decayFraction, double auxAlpha, Integer auxK, Long deadSamples,
                           double beta1, double beta2, double adamEps) {
 
+    /** Default epochs. */
+    public static final int DEFAULT_EPOCHS = 30;
+    /** Default batch size. */
+    public static final int DEFAULT_BATCH = 256;
+    /** Default warm-up fraction. */
+    public static final double DEFAULT_WARMUP = 0.05;
+    /** Default decay fraction. */
+    public static final double DEFAULT_DECAY = 0.2;
+    /** Default AuxK weight α = 1/32. */
+    public static final double DEFAULT_AUX_ALPHA = 1.0 / 32;
+
     public TrainConfig {
-        if (arch == null) throw new InputException("--arch is required: topk or batchtopk");
-        if (!arch.trainable()) throw new InputException("--arch " + arch.id() + " is loaded only, not trained; use topk or batchtopk");
-        if (width < 1) throw new InputException("--width must be ≥ 1, got " + width);
-        if (k < 1) throw new InputException("--k must be ≥ 1, got " + k);
-        if (k > width) throw new InputException("--k " + k + " exceeds --width " + width + "; choose k ≤ width");
-        if (epochs < 1) throw new InputException("--epochs must be ≥ 1, got " + epochs);
-        if (batch < 1) throw new InputException("--batch must be ≥ 1, got " + batch);
-        if (!Double.isNaN(lr) && !(lr > 0 && lr < 1)) throw new InputException("--lr must be in (0, 1), got " + lr);
-        if (!(warmupFraction >= 0 && warmupFraction < 1)) throw new InputException("warm-up fraction must be in [0, 1)");
-        if (!(decayFraction >= 0 && decayFraction <= 1)) throw new InputException("decay fraction must be in [0, 1]");
-        if (warmupFraction + decayFraction > 1) throw new InputException("warm-up + decay fractions exceed 1");
-        if (!(auxAlpha >= 0)) throw new InputException("--aux-alpha must be ≥ 0");
-        if (auxK < 0) throw new InputException("--aux-k must be ≥ 0");
-        if (deadSamples < 0) throw new InputException("--dead-samples must be ≥ 0");
+        if (arch == null) throw bad("arch", "is required: topk or batchtopk");
+        if (!arch.trainable()) throw bad("arch", "must be topk or batchtopk (" + arch.id() + " is loaded only, not trained)");
+        if (width < 1) throw bad("width", "must be ≥ 1, got " + width);
+        if (k < 1) throw bad("k", "must be ≥ 1, got " + k);
+        if (k > width) throw bad("k", "must not exceed the width " + width + ", got " + k);
+        if (epochs < 1) throw bad("epochs", "must be ≥ 1, got " + epochs);
+        if (batch < 1) throw bad("batch", "must be ≥ 1, got " + batch);
+        if (lr != null && !(lr > 0 && lr < 1)) throw bad("lr", "must be a finite number in (0, 1), got " + lr);
+        if (!(warmupFraction >= 0 && warmupFraction < 1)) throw bad("warmupFraction", "must be in [0, 1), got " + warmupFraction);
+        if (!(decayFraction >= 0 && decayFraction <= 1)) throw bad("decayFraction", "must be in [0, 1], got " + decayFraction);
+        if (warmupFraction + decayFraction > 1) {
+            throw bad("decayFraction", "plus the warm-up fraction " + warmupFraction + " must not exceed 1, got " + decayFraction);
+        }
+        if (!(auxAlpha >= 0 && auxAlpha < Double.POSITIVE_INFINITY)) throw bad("auxAlpha", "must be a finite number ≥ 0, got " + auxAlpha);
+        if (auxK != null && auxK < 1) throw bad("auxK", "must be ≥ 1 (leave it unset for d/2), got " + auxK);
+        if (deadSamples != null && deadSamples < 1) {
+            throw bad("deadSamples", "must be ≥ 1 (leave it unset for min(10 epochs, 10M)), got " + deadSamples);
+        }
+        if (!(beta1 >= 0 && beta1 < 1)) throw bad("beta1", "must be in [0, 1), got " + beta1);
+        if (!(beta2 >= 0 && beta2 < 1)) throw bad("beta2", "must be in [0, 1), got " + beta2);
+        if (!(adamEps > 0 && adamEps < Double.POSITIVE_INFINITY)) throw bad("adamEps", "must be a finite number > 0, got " + adamEps);
+    }
+
+    private static ConfigException bad(String component, String problem) {
+        return new ConfigException("TrainConfig." + component, problem);
     }
 
     /** The documented defaults for an architecture and size. */
     public static TrainConfig defaults(Arch arch, int width, int k) {
-        return new TrainConfig(arch, width, k, 30, 256, Double.NaN, 0, 0.05, 0.2, 1.0 / 32, 0, 0, 0.9, 0.999, 1e-8);
+        return new TrainConfig(arch, width, k, DEFAULT_EPOCHS, DEFAULT_BATCH, null, 0, DEFAULT_WARMUP, DEFAULT_DECAY,
+                DEFAULT_AUX_ALPHA, null, null, 0.9, 0.999, 1e-8);
     }
 
     /** The learning rate actually used: {@link #lr} or the width-scaled default. */
     public double effectiveLr() {
-        if (!Double.isNaN(lr)) return lr;
+        if (lr != null) return lr;
         double v = 2e-4 / Math.sqrt(width / 16384.0);
         return Math.max(1e-4, Math.min(2e-3, v));
     }
 
     /** k_aux actually used for input dimension d. */
     public int effectiveAuxK(int d) {
-        int v = auxK > 0 ? auxK : Math.max(1, d / 2);
+        int v = auxK != null ? auxK : Math.max(1, d / 2);
         return Math.min(v, width);
     }
 
     /** Dead-latent window actually used for a training set of n samples. */
     public long effectiveDeadSamples(long n) {
-        return deadSamples > 0 ? deadSamples : Math.max(1, Math.min(10 * n, 10_000_000L));
+        return deadSamples != null ? deadSamples : Math.max(1, Math.min(10 * n, 10_000_000L));
     }
 
     public TrainConfig withEpochs(int v) {
@@ -77,7 +101,8 @@ public record TrainConfig(Arch arch, int width, int k, int epochs, int batch, do
         return new TrainConfig(arch, width, k, epochs, v, lr, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps);
     }
 
-    public TrainConfig withLr(double v) {
+    /** The peak learning rate; null restores the width-scaled default. */
+    public TrainConfig withLr(Double v) {
         return new TrainConfig(arch, width, k, epochs, batch, v, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps);
     }
 
@@ -89,8 +114,14 @@ public record TrainConfig(Arch arch, int width, int k, int epochs, int batch, do
         return new TrainConfig(arch, width, k, epochs, batch, lr, seed, warmup, decay, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps);
     }
 
-    public TrainConfig withAux(double alpha, int kAux, long dead) {
+    /** AuxK settings; a null k_aux or dead-sample window takes its default. */
+    public TrainConfig withAux(double alpha, Integer kAux, Long dead) {
         return new TrainConfig(arch, width, k, epochs, batch, lr, seed, warmupFraction, decayFraction, alpha, kAux, dead, beta1, beta2, adamEps);
+    }
+
+    /** AuxK weight α only (0 switches AuxK off). */
+    public TrainConfig withAuxAlpha(double alpha) {
+        return withAux(alpha, auxK, deadSamples);
     }
 
     public TrainConfig withShape(Arch a, int w, int kk) {

@@ -1015,7 +1015,7 @@ public abstract class ParityHarness {
     }
 
     /**
-     * The MNIST-sized step of DESIGN §5 (n = 4096, d = 784, D = 1024, k = 32): encode, then top-k, decode and
+     * The MNIST-sized step of docs/design.md §5 (n = 4096, d = 784, D = 1024, k = 32): encode, then top-k, decode and
      * the sparse backward on the CPU's code, so large grids, multi-level scans and long columns are covered.
      */
     @Test

@@ -12,6 +12,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -90,7 +92,7 @@ class CliTest {
 
         Run kTooBig = run("train", "--data", npy.toString(), "--width", "8", "--k", "9", "--out", out.toString());
         assertEquals(2, kTooBig.code());
-        assertTrue(kTooBig.err().contains("--k 9 exceeds --width 8"), kTooBig.err());
+        assertTrue(kTooBig.err().contains("--k must not exceed the width 8, got 9"), kTooBig.err());
 
         Run missing = run("train", "--data", tmp.resolve("nope.npy").toString(), "--width", "8", "--k", "2", "--out", out.toString());
         assertEquals(2, missing.code());
@@ -109,6 +111,15 @@ class CliTest {
         Run eps = run("dl", "--sae", tmp.toString(), "--data", npy.toString(), "--eps", "0");
         assertEquals(2, eps.code());
 
+        // an explicit value is checked, never silently replaced by the default (which only "not given" means)
+        String[][] refused = {{"--lr", "NaN"}, {"--lr", "Infinity"}, {"--lr", "0"}, {"--aux-k", "0"}, {"--dead-samples", "0"}};
+        for (String[] flag : refused) {
+            Run r = run("train", "--data", npy.toString(), "--width", "8", "--k", "2", "--out", out.toString(), flag[0], flag[1]);
+            assertEquals(2, r.code(), String.join(" ", flag) + ": " + r.err());
+            assertTrue(r.err().contains(flag[0] + " must be"), r.err());
+            assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+        }
+
         for (Run r : new Run[] {kTooBig, missing, nanRun}) {
             assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
         }
@@ -116,6 +127,34 @@ class CliTest {
         try (var s = Files.list(tmp)) {
             assertTrue(s.noneMatch(p -> p.getFileName().toString().contains("tmp")), "no temp leftovers");
         }
+    }
+
+    /** cfg.json holds only what the seed determines, in a fixed key order; wall-clock facts go to timings.json. */
+    @Test
+    void sameSeedWritesTheSameCfgJson() throws Exception {
+        byte[][] cfg = new byte[2][];
+        for (int i = 0; i < 2; i++) {
+            Path sae = tmp.resolve("same" + i);
+            Run t = run("train", "--data", npy.toString(), "--width", "16", "--k", "3", "--epochs", "2", "--batch", "64",
+                    "--seed", "4", "--out", sae.toString(), "--quiet");
+            assertEquals(0, t.code(), t.err());
+            cfg[i] = Files.readAllBytes(sae.resolve("cfg.json"));
+            JsonNode timings = new ObjectMapper().readTree(sae.resolve("timings.json").toFile());
+            assertTrue(timings.get("seconds").asDouble() > 0, timings.toString());
+        }
+        assertEquals(new String(cfg[0]), new String(cfg[1]));
+        JsonNode own = new ObjectMapper().readTree(cfg[0]).get("mdlsae");
+        assertEquals(List.of("arch", "k", "threshold", "weights_layout", "train", "data", "result", "backend", "precision"),
+                fields(own));
+        assertEquals("fp32", own.get("precision").asText());
+        assertEquals(List.of("steps", "final_batch_mse", "final_batch_l0", "dead_fraction"), fields(own.get("result")));
+        assertEquals(List.of("beta1", "beta2", "eps"), fields(own.get("train").get("adam")));
+    }
+
+    private static List<String> fields(JsonNode n) {
+        List<String> names = new ArrayList<>();
+        n.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 
     @Test

@@ -11,12 +11,12 @@ import org.mdlsae.backend.BinCounts;
 import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.backend.SparseCode;
 import org.mdlsae.backend.cpu.CpuBackend;
-import org.mdlsae.backend.cpu.Quantise;
+import org.mdlsae.backend.Quantise;
 
 class DescriptionLengthTest {
     private static final CpuBackend CPU = Fakes.CPU;
 
-    /** DESIGN §2.6: [0,0,0,0,0.3,0.3,0.7,0.7], one feature, max 1, B = 1 → H = 1.5 bits, x̂ = [0,0,0,0,.25,.25,.75,.75]. */
+    /** docs/design.md §2.6: [0,0,0,0,0.3,0.3,0.7,0.7], one feature, max 1, B = 1 → H = 1.5 bits, x̂ = [0,0,0,0,.25,.25,.75,.75]. */
     @Test
     void designVectorOneFeatureOneBit() {
         float[] v = {0, 0, 0, 0, 0.3f, 0.3f, 0.7f, 0.7f};
@@ -39,7 +39,7 @@ class DescriptionLengthTest {
         for (int i = 0; i < n; i++) assertEquals(expected[i], Quantise.centre(v[i], 1f, 1), 0f);
     }
 
-    /** DESIGN §2.6: D = 25000, p = 0.0026, uniform over 2^7 bins → 1106.83 < bound 1404.63. */
+    /** docs/design.md §2.6: D = 25000, p = 0.0026, uniform over 2^7 bins → 1106.83 < bound 1404.63. */
     @Test
     void gpt2ScaleUniformBins() {
         int width = 25000, bits = 7, bins = 1 << bits;
@@ -60,7 +60,7 @@ class DescriptionLengthTest {
         assertEquals(5376, DescriptionLength.denseBits(768, 7));
     }
 
-    /** DESIGN §2.6: exactly one of 4 features active, uniform over 2^5 bins → 8.2451 bits, above the bound 7. */
+    /** docs/design.md §2.6: exactly one of 4 features active, uniform over 2^5 bins → 8.2451 bits, above the bound 7. */
     @Test
     void oneOfFourIsAboveTheBound() {
         int n = 128, width = 4, bits = 5;

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.mdlsae.InputException;
 import org.mdlsae.backend.SparseCode;
 import org.mdlsae.data.Dataset;
+import org.mdlsae.math.Entropy;
 import org.mdlsae.sae.Arch;
 import org.mdlsae.sae.Sae;
 import org.mdlsae.sae.SaeWeights;
@@ -23,7 +24,7 @@ import org.mdlsae.sae.SaeWeights;
 class MdlTest {
     private static final float[] VECTOR = {0, 0, 0, 0, 0.3f, 0.3f, 0.7f, 0.7f};
 
-    /** The DESIGN §2.6 vector end to end: identity "SAE", max 1, ε admits B = 1 → DL 1.5 bits. */
+    /** The docs/design.md §2.6 vector end to end: identity "SAE", max 1, ε admits B = 1 → DL 1.5 bits. */
     @Test
     void designVectorEndToEnd() {
         DlReport r = Mdl.of(new Fakes.Identity(1), VECTOR, 8).calibrationMaxima(new float[] {1f}).tolerance(0.002).evaluate();

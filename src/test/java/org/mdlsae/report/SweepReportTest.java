@@ -282,9 +282,9 @@ class SweepReportTest {
 
     @Test
     void durations() {
-        assertEquals("0.5 s", SweepReport.duration(0.5));
-        assertEquals("3 min 07 s", SweepReport.duration(187));
-        assertEquals("2 h 05 min", SweepReport.duration(7500));
-        assertEquals("–", SweepReport.duration(Double.NaN));
+        assertEquals("0.5 s", Html.duration(0.5));
+        assertEquals("3 min 07 s", Html.duration(187));
+        assertEquals("2 h 05 min", Html.duration(7500));
+        assertEquals("–", Html.duration(Double.NaN));
     }
 }

@@ -52,7 +52,7 @@ class SweepTest {
     void selectsTheLeastDlAdmissibleRunAndResumesWithoutRetraining() throws Exception {
         Dataset train = synthetic(800, 1), eval = synthetic(300, 2);
         // ε at 30% of the evaluation variance: width 2 cannot meet it, wider ones can
-        double var = org.mdlsae.data.Stats.sumSqDeviation(eval.data(), eval.rows(), eval.dim()) / (300.0 * 16);
+        double var = org.mdlsae.math.Stats.sumSqDeviation(eval.data(), eval.rows(), eval.dim()) / (300.0 * 16);
         SweepConfig cfg = config(0.3 * var, 20);
         List<String> trained = new ArrayList<>();
         Sweep.Listener l = new Sweep.Listener() {
@@ -114,7 +114,7 @@ class SweepTest {
     @Test
     void aKilledSweepResumesToTheSameResultAsAnUninterruptedOne() throws Exception {
         Dataset train = synthetic(500, 3), eval = synthetic(200, 4);
-        double var = org.mdlsae.data.Stats.sumSqDeviation(eval.data(), eval.rows(), eval.dim()) / (200.0 * 16);
+        double var = org.mdlsae.math.Stats.sumSqDeviation(eval.data(), eval.rows(), eval.dim()) / (200.0 * 16);
         SweepConfig cfg = config(0.3 * var, 6);
         SweepResults whole = new Sweep(new CpuBackend(), cfg, train, eval, "s", tmp.resolve("a"), null).run();
         // simulate a kill after the second run: throw from the listener

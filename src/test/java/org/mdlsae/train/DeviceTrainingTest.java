@@ -1,17 +1,21 @@
 package org.mdlsae.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.mdlsae.backend.Availability;
 import org.mdlsae.backend.Backend;
+import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.backend.cpu.CpuBackend;
 import org.mdlsae.backend.gpu.KernelBackend;
 import org.mdlsae.backend.opencl.OpenCl;
@@ -22,8 +26,9 @@ import org.mdlsae.sae.Arch;
 import org.mdlsae.sae.Sae;
 
 /**
- * The trainer on a device back end (OpenCL; pocl in CI): after the first steps a step allocates no device memory
- * and reads back only a few numbers; training agrees with the CPU; the description length counted on the device
+ * The trainer on a device back end (OpenCL; pocl in CI): batches gathered from the resident data are the host's
+ * batches bit for bit (also after a restore); after the first steps a step allocates no device memory and reads back
+ * only a few numbers; training agrees with the CPU; the description length counted on the device
  * agrees with the CPU's. Skips without OpenCL unless {@code MDLSAE_REQUIRE_OPENCL=1}.
  */
 class DeviceTrainingTest {
@@ -40,7 +45,7 @@ class DeviceTrainingTest {
 
     private static TrainConfig config(Arch arch, int epochs) {
         // dead after one batch without firing: AuxK runs in most steps
-        return TrainConfig.defaults(arch, WIDTH, K).withBatch(BATCH).withEpochs(epochs).withAux(1.0 / 32, 0, BATCH);
+        return TrainConfig.defaults(arch, WIDTH, K).withBatch(BATCH).withEpochs(epochs).withAux(1.0 / 32, null, (long) BATCH);
     }
 
     /** Device allocations and host reads at the end of each step. */
@@ -77,6 +82,35 @@ class DeviceTrainingTest {
                     assertTrue(reads <= most, arch + ": step " + s + " read back " + reads + " times (at most " + most + ")");
                 }
             }
+        }
+    }
+
+    @Test
+    void residentBatchesAreTheHostBatches() {
+        int b = 100; // 768 rows: the last batch of an epoch is short
+        InMemoryBatches host = new InMemoryBatches(DATA, N, D, 4), dev = new InMemoryBatches(DATA, N, D, 4);
+        float[] want = new float[b * D], got = new float[b * D];
+        try (Backend be = OpenCl.create(); FloatBuf xb = be.floats((long) b * D); BatchSource.Loader loader = dev.onto(be, b)) {
+            for (int step = 0; step < 30; step++) {
+                if (step == 17) {
+                    // a resume mid-epoch: the device's copy of the permutation must follow
+                    BatchSource.Cursor c = dev.cursor();
+                    dev.restore(new BatchSource.Cursor(1, 0, 4));
+                    dev.restore(c);
+                }
+                int rows = host.next(want, b);
+                int rowsDev = loader.next(xb, b);
+                if (rows == 0) {
+                    host.startEpoch();
+                    dev.startEpoch();
+                    rows = host.next(want, b);
+                    rowsDev = loader.next(xb, b);
+                }
+                assertEquals(rows, rowsDev, "rows of step " + step);
+                be.read(xb, 0, got, 0, rows * D);
+                assertArrayEquals(Arrays.copyOf(want, rows * D), Arrays.copyOf(got, rows * D), "batch of step " + step);
+            }
+            assertEquals(host.cursor(), dev.cursor());
         }
     }
 

@@ -9,7 +9,6 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.mdlsae.backend.Backend;
-import org.mdlsae.backend.IntBuf;
 import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.backend.cpu.CpuBackend;
 import org.mdlsae.sae.Arch;
@@ -108,10 +107,10 @@ class TrainStepTest {
         Backend be = new CpuBackend();
         Dense ref = new Dense(arch, w, x, null);
         try (Sae sae = Sae.upload(be, w);
-             TrainStep step = new TrainStep(be, arch, D_IN, WIDTH, K, D_IN / 2, 0.0, N);
-             FloatBuf xb = be.upload(x);
-             IntBuf mask = be.ints(WIDTH)) {
-            TrainStep.Out out = step.run(sae, xb, N, mask, false);
+             TrainStep step = new TrainStep(be, ActivationRule.of(arch, K), D_IN,
+                     TrainConfig.defaults(arch, WIDTH, K).withAux(0, D_IN / 2, null), D_IN / 2, N, N, PhaseListener.NONE);
+             FloatBuf xb = be.upload(x)) {
+            TrainStep.Out out = step.run(sae, xb, N, false);
             assertEquals(ref.loss, out.sse() / N, 1e-5 * Math.max(1, ref.loss), "loss");
             int active = 0;
             for (boolean[] row : ref.mask) for (boolean b : row) if (b) active++;

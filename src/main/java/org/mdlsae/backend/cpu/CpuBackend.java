@@ -1,17 +1,16 @@
 package org.mdlsae.backend.cpu;
 
-import static org.mdlsae.backend.Checks.need;
-import static org.mdlsae.backend.Checks.positive;
-
 import java.util.Arrays;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.BackendException;
 import org.mdlsae.backend.BinCounts;
-import org.mdlsae.backend.Checks;
+import org.mdlsae.backend.BackendContract;
 import org.mdlsae.backend.FloatBuf;
+import org.mdlsae.backend.Quantise;
 import org.mdlsae.backend.IntBuf;
 import org.mdlsae.backend.SparseCode;
-import org.mdlsae.data.Stats;
+import org.mdlsae.math.Entropy;
+import org.mdlsae.math.Stats;
 
 /**
  * The CPU back end: Java arrays, a Vector API GEMM for the encoder product, gather/scatter loops for
@@ -76,40 +75,35 @@ public final class CpuBackend implements Backend {
     @Override
     public void write(FloatBuf dst, long dstOff, float[] src, int srcOff, int len) {
         float[] d = f(dst);
-        Checks.range(dstOff, len, d.length, "write", "destination");
-        Checks.range(srcOff, len, src.length, "write", "source");
+        BackendContract.write(d.length, dstOff, src.length, srcOff, len);
         System.arraycopy(src, srcOff, d, (int) dstOff, len);
     }
 
     @Override
     public void read(FloatBuf src, long srcOff, float[] dst, int dstOff, int len) {
         float[] s = f(src);
-        Checks.range(srcOff, len, s.length, "read", "source");
-        Checks.range(dstOff, len, dst.length, "read", "destination");
+        BackendContract.read(s.length, srcOff, dst.length, dstOff, len);
         System.arraycopy(s, (int) srcOff, dst, dstOff, len);
     }
 
     @Override
     public void write(IntBuf dst, long dstOff, int[] src, int srcOff, int len) {
         int[] d = i(dst);
-        Checks.range(dstOff, len, d.length, "write", "destination");
-        Checks.range(srcOff, len, src.length, "write", "source");
+        BackendContract.write(d.length, dstOff, src.length, srcOff, len);
         System.arraycopy(src, srcOff, d, (int) dstOff, len);
     }
 
     @Override
     public void read(IntBuf src, long srcOff, int[] dst, int dstOff, int len) {
         int[] s = i(src);
-        Checks.range(srcOff, len, s.length, "read", "source");
-        Checks.range(dstOff, len, dst.length, "read", "destination");
+        BackendContract.read(s.length, srcOff, dst.length, dstOff, len);
         System.arraycopy(s, (int) srcOff, dst, dstOff, len);
     }
 
     @Override
     public void copy(FloatBuf src, long srcOff, FloatBuf dst, long dstOff, long len) {
         float[] s = f(src), d = f(dst);
-        Checks.range(srcOff, len, s.length, "copy", "source");
-        Checks.range(dstOff, len, d.length, "copy", "destination");
+        BackendContract.copy(s.length, srcOff, d.length, dstOff, len);
         System.arraycopy(s, (int) srcOff, d, (int) dstOff, (int) len);
     }
 
@@ -125,7 +119,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void gatherRows(FloatBuf data, IntBuf order, int from, int rows, int d, FloatBuf out) {
-        Checks.gatherRows(data, order, from, rows, d, out);
+        BackendContract.gatherRows(data, order, from, rows, d, out);
         float[] src = f(data), dst = f(out);
         int[] ord = i(order);
         int dataRows = src.length / d;
@@ -142,23 +136,13 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void encode(FloatBuf x, FloatBuf bDec, FloatBuf enc, FloatBuf bEnc, int n, int d, int width, FloatBuf pre) {
-        positive("encode", n, d, width);
-        need(x, (long) n * d, "encode", "x");
-        need(bDec, d, "encode", "bDec");
-        need(enc, (long) width * d, "encode", "enc");
-        need(bEnc, width, "encode", "bEnc");
-        need(pre, (long) n * width, "encode", "pre");
+        BackendContract.encode(x, bDec, enc, bEnc, n, d, width, pre);
         Gemm.ntCentred(f(x), f(bDec), n, d, f(enc), width, f(bEnc), f(pre));
     }
 
     @Override
     public void topK(FloatBuf pre, IntBuf mask, int n, int width, int k, IntBuf idx, FloatBuf val) {
-        positive("topK", n, width, k);
-        if (k > width) throw new BackendException("topK", "k = " + k + " exceeds width " + width);
-        need(pre, (long) n * width, "topK", "pre");
-        need(idx, (long) n * k, "topK", "idx");
-        need(val, (long) n * k, "topK", "val");
-        if (mask != null) need(mask, width, "topK", "mask");
+        BackendContract.topK(pre, mask, n, width, k, idx, val);
         float[] p = f(pre), vo = f(val);
         int[] io = i(idx);
         int[] mk = mask == null ? null : i(mask);
@@ -173,13 +157,9 @@ public final class CpuBackend implements Backend {
     @Override
     public void encodeTopK(FloatBuf x, FloatBuf bDec, FloatBuf enc, FloatBuf bEnc, int n, int d, int width, int k,
                            IntBuf idx, FloatBuf val, FloatBuf pre) {
-        String op = "encodeTopK";
-        Checks.encoder(op, x, bDec, enc, bEnc, n, d, width);
-        positive(op, k);
-        Checks.topKOut(op, idx, val, n, width, k);
+        BackendContract.encodeTopK(x, bDec, enc, bEnc, n, d, width, k, idx, val, pre);
         if (pre != null) {
             // the product over all rows, exactly as encode then topK (the trainer's bits do not move)
-            need(pre, (long) n * width, op, "pre");
             encode(x, bDec, enc, bEnc, n, d, width, pre);
             topK(pre, null, n, width, k, idx, val);
             return;
@@ -202,25 +182,20 @@ public final class CpuBackend implements Backend {
     @Override
     public float encodeBatchThreshold(FloatBuf x, FloatBuf bDec, FloatBuf enc, FloatBuf bEnc, int n, int d, int width,
                                       FloatBuf pre, long keep) {
-        Checks.encoder("encodeBatchThreshold", x, bDec, enc, bEnc, n, d, width);
-        need(pre, (long) n * width, "encodeBatchThreshold", "pre");
-        if (keep <= 0) throw new BackendException("encodeBatchThreshold", "keep must be positive, got " + keep);
+        BackendContract.encodeBatchThreshold(x, bDec, enc, bEnc, n, d, width, pre, keep);
         encode(x, bDec, enc, bEnc, n, d, width, pre);
         return kthLargestPositive(pre, (long) n * width, keep);
     }
 
     @Override
     public float kthLargestPositive(FloatBuf pre, long count, long keep) {
-        need(pre, count, "kthLargestPositive", "pre");
-        if (keep <= 0) throw new BackendException("kthLargestPositive", "keep must be positive, got " + keep);
+        BackendContract.kthLargestPositive(pre, count, keep);
         return RadixSelect.kthLargestPositive(f(pre), size(count, "kthLargestPositive"), keep);
     }
 
     @Override
     public int countAbove(FloatBuf pre, int n, int width, float t, boolean strict, IntBuf rowPtr) {
-        positive("countAbove", n, width);
-        need(pre, (long) n * width, "countAbove", "pre");
-        need(rowPtr, n + 1L, "countAbove", "rowPtr");
+        BackendContract.countAbove(pre, n, width, rowPtr);
         float[] p = f(pre);
         int[] rp = i(rowPtr);
         float lo = scanBound(t);
@@ -256,12 +231,8 @@ public final class CpuBackend implements Backend {
     @Override
     public void gatherAbove(FloatBuf pre, int n, int width, float t, boolean strict, IntBuf rowPtr, IntBuf idx,
                             FloatBuf val) {
-        positive("gatherAbove", n, width);
-        need(pre, (long) n * width, "gatherAbove", "pre");
-        need(rowPtr, n + 1L, "gatherAbove", "rowPtr");
+        BackendContract.gatherAbove(pre, n, width, rowPtr, idx, val, () -> i(rowPtr)[n]);
         int[] rp = i(rowPtr);
-        need(idx, rp[n], "gatherAbove", "idx");
-        need(val, rp[n], "gatherAbove", "val");
         float[] p = f(pre), vo = f(val);
         int[] io = i(idx);
         float lo = scanBound(t);
@@ -276,17 +247,12 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void decode(SparseCode z, FloatBuf dec, FloatBuf bDec, int d, FloatBuf xhat) {
-        decodeWith(z, dec, bDec, d, xhat, null, 0, "decode");
+        BackendContract.decode("decode", z, dec, bDec, d, xhat);
+        decodeWith(z, dec, bDec, d, xhat, null, 0);
     }
 
-    /** Decode, optionally replacing each value by its bin centre at the given precision. */
-    private void decodeWith(SparseCode z, FloatBuf dec, FloatBuf bDec, int d, FloatBuf xhat, float[] max, int bits,
-                            String op) {
-        positive(op, z.n(), d, z.width());
-        Checks.code(z, op);
-        need(dec, (long) z.width() * d, op, "dec");
-        if (bDec != null) need(bDec, d, op, "bDec");
-        need(xhat, (long) z.n() * d, op, "xhat");
+    /** Decode (arguments checked), optionally replacing each value by its bin centre at the given precision. */
+    private void decodeWith(SparseCode z, FloatBuf dec, FloatBuf bDec, int d, FloatBuf xhat, float[] max, int bits) {
         int n = z.n();
         int[] rp = i(z.rowPtr()), ix = i(z.idx());
         float[] vs = f(z.val()), w = f(dec), out = f(xhat);
@@ -322,9 +288,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public double residual(FloatBuf target, FloatBuf xhat, long count, float scale, FloatBuf grad) {
-        need(target, count, "residual", "target");
-        need(xhat, count, "residual", "xhat");
-        need(grad, count, "residual", "grad");
+        BackendContract.residual(target, xhat, count, grad);
         float[] t = f(target), h = f(xhat), g = f(grad);
         int cnt = size(count, "residual");
         double[] part = new double[Parallel.CHUNKS];
@@ -348,15 +312,13 @@ public final class CpuBackend implements Backend {
 
     @Override
     public double sumSqDeviation(FloatBuf a, int n, int d) {
-        positive("sumSqDeviation", n, d);
-        need(a, (long) n * d, "sumSqDeviation", "a");
+        BackendContract.sumSqDeviation(a, n, d);
         return Stats.sumSqDeviation(f(a), n, d);
     }
 
     @Override
     public void axpby(float alpha, FloatBuf x, float beta, FloatBuf y, long count) {
-        need(x, count, "axpby", "x");
-        need(y, count, "axpby", "y");
+        BackendContract.axpby(x, y, count);
         float[] xs = f(x), ys = f(y);
         int cnt = size(count, "axpby");
         for (int q = 0; q < cnt; q++) ys[q] = alpha * xs[q] + beta * ys[q];
@@ -365,15 +327,8 @@ public final class CpuBackend implements Backend {
     @Override
     public void decodeBackward(SparseCode z, FloatBuf g, FloatBuf dec, int d, FloatBuf gradDec, FloatBuf gz,
                                FloatBuf gradBDec) {
-        String op = "decodeBackward";
-        positive(op, z.n(), d, z.width());
-        Checks.code(z, op);
+        BackendContract.decodeBackward(z, g, dec, d, gradDec, gz, gradBDec);
         int n = z.n(), width = z.width();
-        need(g, (long) n * d, op, "g");
-        need(dec, (long) width * d, op, "dec");
-        need(gradDec, (long) width * d, op, "gradDec");
-        need(gz, z.nnz(), op, "gz");
-        if (gradBDec != null) need(gradBDec, d, op, "gradBDec");
         int[] rp = i(z.rowPtr()), ix = i(z.idx());
         float[] vs = f(z.val()), gs = f(g), w = f(dec), gd = f(gradDec), gzs = f(gz);
         // gz: one dot product per entry, parallel over rows.
@@ -440,17 +395,8 @@ public final class CpuBackend implements Backend {
     @Override
     public void encodeBackward(SparseCode z, FloatBuf gz, FloatBuf x, FloatBuf bDec, FloatBuf enc, int d,
                                FloatBuf gradEnc, FloatBuf gradBEnc, FloatBuf gradBDec) {
-        String op = "encodeBackward";
-        positive(op, z.n(), d, z.width());
-        Checks.code(z, op);
-        int n = z.n(), width = z.width();
-        need(gz, z.nnz(), op, "gz");
-        need(x, (long) n * d, op, "x");
-        need(bDec, d, op, "bDec");
-        need(enc, (long) width * d, op, "enc");
-        need(gradEnc, (long) width * d, op, "gradEnc");
-        need(gradBEnc, width, op, "gradBEnc");
-        if (gradBDec != null) need(gradBDec, d, op, "gradBDec");
+        BackendContract.encodeBackward(z, gz, x, bDec, enc, d, gradEnc, gradBEnc, gradBDec);
+        int width = z.width();
         int[] rp = i(z.rowPtr()), ix = i(z.idx());
         float[] vs = f(z.val()), gzs = f(gz), xs = f(x), bd = f(bDec), ge = f(gradEnc), gbe = f(gradBEnc), we = f(enc);
         Columns cols = Columns.of(z, rp, ix, vs);
@@ -501,8 +447,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void addPerLatent(SparseCode z, FloatBuf perLatent) {
-        Checks.code(z, "addPerLatent");
-        need(perLatent, z.width(), "addPerLatent", "perLatent");
+        BackendContract.addPerLatent(z, perLatent);
         int[] ix = i(z.idx());
         float[] vs = f(z.val()), add = f(perLatent);
         for (int q = 0; q < z.nnz(); q++) if (vs[q] > 0f) vs[q] += add[ix[q]];
@@ -510,8 +455,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void countActive(SparseCode z, IntBuf counts) {
-        Checks.code(z, "countActive");
-        need(counts, z.width(), "countActive", "counts");
+        BackendContract.countActive(z, counts);
         int[] ix = i(z.idx()), cnt = i(counts);
         float[] vs = f(z.val());
         for (int q = 0; q < z.nnz(); q++) if (vs[q] > 0f) cnt[ix[q]]++;
@@ -519,7 +463,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public long[] updateDead(IntBuf counts, IntBuf since, IntBuf mask, int width, int rows, int deadAfter) {
-        Checks.updateDead(counts, since, mask, width, rows, deadAfter);
+        BackendContract.updateDead(counts, since, mask, width, rows, deadAfter);
         int[] c = i(counts), s = i(since), m = i(mask);
         long active = 0, dead = 0;
         for (int j = 0; j < width; j++) {
@@ -536,9 +480,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void removeParallelGrad(FloatBuf dec, FloatBuf gradDec, int width, int d) {
-        positive("removeParallelGrad", width, d);
-        need(dec, (long) width * d, "removeParallelGrad", "dec");
-        need(gradDec, (long) width * d, "removeParallelGrad", "gradDec");
+        BackendContract.removeParallelGrad(dec, gradDec, width, d);
         float[] w = f(dec), g = f(gradDec);
         int cc = Math.min(Parallel.CHUNKS, width);
         Parallel.forChunks(cc, (long) width * d, ch -> {
@@ -551,8 +493,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void normaliseRows(FloatBuf dec, int width, int d) {
-        positive("normaliseRows", width, d);
-        need(dec, (long) width * d, "normaliseRows", "dec");
+        BackendContract.normaliseRows(dec, width, d);
         float[] w = f(dec);
         for (int j = 0; j < width; j++) {
             int o = j * d;
@@ -568,11 +509,7 @@ public final class CpuBackend implements Backend {
     public void adamStep(FloatBuf param, FloatBuf grad, FloatBuf m, FloatBuf v, long count, float lr, float beta1,
                          float beta2, float eps, int t) {
         String op = "adamStep";
-        need(param, count, op, "param");
-        need(grad, count, op, "grad");
-        need(m, count, op, "m");
-        need(v, count, op, "v");
-        if (t < 1) throw new BackendException(op, "step t must be ≥ 1, got " + t);
+        BackendContract.adamStep(param, grad, m, v, count, t);
         float[] p = f(param), g = f(grad), ms = f(m), vs = f(v);
         float c1 = (float) (1 - Math.pow(beta1, t));
         float c2 = (float) (1 - Math.pow(beta2, t));
@@ -593,8 +530,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void featureMax(SparseCode z, FloatBuf max) {
-        Checks.code(z, "featureMax");
-        need(max, z.width(), "featureMax", "max");
+        BackendContract.featureMax(z, max);
         int[] ix = i(z.idx());
         float[] vs = f(z.val()), mx = f(max);
         for (int q = 0; q < z.nnz(); q++) if (vs[q] > mx[ix[q]]) mx[ix[q]] = vs[q];
@@ -602,9 +538,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public BinCounts binCounts(SparseCode z, FloatBuf max, int bits) {
-        Checks.code(z, "binCounts");
-        need(max, z.width(), "binCounts", "max");
-        Checks.bits(bits, "binCounts");
+        BackendContract.binCounts(z, max, bits);
         int[] ix = i(z.idx());
         float[] vs = f(z.val()), mx = f(max);
         long[] keys = new long[z.nnz()];
@@ -620,10 +554,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void binHistogram(SparseCode z, FloatBuf max, int bits, IntBuf hist) {
-        String op = "binHistogram";
-        Checks.code(z, op);
-        need(max, z.width(), op, "max");
-        Checks.histogram(hist, z.width(), bits, op);
+        BackendContract.binHistogram(z, max, bits, hist);
         int[] ix = i(z.idx()), h = i(hist);
         float[] vs = f(z.val()), mx = f(max);
         for (int q = 0; q < z.nnz(); q++) {
@@ -634,49 +565,38 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    private static final double LN2 = Math.log(2.0);
-
-    private static double log2(double v) {
-        return Math.log(v) / LN2;
-    }
-
     /**
-     * The arithmetic of mdl.DescriptionLength.perFeatureBits (Entropy.h and Entropy.ofCounts, which this layer
-     * cannot call) term for term, so the DL figures are bit-identical; CpuBackendTest pins the equality.
+     * The arithmetic of mdl.DescriptionLength.perFeatureBits (h(p) + p·H of the feature's bins, through
+     * {@link Entropy}), so the DL figures are bit-identical; CpuBackendTest pins the equality.
      */
     @Override
     public double[] entropyBits(IntBuf hist, int width, int bits, long samples) {
-        String op = "entropyBits";
-        Checks.histogram(hist, width, bits, op);
-        if (samples <= 0) throw new BackendException(op, "samples must be positive, got " + samples);
+        BackendContract.entropyBits(hist, width, bits, samples);
         int[] h = i(hist);
         int levels = 1 << bits;
+        long[] row = new long[levels];
         double[] out = new double[width];
         for (int j = 0; j < width; j++) {
             long total = 0;
-            double s = 0;
-            for (int b = j * levels, e = b + levels; b < e; b++) {
-                long c = h[b];
-                total += c;
-                if (c > 0) s += c * log2(c);
+            for (int b = 0; b < levels; b++) {
+                row[b] = h[j * levels + b];
+                total += row[b];
             }
             if (total == 0) continue;
-            if (total > samples) throw new BackendException(op, "feature " + j + " is counted more often than the " + samples + " samples");
+            if (total > samples) {
+                throw new BackendException("entropyBits", "feature " + j + " is counted more often than the " + samples + " samples");
+            }
             double p = (double) total / samples;
-            double hp = p == 1.0 ? 0.0 : -(p * log2(p) + (1.0 - p) * log2(1.0 - p));
-            out[j] = hp + p * Math.max(0.0, log2(total) - s / total);
+            out[j] = Entropy.h(p) + p * Entropy.ofCounts(row, 0, levels);
         }
         return out;
     }
 
     @Override
     public double quantisedSqError(SparseCode z, FloatBuf max, int bits, FloatBuf dec, FloatBuf bDec, FloatBuf x, int d) {
-        String op = "quantisedSqError";
-        if (bits > 0) Checks.bits(bits, op);
-        need(max, z.width(), op, "max");
-        need(x, (long) z.n() * d, op, "x");
+        BackendContract.quantisedSqError(z, max, bits, dec, bDec, x, d);
         FloatBuf xhat = floats((long) z.n() * d);
-        decodeWith(z, dec, bDec, d, xhat, bits > 0 ? f(max) : null, bits, op);
+        decodeWith(z, dec, bDec, d, xhat, bits > 0 ? f(max) : null, bits);
         float[] xs = f(x), h = f(xhat);
         double s = 0;
         for (int q = 0, end = z.n() * d; q < end; q++) {

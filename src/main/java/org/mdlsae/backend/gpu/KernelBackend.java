@@ -5,16 +5,17 @@ import java.util.HashMap;
 import java.util.Map;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.BackendException;
-import org.mdlsae.backend.Checks;
+import org.mdlsae.backend.BackendContract;
 import org.mdlsae.backend.BinCounts;
 import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.backend.IntBuf;
 import org.mdlsae.backend.Precision;
 import org.mdlsae.backend.SparseCode;
+import org.mdlsae.backend.Quantise;
 
 /**
- * Every {@link Backend} op written once over the kernels of {@code kernels/*.cu}: shape validation (same
- * messages as the CPU twin), launch geometry, scratch buffers and the few host-side steps (radix bucket
+ * Every {@link Backend} op written once over the kernels of {@code kernels/*.cu}: argument checks (the shared
+ * {@link BackendContract}, so the messages are the CPU twin's), launch geometry, scratch buffers and the few host-side steps (radix bucket
  * walks, partial-sum totals in double, bin-key counting). Subclasses supply only memory and launches:
  * {@link OpenClBackend} (JOCL) and {@code cuda.CudaBackend} (JCuda driver API).
  *
@@ -305,8 +306,7 @@ public abstract class KernelBackend implements Backend {
     public void write(FloatBuf dst, long dstOff, float[] src, int srcOff, int len) {
         alive("write");
         DeviceFloatBuf d = f(dst, "write");
-        Checks.range(dstOff, len, d.length, "write", "destination");
-        Checks.range(srcOff, len, src.length, "write", "source");
+        BackendContract.write(d.length, dstOff, src.length, srcOff, len);
         if (len > 0) writeFloats(d.handle, dstOff, src, srcOff, len, "write");
     }
 
@@ -314,8 +314,7 @@ public abstract class KernelBackend implements Backend {
     public void read(FloatBuf src, long srcOff, float[] dst, int dstOff, int len) {
         alive("read");
         DeviceFloatBuf s = f(src, "read");
-        Checks.range(srcOff, len, s.length, "read", "source");
-        Checks.range(dstOff, len, dst.length, "read", "destination");
+        BackendContract.read(s.length, srcOff, dst.length, dstOff, len);
         if (len > 0) pullFloats(s, srcOff, dst, dstOff, len, "read");
     }
 
@@ -323,8 +322,7 @@ public abstract class KernelBackend implements Backend {
     public void write(IntBuf dst, long dstOff, int[] src, int srcOff, int len) {
         alive("write");
         DeviceIntBuf d = i(dst, "write");
-        Checks.range(dstOff, len, d.length, "write", "destination");
-        Checks.range(srcOff, len, src.length, "write", "source");
+        BackendContract.write(d.length, dstOff, src.length, srcOff, len);
         if (len > 0) writeInts(d.handle, dstOff, src, srcOff, len, "write");
     }
 
@@ -332,8 +330,7 @@ public abstract class KernelBackend implements Backend {
     public void read(IntBuf src, long srcOff, int[] dst, int dstOff, int len) {
         alive("read");
         DeviceIntBuf s = i(src, "read");
-        Checks.range(srcOff, len, s.length, "read", "source");
-        Checks.range(dstOff, len, dst.length, "read", "destination");
+        BackendContract.read(s.length, srcOff, dst.length, dstOff, len);
         if (len > 0) pullInts(s, srcOff, dst, dstOff, len, "read");
     }
 
@@ -341,8 +338,7 @@ public abstract class KernelBackend implements Backend {
     public void copy(FloatBuf src, long srcOff, FloatBuf dst, long dstOff, long len) {
         alive("copy");
         DeviceFloatBuf s = f(src, "copy"), d = f(dst, "copy");
-        Checks.range(srcOff, len, s.length, "copy", "source");
-        Checks.range(dstOff, len, d.length, "copy", "destination");
+        BackendContract.copy(s.length, srcOff, d.length, dstOff, len);
         if (len == 0 || (s == d && srcOff == dstOff)) return;
         if (s == d && srcOff < dstOff + len && dstOff < srcOff + len) {
             // overlapping ranges of one buffer (both APIs leave that undefined): go through a scratch copy
@@ -372,7 +368,7 @@ public abstract class KernelBackend implements Backend {
     public void gatherRows(FloatBuf data, IntBuf order, int from, int rows, int d, FloatBuf out) {
         String op = "gatherRows";
         alive(op);
-        Checks.gatherRows(data, order, from, rows, d, out);
+        BackendContract.gatherRows(data, order, from, rows, d, out);
         launch(op, "gather_batch", loopGroups((long) rows * d), 1, WG, 1, f(data, op), i(order, op), from, rows, d,
                 f(out, op));
     }
@@ -383,8 +379,7 @@ public abstract class KernelBackend implements Backend {
     public void encode(FloatBuf x, FloatBuf bDec, FloatBuf enc, FloatBuf bEnc, int n, int d, int width, FloatBuf pre) {
         String op = "encode";
         alive(op);
-        Checks.encoder(op, x, bDec, enc, bEnc, n, d, width);
-        Checks.need(pre, (long) n * width, op, "pre");
+        BackendContract.encode(x, bDec, enc, bEnc, n, d, width, pre);
         gemm(op, f(x, op), 0, f(bDec, op), f(enc, op), f(bEnc, op), n, d, width, f(pre, op), 0);
     }
 
@@ -414,12 +409,7 @@ public abstract class KernelBackend implements Backend {
     public void topK(FloatBuf pre, IntBuf mask, int n, int width, int k, IntBuf idx, FloatBuf val) {
         String op = "topK";
         alive(op);
-        Checks.positive(op, n, width, k);
-        if (k > width) throw new BackendException(op, "k = " + k + " exceeds width " + width);
-        Checks.need(pre, (long) n * width, op, "pre");
-        Checks.need(idx, (long) n * k, op, "idx");
-        Checks.need(val, (long) n * k, op, "val");
-        if (mask != null) Checks.need(mask, width, op, "mask");
+        BackendContract.topK(pre, mask, n, width, k, idx, val);
         topKRows(op, f(pre, op), 0, mask == null ? null : i(mask, op), n, width, k, i(idx, op), f(val, op), 0);
     }
 
@@ -440,10 +430,7 @@ public abstract class KernelBackend implements Backend {
                            IntBuf idx, FloatBuf val, FloatBuf pre) {
         String op = "encodeTopK";
         alive(op);
-        Checks.encoder(op, x, bDec, enc, bEnc, n, d, width);
-        Checks.positive(op, k);
-        Checks.topKOut(op, idx, val, n, width, k);
-        if (pre != null) Checks.need(pre, (long) n * width, op, "pre");
+        BackendContract.encodeTopK(x, bDec, enc, bEnc, n, d, width, k, idx, val, pre);
         DeviceFloatBuf xs = f(x, op), bd = f(bDec, op), we = f(enc, op), be = f(bEnc, op), vo = f(val, op);
         DeviceIntBuf io = i(idx, op);
         DeviceFloatBuf kept = pre == null ? null : f(pre, op);
@@ -492,9 +479,7 @@ public abstract class KernelBackend implements Backend {
                                       FloatBuf pre, long keep) {
         String op = "encodeBatchThreshold";
         alive(op);
-        Checks.encoder(op, x, bDec, enc, bEnc, n, d, width);
-        Checks.need(pre, (long) n * width, op, "pre");
-        if (keep <= 0) throw new BackendException(op, "keep must be positive, got " + keep);
+        BackendContract.encodeBatchThreshold(x, bDec, enc, bEnc, n, d, width, pre, keep);
         DeviceFloatBuf xs = f(x, op), bd = f(bDec, op), we = f(enc, op), be = f(bEnc, op), p = f(pre, op);
         int cnt = size((long) n * width, op);
         Radix rs = radixStart(op, cnt, keep);
@@ -513,8 +498,7 @@ public abstract class KernelBackend implements Backend {
     public float kthLargestPositive(FloatBuf pre, long count, long keep) {
         String op = "kthLargestPositive";
         alive(op);
-        Checks.need(pre, count, op, "pre");
-        if (keep <= 0) throw new BackendException(op, "keep must be positive, got " + keep);
+        BackendContract.kthLargestPositive(pre, count, keep);
         int cnt = size(count, op);
         if (cnt == 0) return Float.POSITIVE_INFINITY;
         DeviceFloatBuf a = f(pre, op);
@@ -555,9 +539,7 @@ public abstract class KernelBackend implements Backend {
     public int countAbove(FloatBuf pre, int n, int width, float t, boolean strict, IntBuf rowPtr) {
         String op = "countAbove";
         alive(op);
-        Checks.positive(op, n, width);
-        Checks.need(pre, (long) n * width, op, "pre");
-        Checks.need(rowPtr, n + 1L, op, "rowPtr");
+        BackendContract.countAbove(pre, n, width, rowPtr);
         DeviceIntBuf rp = i(rowPtr, op);
         launch(op, "count_rows", n, 1, WG, 1, f(pre, op), n, width, t, strict ? 1 : 0, rp);
         scan(op, rp, n + 1L, 0);
@@ -573,16 +555,17 @@ public abstract class KernelBackend implements Backend {
                             FloatBuf val) {
         String op = "gatherAbove";
         alive(op);
-        Checks.positive(op, n, width);
-        Checks.need(pre, (long) n * width, op, "pre");
-        Checks.need(rowPtr, n + 1L, op, "rowPtr");
+        int[] nnzRead = new int[1];
+        BackendContract.gatherAbove(pre, n, width, rowPtr, idx, val, () -> nnzRead[0] = countedTotal(i(rowPtr, op), n, op));
         DeviceIntBuf rp = i(rowPtr, op);
-        // the total of the countAbove just before (nothing ran since: see alive) needs no second read
-        int nnz = rp == countedRowPtr && n == countedRows ? countedTotal : readInt(rp, n, op);
-        Checks.need(idx, nnz, op, "idx");
-        Checks.need(val, nnz, op, "val");
+        int nnz = nnzRead[0];
         if (nnz == 0) return;
         launch(op, "gather_rows", n, 1, WG, 1, f(pre, op), width, t, strict ? 1 : 0, rp, i(idx, op), f(val, op));
+    }
+
+    /** The entry count of rowPtr: the total of the countAbove just before (nothing ran since: see alive) needs no read. */
+    private int countedTotal(DeviceIntBuf rp, int n, String op) {
+        return rp == countedRowPtr && n == countedRows ? countedTotal : readInt(rp, n, op);
     }
 
     /** In-place exclusive prefix sum of data[0..len). */
@@ -601,11 +584,7 @@ public abstract class KernelBackend implements Backend {
     public void decode(SparseCode z, FloatBuf dec, FloatBuf bDec, int d, FloatBuf xhat) {
         String op = "decode";
         alive(op);
-        Checks.positive(op, z.n(), d, z.width());
-        Checks.code(z, op);
-        Checks.need(dec, (long) z.width() * d, op, "dec");
-        if (bDec != null) Checks.need(bDec, d, op, "bDec");
-        Checks.need(xhat, (long) z.n() * d, op, "xhat");
+        BackendContract.decode(op, z, dec, bDec, d, xhat);
         launch(op, "decode_rows", z.n(), 1, WG, 1, decodeArgs(op, z, dec, bDec, d, null, null, 0, f(xhat, op)));
     }
 
@@ -629,13 +608,12 @@ public abstract class KernelBackend implements Backend {
     }
 
     /**
-     * Per-feature bin scales (float) 2^bits / max[j] computed in Java exactly as {@code cpu.Quantise.bin}
-     * does, so device bins never depend on the device's division rounding.
+     * Per-feature bin scales computed in Java by {@link Quantise#scale}, the rule the CPU uses, so device bins never
+     * depend on the device's division rounding.
      */
     private DeviceFloatBuf scales(float[] max, int bits) {
-        float levels = (float) (1 << bits);
         float[] s = new float[max.length];
-        for (int j = 0; j < max.length; j++) s[j] = max[j] <= 0f ? 0f : levels / max[j];
+        for (int j = 0; j < max.length; j++) s[j] = Quantise.scale(max[j], bits);
         DeviceFloatBuf b = scratchFloats("quant.scale", s.length);
         writeFloats(b.handle, 0, s, 0, s.length, "quant");
         return b;
@@ -653,9 +631,7 @@ public abstract class KernelBackend implements Backend {
     public double residual(FloatBuf target, FloatBuf xhat, long count, float scale, FloatBuf grad) {
         String op = "residual";
         alive(op);
-        Checks.need(target, count, op, "target");
-        Checks.need(xhat, count, op, "xhat");
-        Checks.need(grad, count, op, "grad");
+        BackendContract.residual(target, xhat, count, grad);
         int cnt = size(count, op);
         if (cnt == 0) return 0;
         int gs = Math.min(256, groups(cnt, WG * 4));
@@ -676,8 +652,7 @@ public abstract class KernelBackend implements Backend {
     public double sumSqDeviation(FloatBuf a, int n, int d) {
         String op = "sumSqDeviation";
         alive(op);
-        Checks.positive(op, n, d);
-        Checks.need(a, (long) n * d, op, "a");
+        BackendContract.sumSqDeviation(a, n, d);
         DeviceFloatBuf as = f(a, op);
         DeviceFloatBuf mean = scratchFloats("sqdev.mean", d);
         launch(op, "col_sums", groups(d, WG), 1, WG, 1, as, n, d, (float) n, 0, mean);
@@ -692,8 +667,7 @@ public abstract class KernelBackend implements Backend {
     public void axpby(float alpha, FloatBuf x, float beta, FloatBuf y, long count) {
         String op = "axpby";
         alive(op);
-        Checks.need(x, count, op, "x");
-        Checks.need(y, count, op, "y");
+        BackendContract.axpby(x, y, count);
         int cnt = size(count, op);
         if (cnt == 0) return;
         launch(op, "axpby", loopGroups(cnt), 1, WG, 1, alpha, f(x, op), beta, f(y, op), cnt);
@@ -704,14 +678,8 @@ public abstract class KernelBackend implements Backend {
                                FloatBuf gradBDec) {
         String op = "decodeBackward";
         alive(op);
-        Checks.positive(op, z.n(), d, z.width());
-        Checks.code(z, op);
+        BackendContract.decodeBackward(z, g, dec, d, gradDec, gz, gradBDec);
         int n = z.n(), width = z.width();
-        Checks.need(g, (long) n * d, op, "g");
-        Checks.need(dec, (long) width * d, op, "dec");
-        Checks.need(gradDec, (long) width * d, op, "gradDec");
-        Checks.need(gz, z.nnz(), op, "gz");
-        if (gradBDec != null) Checks.need(gradBDec, d, op, "gradBDec");
         DeviceFloatBuf gs = f(g, op);
         if (z.nnz() > 0) {
             DeviceIntBuf rp = i(z.rowPtr(), op), ix = i(z.idx(), op);
@@ -774,16 +742,8 @@ public abstract class KernelBackend implements Backend {
                                FloatBuf gradEnc, FloatBuf gradBEnc, FloatBuf gradBDec) {
         String op = "encodeBackward";
         alive(op);
-        Checks.positive(op, z.n(), d, z.width());
-        Checks.code(z, op);
-        int n = z.n(), width = z.width();
-        Checks.need(gz, z.nnz(), op, "gz");
-        Checks.need(x, (long) n * d, op, "x");
-        Checks.need(bDec, d, op, "bDec");
-        Checks.need(enc, (long) width * d, op, "enc");
-        Checks.need(gradEnc, (long) width * d, op, "gradEnc");
-        Checks.need(gradBEnc, width, op, "gradBEnc");
-        if (gradBDec != null) Checks.need(gradBDec, d, op, "gradBDec");
+        BackendContract.encodeBackward(z, gz, x, bDec, enc, d, gradEnc, gradBEnc, gradBDec);
+        int width = z.width();
         if (z.nnz() == 0) return;
         Csc cols = columns(op, z, gradEnc, gradBEnc, gradBDec);
         DeviceFloatBuf colSum = scratchFloats("encodeBackward.colSum", width);
@@ -804,8 +764,7 @@ public abstract class KernelBackend implements Backend {
     public void addPerLatent(SparseCode z, FloatBuf perLatent) {
         String op = "addPerLatent";
         alive(op);
-        Checks.code(z, op);
-        Checks.need(perLatent, z.width(), op, "perLatent");
+        BackendContract.addPerLatent(z, perLatent);
         if (z.nnz() == 0) return;
         launch(op, "add_per_latent", loopGroups(z.nnz()), 1, WG, 1, i(z.idx(), op), f(z.val(), op), z.nnz(),
                 f(perLatent, op));
@@ -815,8 +774,7 @@ public abstract class KernelBackend implements Backend {
     public void countActive(SparseCode z, IntBuf counts) {
         String op = "countActive";
         alive(op);
-        Checks.code(z, op);
-        Checks.need(counts, z.width(), op, "counts");
+        BackendContract.countActive(z, counts);
         if (z.nnz() == 0) return;
         launch(op, "count_active", loopGroups(z.nnz()), 1, WG, 1, i(z.idx(), op), f(z.val(), op), z.nnz(),
                 i(counts, op));
@@ -826,7 +784,7 @@ public abstract class KernelBackend implements Backend {
     public long[] updateDead(IntBuf counts, IntBuf since, IntBuf mask, int width, int rows, int deadAfter) {
         String op = "updateDead";
         alive(op);
-        Checks.updateDead(counts, since, mask, width, rows, deadAfter);
+        BackendContract.updateDead(counts, since, mask, width, rows, deadAfter);
         DeviceIntBuf totals = scratchInts("dead.totals", 2);
         fill32(totals.handle, 0, 2, 0, op);
         launch(op, "dead_update", loopGroups(width), 1, WG, 1, i(counts, op), i(since, op), i(mask, op), width, rows,
@@ -842,9 +800,7 @@ public abstract class KernelBackend implements Backend {
     public void removeParallelGrad(FloatBuf dec, FloatBuf gradDec, int width, int d) {
         String op = "removeParallelGrad";
         alive(op);
-        Checks.positive(op, width, d);
-        Checks.need(dec, (long) width * d, op, "dec");
-        Checks.need(gradDec, (long) width * d, op, "gradDec");
+        BackendContract.removeParallelGrad(dec, gradDec, width, d);
         launch(op, "remove_parallel_rows", width, 1, WG, 1, f(dec, op), f(gradDec, op), d);
     }
 
@@ -852,8 +808,7 @@ public abstract class KernelBackend implements Backend {
     public void normaliseRows(FloatBuf dec, int width, int d) {
         String op = "normaliseRows";
         alive(op);
-        Checks.positive(op, width, d);
-        Checks.need(dec, (long) width * d, op, "dec");
+        BackendContract.normaliseRows(dec, width, d);
         launch(op, "normalise_rows", width, 1, WG, 1, f(dec, op), d);
     }
 
@@ -862,11 +817,7 @@ public abstract class KernelBackend implements Backend {
                          float beta2, float eps, int t) {
         String op = "adamStep";
         alive(op);
-        Checks.need(param, count, op, "param");
-        Checks.need(grad, count, op, "grad");
-        Checks.need(m, count, op, "m");
-        Checks.need(v, count, op, "v");
-        if (t < 1) throw new BackendException(op, "step t must be ≥ 1, got " + t);
+        BackendContract.adamStep(param, grad, m, v, count, t);
         float c1 = (float) (1 - Math.pow(beta1, t));
         float c2 = (float) (1 - Math.pow(beta2, t));
         int cnt = size(count, op);
@@ -881,8 +832,7 @@ public abstract class KernelBackend implements Backend {
     public void featureMax(SparseCode z, FloatBuf max) {
         String op = "featureMax";
         alive(op);
-        Checks.code(z, op);
-        Checks.need(max, z.width(), op, "max");
+        BackendContract.featureMax(z, max);
         if (z.nnz() == 0) return;
         launch(op, "feature_max", loopGroups(z.nnz()), 1, WG, 1, i(z.idx(), op), f(z.val(), op), z.nnz(), f(max, op));
     }
@@ -891,9 +841,7 @@ public abstract class KernelBackend implements Backend {
     public BinCounts binCounts(SparseCode z, FloatBuf max, int bits) {
         String op = "binCounts";
         alive(op);
-        Checks.code(z, op);
-        Checks.need(max, z.width(), op, "max");
-        Checks.bits(bits, op);
+        BackendContract.binCounts(z, max, bits);
         int nnz = z.nnz();
         if (nnz == 0) return BinCounts.ofKeys(bits, new long[0], 0);
         float[] mx = downloadMax(max, z.width(), op);
@@ -919,9 +867,7 @@ public abstract class KernelBackend implements Backend {
     public void binHistogram(SparseCode z, FloatBuf max, int bits, IntBuf hist) {
         String op = "binHistogram";
         alive(op);
-        Checks.code(z, op);
-        Checks.need(max, z.width(), op, "max");
-        Checks.histogram(hist, z.width(), bits, op);
+        BackendContract.binHistogram(z, max, bits, hist);
         if (z.nnz() == 0) return;
         DeviceFloatBuf scale = scales(downloadMax(max, z.width(), op), bits);
         Csc cols = buildColumns(op, z);
@@ -933,8 +879,7 @@ public abstract class KernelBackend implements Backend {
     public double[] entropyBits(IntBuf hist, int width, int bits, long samples) {
         String op = "entropyBits";
         alive(op);
-        Checks.histogram(hist, width, bits, op);
-        if (samples <= 0) throw new BackendException(op, "samples must be positive, got " + samples);
+        BackendContract.entropyBits(hist, width, bits, samples);
         if (samples > Integer.MAX_VALUE) throw new BackendException(op, "more than 2^31 samples");
         DeviceFloatBuf out = scratchFloats("entropy.bits", width);
         launch(op, "entropy_bits", width, 1, WG, 1, i(hist, op), 1 << bits, (int) samples, out);
@@ -952,13 +897,7 @@ public abstract class KernelBackend implements Backend {
     public double quantisedSqError(SparseCode z, FloatBuf max, int bits, FloatBuf dec, FloatBuf bDec, FloatBuf x, int d) {
         String op = "quantisedSqError";
         alive(op);
-        if (bits > 0) Checks.bits(bits, op);
-        Checks.need(max, z.width(), op, "max");
-        Checks.need(x, (long) z.n() * d, op, "x");
-        Checks.positive(op, z.n(), d, z.width());
-        Checks.code(z, op);
-        Checks.need(dec, (long) z.width() * d, op, "dec");
-        if (bDec != null) Checks.need(bDec, d, op, "bDec");
+        BackendContract.quantisedSqError(z, max, bits, dec, bDec, x, d);
         float[] mx = bits > 0 ? downloadMax(max, z.width(), op) : null;
         DeviceFloatBuf rowErr = scratchFloats("quantisedSqError.rows", z.n());
         launch(op, "quant_err_rows", z.n(), 1, WG, 1,
