@@ -109,6 +109,7 @@ public final class DeviceBench {
         long t0 = System.nanoTime();
         float[] x = BenchData.synthetic(2048, d, 5);
         for (Arch arch : Arch.values()) {
+            if (!arch.trainable()) continue;
             new Trainer(be, TrainConfig.defaults(arch, 1024, Math.min(k, 1024)).withBatch(512).withEpochs(3), null).train(x, 2048, d);
         }
         say("JIT warm-up: %.1f s", (System.nanoTime() - t0) / 1e9);
