@@ -14,6 +14,8 @@ import java.util.concurrent.Callable;
 import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.Backends;
+import org.mdlsae.io.OutputKind;
+import org.mdlsae.io.OutputTarget;
 import org.mdlsae.mdl.toy.FeatureSplitting;
 import org.mdlsae.mdl.toy.Hierarchy;
 import org.mdlsae.mdl.toy.PhaseDiagram;
@@ -78,11 +80,15 @@ public final class ToyCommand implements Callable<Integer> {
                 description = "Also write the phase diagram (equal p from 0.005 to 0.5, rho from 0 to 1) as DIR/phase_diagram.csv and DIR/phase_diagram.png.")
         Path out;
 
+        @Option(names = "--force", description = "Replace a toy output this engine wrote at --out.")
+        boolean force;
+
         @Option(names = "--json", description = "Print only a JSON object on stdout.")
         boolean json;
 
         @Override
         public Integer call() throws Exception {
+            OutputTarget target = target(out, force);
             double pB = pb == null ? p : pb;
             if (!(p > 0 && p < 1)) throw bad("--p must be a probability in (0, 1), got " + p);
             if (!(pB > 0 && pB < 1)) throw bad("--pb must be a probability in (0, 1), got " + pB);
@@ -94,15 +100,7 @@ public final class ToyCommand implements Callable<Integer> {
                 double rho = i == rhoSteps - 1 ? rhoMax : rhoMax * i / (rhoSteps - 1);
                 rows.add(FeatureSplitting.point(p, pB, rho));
             }
-            List<Path> written = List.of();
-            if (out != null) {
-                try {
-                    written = PhaseDiagram.standard().write(out);
-                } catch (IOException e) {
-                    throw new InputException("--out " + out + ": cannot write the phase diagram (" + e.getMessage()
-                            + "); give a writable directory", e);
-                }
-            }
+            List<Path> written = writeOut(target, "phase diagram", dir -> PhaseDiagram.standard().write(dir));
             PrintWriter w = spec.commandLine().getOut();
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
@@ -246,8 +244,11 @@ public final class ToyCommand implements Callable<Integer> {
                 description = "cpu (default: deterministic, and the toys are tiny), opencl, cuda or auto.")
         String backend;
 
-        @Option(names = "--out", paramLabel = "DIR", description = "Also write a CSV and a PNG chart into DIR (atomically).")
+        @Option(names = "--out", paramLabel = "DIR", description = "Also write a CSV and a PNG chart into DIR (a new directory, written atomically).")
         Path out;
+
+        @Option(names = "--force", description = "Replace a toy output this engine wrote at --out.")
+        boolean force;
 
         @Option(names = "--json", description = "Print only a JSON object on stdout (progress goes to stderr).")
         boolean json;
@@ -277,13 +278,23 @@ public final class ToyCommand implements Callable<Integer> {
         return v == null || !Double.isFinite(v) ? null : v;
     }
 
-    static List<Path> writeOut(Path out, String what, IoWriter w) {
-        if (out == null) return List.of();
+    /** Checks {@code --out} before any work (null when it is absent). */
+    static OutputTarget target(Path out, boolean force) {
+        return out == null ? null : OutputTarget.check("--out", out, OutputKind.TOY, OutputTarget.Mode.REPLACE, force);
+    }
+
+    /** Publishes what {@code w} writes as the directory {@code t} (atomically); returns the final paths. */
+    static List<Path> writeOut(OutputTarget t, String what, IoWriter w) {
+        if (t == null) return List.of();
+        List<Path> written = new ArrayList<>();
         try {
-            return w.write(out);
+            t.publish(tmp -> {
+                for (Path p : w.write(tmp)) written.add(t.path().resolve(tmp.relativize(p)));
+            });
         } catch (IOException e) {
-            throw new InputException("--out " + out + ": cannot write the " + what + " (" + e.getMessage() + "); give a writable directory", e);
+            throw t.refusal("cannot write the " + what + " (" + e.getMessage() + "); give a writable directory");
         }
+        return written;
     }
 
     /** A writer that may fail with an IOException. */
@@ -346,6 +357,7 @@ public final class ToyCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
+            OutputTarget target = target(opt.out, opt.force);
             if (!(p > 0 && p < 1)) throw new ParameterException(spec.commandLine(), "--p must be a probability in (0, 1), got " + p);
             SyntheticData.Sampling sampling = opt.sampling(spec);
             double hi = rhoMax != null ? rhoMax : Math.min(0.5, FeatureSplitting.rhoMax(p, p));
@@ -363,7 +375,7 @@ public final class ToyCommand implements Callable<Integer> {
             } finally {
                 be.close();
             }
-            List<Path> written = writeOut(opt.out, "experiment's CSV and chart", res::write);
+            List<Path> written = writeOut(target, "experiment's CSV and chart", res::write);
             PrintWriter w = spec.commandLine().getOut();
             if (opt.json) {
                 w.println(json(splitJson(res, written)));
@@ -508,6 +520,7 @@ public final class ToyCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
+            OutputTarget target = target(opt.out, opt.force);
             if (!(p > 0 && p < 1)) throw new ParameterException(spec.commandLine(), "--p must be a probability in (0, 1), got " + p);
             if (children < 1 || children > 256) throw new ParameterException(spec.commandLine(), "--children must be in [1, 256], got " + children);
             if (!(r > 0 && r <= 1)) throw new ParameterException(spec.commandLine(), "--r must be in (0, 1], got " + r);
@@ -531,7 +544,7 @@ public final class ToyCommand implements Callable<Integer> {
             } finally {
                 be.close();
             }
-            List<Path> written = writeOut(opt.out, "experiment's CSV and chart", res::write);
+            List<Path> written = writeOut(target, "experiment's CSV and chart", res::write);
             PrintWriter w = spec.commandLine().getOut();
             if (opt.json) {
                 w.println(json(treeJson(res, written)));

@@ -38,7 +38,8 @@ public final class SaeFiles {
     }
 
     /**
-     * Saves atomically into {@code dir} (replacing it). {@code extra} (may be null) is stored under
+     * Saves atomically into {@code dir} (replacing it only if it is empty or this engine's own output, see
+     * {@link AtomicFiles#publishDirectory}). {@code extra} (may be null) is stored under
      * {@code cfg.json["mdlsae"]} beside the architecture facts, e.g. the training config and its results.
      */
     public static void save(Path dir, SaeWeights w, Map<String, Object> extra) throws IOException {
@@ -71,7 +72,7 @@ public final class SaeFiles {
         own.put("weights_layout", "SAELens: W_enc [d_in, d_sae], W_dec [d_sae, d_in]");
         if (extra != null) extra.forEach((key, v) -> own.set(key, JSON.valueToTree(v)));
         String cfgText = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(cfg);
-        AtomicFiles.publishDirectory(dir, tmp -> {
+        AtomicFiles.publishDirectory(dir, OutputKind.SAE, tmp -> {
             SafeTensors.write(tmp.resolve(WEIGHTS), t, Map.of("format", "pt"));
             AtomicFiles.writeString(tmp.resolve(CONFIG), cfgText + "\n");
         });
