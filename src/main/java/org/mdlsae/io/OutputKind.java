@@ -37,7 +37,13 @@ public enum OutputKind {
      * A file of the compression codec (docs/design.md §13): it begins with the 8 bytes of {@link #magic()}
      * ({@code "MDLSAEZ"} and a format version byte).
      */
-    COMPRESSED("compressed", "a compressed file", Shape.BINARY_FILE, new byte[] {'M', 'D', 'L', 'S', 'A', 'E', 'Z', 1});
+    COMPRESSED("compressed", "a compressed file", Shape.BINARY_FILE, new byte[] {'M', 'D', 'L', 'S', 'A', 'E', 'Z', 1}),
+    /**
+     * The {@code .npy} reconstruction {@code mdlsae decompress} writes. numpy's header admits no field of ours, so an
+     * existing {@code .npy} file never verifies as the engine's: it is never replaced; only a new path or an empty file
+     * is written.
+     */
+    RECONSTRUCTION("reconstruction", "a decompressed reconstruction", Shape.BINARY_FILE, null);
 
     /** How a kind is stored. */
     public enum Shape {

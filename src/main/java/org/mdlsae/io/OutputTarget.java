@@ -151,6 +151,10 @@ public final class OutputTarget {
         } catch (IOException e) {
             throw refuse(flag, shown, "cannot be read (" + e.getMessage() + ")");
         }
+        if (kind.shape() == OutputKind.Shape.BINARY_FILE && kind.magic().length == 0) {
+            throw refuse(flag, shown, "exists, and " + kind.label() + " carries no mark of this engine, so the engine "
+                    + "never replaces it, not even with --force; choose a new path or remove the file yourself");
+        }
         if (!Ownership.isOwnFile(abs, kind)) {
             throw refuse(flag, shown, "is a file this engine did not write (not " + kind.label() + "); the engine "
                     + "never replaces it, not even with --force; choose a new path");

@@ -164,7 +164,7 @@ public final class Ownership {
             switch (kind.shape()) {
                 case BINARY_FILE -> {
                     byte[] want = kind.magic();
-                    return Arrays.equals(in.readNBytes(want.length), want);
+                    return want.length > 0 && Arrays.equals(in.readNBytes(want.length), want); // no magic: never ours
                 }
                 case JSON_FILE -> {
                     try (JsonParser p = JSON.getFactory().createParser(in)) {
