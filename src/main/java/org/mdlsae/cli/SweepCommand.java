@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import java.util.logging.Logger;
 import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
+import org.mdlsae.codec.Zstd;
 import org.mdlsae.data.Dataset;
 import org.mdlsae.io.OutputKind;
 import org.mdlsae.io.OutputTarget;
@@ -65,6 +66,14 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print results.json's content on standard output at the end.")
     boolean json;
 
+    @Option(names = "--compare", description = "Also compare the selected SAE's code with the dense code (gzip, xz, "
+            + "zstd) and PCA at ε (results.json 'codec.comparison' and the report).")
+    boolean compare;
+
+    @Option(names = "--zstd-jar", paramLabel = "JAR", description = "zstd-jni jar for --compare's zstd row "
+            + "(default: $MDLSAE_ZSTD_JAR, or the class path; else zstd is left out).")
+    Path zstdJar;
+
     /** --eps or --fvu. */
     static final class Tol {
         @Option(names = "--eps", paramLabel = "MSE", description = "MSE tolerance ε (default 0.015).")
@@ -84,7 +93,9 @@ public final class SweepCommand implements Callable<Integer> {
         Dataset trainSet = data.load("train");
         Dataset evalSet = data.isMnist() ? data.loadOther("mnist", "test")
                 : evalSource != null ? data.loadOther(evalSource, "test") : trainSet;
-        SweepResults r = run(cfg, trainSet, evalSet, data.source(), target, backend.create(), progress.mode());
+        Zstd zstd = compare ? Zstd.find(zstdJar) : null;
+        SweepResults r = run(cfg, trainSet, evalSet, data.source(), target, backend.create(), progress.mode(),
+                s -> s.compare(compare, zstd));
         if (json) Json.print(r);
         return 0;
     }
@@ -92,6 +103,12 @@ public final class SweepCommand implements Callable<Integer> {
     /** Runs a sweep with progress on standard error, writes the report, and prints a one-line summary. */
     static SweepResults run(SweepConfig cfg, Dataset trainSet, Dataset evalSet, String source, OutputTarget target,
                             Backend be, Boolean mode) throws Exception {
+        return run(cfg, trainSet, evalSet, source, target, be, mode, s -> { });
+    }
+
+    /** As above, with {@code setup} applied to the sweep before it runs (e.g. {@code --compare}). */
+    static SweepResults run(SweepConfig cfg, Dataset trainSet, Dataset evalSet, String source, OutputTarget target,
+                            Backend be, Boolean mode, java.util.function.Consumer<Sweep> setup) throws Exception {
         Path out = target.path();
         try (be) {
             ProgressBar[] bar = new ProgressBar[1];
@@ -120,6 +137,7 @@ public final class SweepCommand implements Callable<Integer> {
                 }
             };
             Sweep sweep = new Sweep(be, cfg, trainSet, evalSet, source, out, l).restart(target.force());
+            setup.accept(sweep);
             Path html = out.resolve("report.html");
             SweepResults r = sweep.run(res -> SweepReport.write(html, res, run -> Sweep.weights(out, run)));
             SweepRun b = r.best();

@@ -86,7 +86,7 @@ public final class RateDistortion {
     }
 
     static List<Crossing> crossings(Curve a, Curve b) {
-        double[][] pa = sorted(a), pb = sorted(b);
+        double[][] pa = frontier(a), pb = frontier(b);
         double lo = Math.max(pa[0][0], pb[0][0]), hi = Math.min(pa[pa.length - 1][0], pb[pb.length - 1][0]);
         List<Crossing> out = new ArrayList<>();
         if (!(lo < hi)) return out;
@@ -114,8 +114,11 @@ public final class RateDistortion {
     /**
      * The curve's Pareto frontier as {log10 MSE, DL} sorted by MSE: a precision is kept only if it reaches a smaller
      * MSE than every cheaper one (past the unquantised MSE extra bits buy nothing, and the curve would turn back).
+     *
+     * @param c a curve
+     * @return its frontier points
      */
-    static double[][] sorted(Curve c) {
+    public static double[][] frontier(Curve c) {
         List<Point> byDl = new ArrayList<>(c.points());
         byDl.sort(Comparator.comparingDouble(Point::dlBits));
         List<double[]> keep = new ArrayList<>();

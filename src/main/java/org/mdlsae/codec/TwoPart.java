@@ -1,5 +1,9 @@
 package org.mdlsae.codec;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Two-part MDL (docs/design.md §13): the data's code costs N·DL bits, and the dictionary it is written in costs bits
  * once. The dictionary is what a receiver needs to decode: W_dec (D×d) and b_dec (d), stated at float16, 16 bits a
@@ -35,5 +39,95 @@ public final class TwoPart {
         long extra = costWide - costNarrow;
         if (saved > 0) return Math.max(0L, (long) Math.ceil(extra / saved));
         return saved == 0 && extra <= 0 ? Long.valueOf(0L) : null;
+    }
+
+    /**
+     * One dictionary of the table.
+     *
+     * @param width          D
+     * @param k              k
+     * @param dlBits         per-sample entropy DL at ε
+     * @param dictionaryBits its dictionary's cost
+     * @param totalBits      two-part total at the table's N: dictionary + N·DL
+     * @param paysFrom       the N from which it codes in fewer total bits than every narrower dictionary of the table
+     *                       (0 for the narrowest; null if some narrower one is never beaten)
+     */
+    public record Entry(@JsonProperty("width") int width, @JsonProperty("k") int k, @JsonProperty("dl_bits") double dlBits,
+                        @JsonProperty("dictionary_bits") long dictionaryBits, @JsonProperty("total_bits") double totalBits,
+                        @JsonProperty("pays_from_samples") Long paysFrom) {
+    }
+
+    /**
+     * From {@code fromSamples} on (until the next segment), {@code width} is the two-part optimum.
+     *
+     * @param fromSamples first N of the segment
+     * @param width       the optimal D there
+     */
+    public record Segment(@JsonProperty("from_samples") long fromSamples, @JsonProperty("width") int width) {
+    }
+
+    /**
+     * The two-part comparison of several dictionaries on the same data at the same ε.
+     *
+     * @param samples   N the totals are given at (the evaluation rows)
+     * @param paramBits bits per dictionary parameter
+     * @param entries   the dictionaries, narrow to wide
+     * @param optimal   which dictionary is two-part optimal for which N (the lower envelope of C + N·DL)
+     */
+    public record Table(@JsonProperty("samples") long samples, @JsonProperty("param_bits") int paramBits,
+                        @JsonProperty("entries") List<Entry> entries, @JsonProperty("optimal") List<Segment> optimal) {
+    }
+
+    /**
+     * Builds the table for dictionaries given as {width, k} with their per-sample DLs (ascending width).
+     *
+     * @param samples N for the totals
+     * @param d       input dimension
+     * @param widths  D of each
+     * @param ks      k of each
+     * @param dl      per-sample DL of each
+     * @return the table
+     */
+    public static Table table(long samples, int d, int[] widths, int[] ks, double[] dl) {
+        int n = widths.length;
+        List<Entry> entries = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            long c = dictionaryBits(widths[i], d);
+            Long from = 0L;
+            for (int a = 0; a < i && from != null; a++) {
+                Long be = breakEven(dl[a], dictionaryBits(widths[a], d), dl[i], c);
+                from = be == null ? null : Math.max(from, be);
+            }
+            entries.add(new Entry(widths[i], ks[i], dl[i], c, c + samples * dl[i], from));
+        }
+        List<Segment> optimal = new ArrayList<>();
+        if (n > 0) {
+            // walk the lower envelope of C_i + N·DL_i from N = 0: the cheapest dictionary first, then each line that
+            // dips below the current one soonest
+            int cur = 0;
+            for (int i = 1; i < n; i++) {
+                long ci = dictionaryBits(widths[i], d), cc = dictionaryBits(widths[cur], d);
+                if (ci < cc || ci == cc && dl[i] < dl[cur]) cur = i;
+            }
+            long at = 0;
+            optimal.add(new Segment(0, widths[cur]));
+            while (true) {
+                int next = -1;
+                double when = Double.POSITIVE_INFINITY;
+                for (int i = 0; i < n; i++) {
+                    if (!(dl[i] < dl[cur])) continue;
+                    double x = (dictionaryBits(widths[i], d) - dictionaryBits(widths[cur], d)) / (dl[cur] - dl[i]);
+                    if (x >= at && x < when) {
+                        when = x;
+                        next = i;
+                    }
+                }
+                if (next < 0) break;
+                cur = next;
+                at = (long) Math.ceil(when);
+                optimal.add(new Segment(at, widths[cur]));
+            }
+        }
+        return new Table(samples, PARAM_BITS, entries, optimal);
     }
 }

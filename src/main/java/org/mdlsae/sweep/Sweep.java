@@ -17,6 +17,9 @@ import java.util.TreeMap;
 import java.util.logging.Logger;
 import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
+import org.mdlsae.codec.CodecSummary;
+import org.mdlsae.codec.RowSource;
+import org.mdlsae.codec.Zstd;
 import org.mdlsae.data.Dataset;
 import org.mdlsae.data.Stats;
 import org.mdlsae.io.AtomicFiles;
@@ -77,6 +80,8 @@ public final class Sweep {
     private final Map<String, SweepRun> runs = new TreeMap<>();
     private final Set<Integer> settled = new HashSet<>();
     private boolean restart;
+    private boolean compare;
+    private Zstd zstd;
     private double epsMse;
     private double epsFvu;
     private int index;
@@ -113,6 +118,20 @@ public final class Sweep {
     }
 
     /**
+     * Adds the codec's comparison table of the selected SAE to the results (docs/design.md §13). The CLI's
+     * {@code --compare}.
+     *
+     * @param on   whether to run it
+     * @param zstd zstd-jni for its zstd row, or null
+     * @return this sweep
+     */
+    public Sweep compare(boolean on, Zstd zstd) {
+        this.compare = on;
+        this.zstd = zstd;
+        return this;
+    }
+
+    /**
      * Runs (or resumes) the sweep under the directory's single-writer lock ({@value #LOCK}; a second writer is
      * refused, docs/design.md §6), then hands the results to {@code finish} (e.g. to write the report) while the
      * lock is still held.
@@ -135,6 +154,7 @@ public final class Sweep {
             loadFinished();
             search();
             SweepResults r = results(true);
+            r = r.withCodec(codec(r));
             writeResults(r);
             finish.accept(r);
             return r;
@@ -200,6 +220,14 @@ public final class Sweep {
         for (int w : cfg.widths()) if (!settled.contains(w)) missing.add(w);
         return new SweepResults(dataName, train.dim(), epsMse, epsFvu, cfg.train().arch().id(), cfg.widths(), out,
                 complete ? best : null, secs, complete, missing, complete ? null : best);
+    }
+
+    /** The codec's section: rate–distortion curves and two-part code of the selected runs, and the comparison. */
+    private CodecSummary codec(SweepResults r) {
+        List<SaeWeights> sel = new ArrayList<>();
+        for (SweepRun run : r.runs()) if (run.selected()) sel.add(weights(dir, run));
+        SaeWeights best = compare && r.best() != null ? weights(dir, r.best()) : null;
+        return CodecSummary.measure(be, sel, RowSource.of(eval), RowSource.of(train), epsMse, best, zstd);
     }
 
     /** Trains (or reuses) the SAE of (width, k) and measures it. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -144,6 +145,31 @@ class CodecTest {
             assertEquals(p[0].mseQuantized(), mse(test.data(), back), 0.0, "per-feature file decodes to what was scored");
             assertEquals(u[0].bStar(), p[0].bStar());
             assertTrue(fu.length > 0);
+        }
+    }
+
+    /**
+     * The 1% rule on MNIST (when it is in the cache; it is on the project's machines): a BatchTopK SAE trained here
+     * for 3 epochs, calibrated on train, its test-split code compressed at an ε it meets.
+     */
+    @Test
+    void payloadWithinOnePercentOnMnist() {
+        Path cache = org.mdlsae.data.Cache.dir();
+        assumeTrue(Files.isRegularFile(cache.resolve(org.mdlsae.data.Mnist.TARBALL)), "MNIST is not in the cache");
+        Dataset train = org.mdlsae.data.DataSources.load("mnist", null, "train", cache);
+        Dataset test = org.mdlsae.data.DataSources.load("mnist", null, "test", cache);
+        SaeWeights w = TestSaes.trained(train, Arch.BATCHTOPK, 64, 8, 3);
+        try (Sae sae = Sae.upload(TestSaes.CPU, w)) {
+            SparseEncoder m = SparseEncoder.of(sae);
+            CodeStats s = CodeStats.measure(m, RowSource.of(test), CodeStats.maxima(m, RowSource.of(train)));
+            double eps = s.mse() + 0.5 * (s.mseByBits()[1] - s.mse());
+            for (Compressor.Precision p : Compressor.Precision.values()) {
+                CompressReport[] r = new CompressReport[1];
+                TestSaes.compress(sae, test, train, eps, p, r);
+                assertTrue(r[0].payloadOverDl() <= 1.01 && r[0].payloadOverDl() >= 0.999, p + ": " + r[0].payloadOverDl());
+                assertTrue(r[0].headerBytes() <= 64 * 1024, p + ": header " + r[0].headerBytes());
+                assertTrue(r[0].mseQuantized() <= eps, p.toString());
+            }
         }
     }
 
