@@ -1,6 +1,7 @@
 package org.mdlsae.report;
 
 import static org.mdlsae.report.SweepReport.chart;
+import static org.mdlsae.report.SweepReport.fmt;
 import static org.mdlsae.report.SweepReport.num;
 import static org.mdlsae.report.SweepReport.png;
 
@@ -52,7 +53,7 @@ final class RateDistortionChart {
         XYSeries e = c.addSeries("ε = " + num(eps), new double[] {Math.log10(eps), Math.log10(eps)}, new double[] {0, top});
         e.setMarker(SeriesMarkers.NONE).setLineColor(Color.BLACK).setLineStyle(SeriesLines.DASH_DASH);
         c.getStyler().setYAxisMin(0.0).setXAxisMin(lo - 0.05).setXAxisMax(hi + 0.05);
-        c.getStyler().setxAxisTickLabelsFormattingFunction(v -> num(Math.pow(10, v)));
+        c.getStyler().setxAxisTickLabelsFormattingFunction(v -> fmt("%.3g", Math.pow(10, v)));
         return png(c);
     }
 }
