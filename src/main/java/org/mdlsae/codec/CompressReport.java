@@ -30,11 +30,13 @@ import java.util.Map;
  * @param activityBits     the activity part of the DL, Σ h(p_j), bits per sample
  * @param indexSetBits     what index-set coding would spend on the same information instead
  * @param dictionaryBits   the dictionary's own cost ({@link TwoPart}), float16
+ * @param mseFloat16       the quantised MSE with the decoder rounded to float16 (is that precision enough for ε?)
  */
 public record CompressReport(long samples, int dIn, int width, int k, double eps, int bStar, String precision,
                              double mse, double mseQuantized, double l0, double dlBits, long payloadBytes,
                              long headerBytes, double uniformDlBits, double uniformMse, Integer allocationChecks,
-                             int[] bitsHistogram, double activityBits, double indexSetBits, long dictionaryBits) {
+                             int[] bitsHistogram, double activityBits, double indexSetBits, long dictionaryBits,
+                             double mseFloat16) {
 
     /**
      * Payload over the entropy DL × N: 1 would be a coder without loss.
@@ -82,6 +84,8 @@ public record CompressReport(long samples, int dIn, int width, int k, double eps
         m.put("index_set_bits", indexSetBits);
         m.put("dictionary_bits", dictionaryBits);
         m.put("dictionary_precision", "float16");
+        m.put("mse_quantized_float16_dictionary", mseFloat16);
+        m.put("float16_dictionary_meets_eps", mseFloat16 <= eps);
         m.put("two_part_bits_per_sample", (dictionaryBits + 8.0 * (payloadBytes + headerBytes)) / samples);
         return m;
     }
@@ -104,8 +108,9 @@ public record CompressReport(long samples, int dIn, int width, int k, double eps
             sb.append(String.format(Locale.ROOT, "per-feature precision saves %.3f bits/sample over uniform B* (%.3f)%n",
                     uniformDlBits - dlBits, uniformDlBits));
         }
-        sb.append(String.format(Locale.ROOT, "dictionary (W_dec, b_dec at float16): %d bits = %.1f bits/sample at this N%n",
-                dictionaryBits, (double) dictionaryBits / samples));
+        sb.append(String.format(Locale.ROOT, "dictionary (W_dec, b_dec at float16): %d bits = %.1f bits/sample at this N; "
+                + "with it the quantised MSE is %.6g (%s ε)%n", dictionaryBits, (double) dictionaryBits / samples, mseFloat16,
+                mseFloat16 <= eps ? "meets" : "misses"));
         return sb.toString();
     }
 }

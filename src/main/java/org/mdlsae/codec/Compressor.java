@@ -65,8 +65,9 @@ public final class Compressor {
             mseQ = alloc.sqError() / nd;
         }
         FeatureModels models = FeatureModels.of(s, bits);
+        double mse16 = TwoPart.float16Mse(model, data, s.max, bits);
         CodecFile.Header h = new CodecFile.Header(digest.clone(), s.d, s.width, s.rows, precision == Precision.PER_FEATURE, models);
-        return new Plan(model, data, s, eps, bStar, uniformMse, uniformDl, h, mseQ, alloc);
+        return new Plan(model, data, s, eps, bStar, uniformMse, uniformDl, h, mseQ, alloc, mse16);
     }
 
     /** A planned compression: the models are fixed; {@link #write} codes the rows. */
@@ -82,9 +83,11 @@ public final class Compressor {
         private final byte[] body;
         private final double mseQuantized;
         private final Allocation.Result allocation;
+        private final double mseFloat16;
 
         Plan(SparseEncoder model, RowSource data, CodeStats stats, double eps, int bStar, double uniformMse,
-             double uniformDl, CodecFile.Header header, double mseQuantized, Allocation.Result allocation) {
+             double uniformDl, CodecFile.Header header, double mseQuantized, Allocation.Result allocation,
+             double mseFloat16) {
             this.model = model;
             this.data = data;
             this.stats = stats;
@@ -96,6 +99,7 @@ public final class Compressor {
             this.body = CodecFile.body(header);
             this.mseQuantized = mseQuantized;
             this.allocation = allocation;
+            this.mseFloat16 = mseFloat16;
         }
 
         /**
@@ -163,7 +167,7 @@ public final class Compressor {
                     header.perFeature() ? "per-feature" : "uniform", stats.mse(), mseQuantized, stats.l0(),
                     m.dlBits(), payloadBytes, headerBytes(), uniformDl, uniformMse,
                     allocation == null ? null : allocation.checks(), bitsHistogram(m.bits, m.active),
-                    stats.activityBits(), stats.indexSetBits(), TwoPart.dictionaryBits(stats.width, stats.d));
+                    stats.activityBits(), stats.indexSetBits(), TwoPart.dictionaryBits(stats.width, stats.d), mseFloat16);
         }
     }
 

@@ -3,12 +3,17 @@ package org.mdlsae.codec;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.ArrayList;
 import java.util.List;
+import org.mdlsae.backend.Backend;
+import org.mdlsae.backend.FloatBuf;
+import org.mdlsae.backend.SparseCode;
+import org.mdlsae.mdl.SparseEncoder;
 
 /**
  * Two-part MDL (docs/design.md §13): the data's code costs N·DL bits, and the dictionary it is written in costs bits
  * once. The dictionary is what a receiver needs to decode: W_dec (D×d) and b_dec (d), stated at float16, 16 bits a
  * parameter. (The encoder is not needed to decode; the quantiser scales and models are in the compressed file's
- * header and are counted there.)
+ * header and are counted there.) {@link #float16Mse} checks that the stated precision is enough: the reconstruction
+ * with the decoder rounded to float16 still meets ε.
  */
 public final class TwoPart {
     /** Bits per dictionary parameter (float16). */
@@ -26,6 +31,52 @@ public final class TwoPart {
      */
     public static long dictionaryBits(int width, int d) {
         return ((long) width * d + d) * PARAM_BITS;
+    }
+
+    /**
+     * The nearest float16 value of {@code f} (round to nearest, ties to even; ±∞ beyond float16's range), as a float.
+     *
+     * @param f a value
+     * @return f rounded to float16
+     */
+    public static float toFloat16(float f) {
+        if (!Float.isFinite(f) || f == 0f) return f;
+        double a = Math.abs((double) f);
+        // float16: 11 significant bits down to 2^-14, then a fixed step of 2^-24 (subnormals)
+        double ulp = a < 0x1p-14 ? 0x1p-24 : Math.scalb(1.0, Math.getExponent(a) - 10);
+        double r = Math.rint(a / ulp) * ulp;
+        if (r >= 65520.0) r = Double.POSITIVE_INFINITY; // halfway to the next binade above float16's largest, 65504
+        return (float) Math.copySign(r, f);
+    }
+
+    /**
+     * Quantised MSE of {@code data}'s code at per-feature precision {@code bits} when the decoder (W_dec, b_dec) is
+     * rounded to float16, the precision its cost is stated at: one pass through {@link Reconstruction}.
+     *
+     * @param model the SAE
+     * @param data  the rows
+     * @param max   the quantiser's scales
+     * @param bits  precision per feature
+     * @return the MSE with a float16 dictionary
+     */
+    public static double float16Mse(SparseEncoder model, RowSource data, float[] max, byte[] bits) {
+        Backend be = model.backend();
+        float[] dec = be.download(model.dec()), bDec = be.download(model.bDec());
+        for (int i = 0; i < dec.length; i++) dec[i] = toFloat16(dec[i]);
+        for (int i = 0; i < bDec.length; i++) bDec[i] = toFloat16(bDec[i]);
+        try (FloatBuf d16 = be.upload(dec); FloatBuf b16 = be.upload(bDec)) {
+            SparseEncoder rounded = new SparseEncoder() {
+                @Override public Backend backend() { return be; }
+                @Override public int dIn() { return model.dIn(); }
+                @Override public int width() { return model.width(); }
+                @Override public int k() { return model.k(); }
+                @Override public FloatBuf dec() { return d16; }
+                @Override public FloatBuf bDec() { return b16; }
+                @Override public SparseCode encode(FloatBuf x, int n) { return model.encode(x, n); }
+            };
+            long nd = data.rows() * data.dim();
+            return Reconstruction.sqError(rounded, data, max, bits) / nd;
+        }
     }
 
     /**
