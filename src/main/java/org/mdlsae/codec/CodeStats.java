@@ -193,17 +193,6 @@ public final class CodeStats {
     }
 
     /**
-     * Fraction of latents never active on these rows.
-     *
-     * @return dead fraction
-     */
-    public double deadFraction() {
-        int dead = 0;
-        for (long a : active) if (a == 0) dead++;
-        return (double) dead / width;
-    }
-
-    /**
      * Bits per sample of the activity part of the entropy DL, Σ_i h(p_i) over the coded features: what the codec's
      * activity symbols cost.
      *

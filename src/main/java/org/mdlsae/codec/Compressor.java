@@ -112,15 +112,6 @@ public final class Compressor {
         }
 
         /**
-         * The statistics pass behind the plan.
-         *
-         * @return the statistics
-         */
-        public CodeStats stats() {
-            return stats;
-        }
-
-        /**
          * Codes the rows (the second pass over the data) and writes the whole file.
          *
          * @param out where the file goes (not closed)

@@ -157,15 +157,6 @@ public final class Decompressor {
     }
 
     /**
-     * Per-feature precision of the file (a copy).
-     *
-     * @return B_j
-     */
-    public byte[] bits() {
-        return header.models().bits.clone();
-    }
-
-    /**
      * Refuses an SAE other than the one the file was made with.
      *
      * @param digest  the offered SAE's {@link SaeDigest}
