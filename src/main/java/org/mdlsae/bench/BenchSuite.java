@@ -6,7 +6,6 @@ import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,6 +22,8 @@ import org.mdlsae.backend.SparseCode;
 import org.mdlsae.backend.cpu.CpuBackend;
 import org.mdlsae.backend.cpu.Gemm;
 import org.mdlsae.data.Dataset;
+import org.mdlsae.io.OutputKind;
+import org.mdlsae.io.Ownership;
 import org.mdlsae.mdl.DescriptionLength;
 import org.mdlsae.mdl.DlReport;
 import org.mdlsae.mdl.Mdl;
@@ -170,7 +171,7 @@ public final class BenchSuite {
     private void export(Map<String, Object> out) {
         Path dir = o.exportDir();
         try {
-            Files.createDirectories(dir);
+            Ownership.createDirectory(dir, OutputKind.BENCH_EXPORT);
             List<Object> files = new ArrayList<>();
             Set<String> done = new LinkedHashSet<>();
             for (Shape s : stepShapes(o.quick())) {
@@ -313,7 +314,7 @@ public final class BenchSuite {
         Map<String, Object> files = new LinkedHashMap<>();
         try {
             if (dir != null) {
-                Files.createDirectories(dir);
+                Ownership.createDirectory(dir, OutputKind.BENCH_EXPORT);
                 NpyOut.floats(dir.resolve("mnist_train_x.npy"), train.data(), train.rows(), d);
             }
             for (int[] c : cases) {

@@ -1,7 +1,6 @@
 package org.mdlsae.cli;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -12,7 +11,9 @@ import java.util.concurrent.Callable;
 import org.mdlsae.InputException;
 import org.mdlsae.bench.BenchSuite;
 import org.mdlsae.bench.MachineInfo;
-import org.mdlsae.io.AtomicFiles;
+import org.mdlsae.io.OutputKind;
+import org.mdlsae.io.OutputTarget;
+import org.mdlsae.io.Ownership;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -44,8 +45,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--export", paramLabel = "DIR", description = "Also write the data, initial weights and codes the Python peers read.")
     Path export;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Write the results as JSON to FILE (atomically).")
+    @Option(names = "--out", paramLabel = "FILE", description = "Write the results as JSON to FILE (a new file, written atomically).")
     Path out;
+
+    @Option(names = "--force", description = "Replace bench output this engine wrote at --out / --export.")
+    boolean force;
 
     @Option(names = "--only", paramLabel = "REGEX",
             description = "Only shapes whose id matches (e.g. 'D1024_k16'; gemm, step, aux and phases parts).")
@@ -59,25 +63,14 @@ public final class BenchCommand implements Callable<Integer> {
      * {@code mdlsae} launcher lists {@code bench}).
      */
     public static void main(String[] args) {
-        Main.configureLogging();
-        picocli.CommandLine cl = new picocli.CommandLine(new BenchCommand());
-        cl.setCaseInsensitiveEnumValuesAllowed(true);
-        cl.setParameterExceptionHandler((ex, a) -> {
-            ex.getCommandLine().getErr().println("mdlsae bench: error: " + ex.getMessage());
-            return 2;
-        });
-        cl.setExecutionExceptionHandler((ex, c, parsed) -> {
-            if (ex instanceof InputException) {
-                c.getErr().println("mdlsae bench: error: " + ex.getMessage());
-                return 2;
-            }
-            throw ex;
-        });
-        System.exit(cl.execute(args));
+        Main.run(new BenchCommand(), args);
     }
 
     @Override
     public Integer call() throws IOException {
+        OutputTarget outFile = out == null ? null : OutputTarget.check("--out", out, OutputKind.BENCH, OutputTarget.Mode.REPLACE, force);
+        OutputTarget exportDir = export == null ? null
+                : OutputTarget.check("--export", export, OutputKind.BENCH_EXPORT, OutputTarget.Mode.REPLACE, force);
         if (warmup < 0) throw new InputException("--warmup must be ≥ 0, got " + warmup);
         if (reps < 1) throw new InputException("--reps must be ≥ 1, got " + reps);
         if (threads != null) {
@@ -93,14 +86,17 @@ public final class BenchCommand implements Callable<Integer> {
             else throw new InputException("--parts: unknown part '" + p + "'; use " + String.join(", ", BenchSuite.PARTS) + " or all");
         }
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        Map<String, Object> res = new LinkedHashMap<>();
+        if (exportDir != null) {
+            if (exportDir.exists()) exportDir.clear(Set.of());
+            exportDir.createDirectory();
+        }
+        Map<String, Object> res = Ownership.jsonHeader(OutputKind.BENCH);
         res.put("machine", MachineInfo.collect(t));
-        res.putAll(BenchSuite.run(new BenchSuite.Options(chosen, warmup, reps, quick, export, System.err, only)));
+        res.putAll(BenchSuite.run(new BenchSuite.Options(chosen, warmup, reps, quick,
+                exportDir == null ? null : exportDir.path(), System.err, only)));
         String text = Json.MAPPER.writeValueAsString(res);
-        if (out != null) {
-            Path parent = out.toAbsolutePath().getParent();
-            if (parent != null) Files.createDirectories(parent);
-            AtomicFiles.writeAtomic(out, o -> o.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        if (outFile != null) {
+            outFile.writeFile(o -> o.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
             System.err.println("bench: wrote " + out);
         }
         if (json) {

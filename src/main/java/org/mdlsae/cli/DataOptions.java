@@ -41,6 +41,21 @@ public final class DataOptions {
         return DataSources.load(source, tensor, mnist ? defaultSplit : null, Cache.orDefault(cache));
     }
 
+    /**
+     * The quantiser's calibration data for a command that measures on {@code eval} (docs/design.md §13 follows
+     * {@code dl}): {@code --calib} if given; else mnist's train split (the command then measures on test); else the
+     * data file itself.
+     */
+    Dataset loadCalibration(String calib, Dataset eval, String command) {
+        if (calib != null) return loadOther(calib, "train");
+        if (!isMnist()) return eval;
+        if (split != null && !split.equals("test")) {
+            throw new InputException("--split " + split + ": " + command + " calibrates on mnist train and measures on test; "
+                    + "drop --split or pass --calib");
+        }
+        return loadOther("mnist", "train");
+    }
+
     boolean isMnist() {
         return "mnist".equalsIgnoreCase(data);
     }

@@ -6,6 +6,8 @@ import java.util.concurrent.Callable;
 import org.mdlsae.data.Cache;
 import org.mdlsae.data.DataSources;
 import org.mdlsae.data.Dataset;
+import org.mdlsae.io.OutputKind;
+import org.mdlsae.io.OutputTarget;
 import org.mdlsae.io.SaeFiles;
 import org.mdlsae.mdl.Mdl;
 import org.mdlsae.sae.Arch;
@@ -24,8 +26,12 @@ public final class DemoCommand implements Callable<Integer> {
     /** The demo's width grid. */
     static final List<Integer> WIDTHS = List.of(32, 64, 128, 256, 512, 1024);
 
-    @Option(names = "--out", defaultValue = "runs/demo", paramLabel = "DIR", description = "Output directory (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--out", defaultValue = "runs/demo", paramLabel = "DIR",
+            description = "Sweep directory: new, or the demo's own (resumed) (default: ${DEFAULT-VALUE}).")
     Path out;
+
+    @Option(names = "--force", description = "Start afresh: delete the runs of the demo sweep already in --out.")
+    boolean force;
 
     @Option(names = "--epochs", defaultValue = "15", description = "Epochs per SAE (default: ${DEFAULT-VALUE}).")
     int epochs;
@@ -41,12 +47,13 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OutputTarget target = OutputTarget.check("--out", out, OutputKind.SWEEP, OutputTarget.Mode.RESUME, force);
         Path c = Cache.orDefault(cache);
         Dataset train = DataSources.load("mnist", null, "train", c);
         Dataset test = DataSources.load("mnist", null, "test", c);
         TrainConfig tc = TrainConfig.defaults(Arch.BATCHTOPK, WIDTHS.get(0), 1).withEpochs(epochs);
         SweepConfig cfg = SweepConfig.defaults(tc).withWidths(WIDTHS);
-        SweepCommand.run(cfg, train, test, "mnist", out, backend.create(), progress.mode(),
+        SweepCommand.run(cfg, train, test, "mnist", target, backend.create(), progress.mode(),
                 new SaeFiles.Origin(null, null, "mnist"));
         return 0;
     }

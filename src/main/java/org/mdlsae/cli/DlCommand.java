@@ -1,7 +1,6 @@
 package org.mdlsae.cli;
 
 import java.util.concurrent.Callable;
-import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.data.Dataset;
 import org.mdlsae.io.SaeFiles;
@@ -55,16 +54,7 @@ public final class DlCommand implements Callable<Integer> {
         SaeFiles.Loaded loaded = sae.load();
         Dataset eval = data.load("test");
         SaeOption.checkDims(loaded, eval, sae.dir, "--data");
-        Dataset cal = eval;
-        if (calib != null) {
-            cal = data.loadOther(calib, "train");
-        } else if (data.isMnist()) {
-            if (data.split != null && !data.split.equals("test")) {
-                throw new InputException("--split " + data.split + ": dl calibrates on mnist train and measures on test; "
-                        + "drop --split or pass --calib");
-            }
-            cal = data.loadOther("mnist", "train");
-        }
+        Dataset cal = data.loadCalibration(calib, eval, "dl");
         SaeOption.checkDims(loaded, cal, sae.dir, "--calib");
         DlReport r;
         try (Backend be = backend.create(); Sae s = Sae.upload(be, loaded.weights())) {

@@ -1,6 +1,8 @@
 package org.mdlsae.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Formatter;
 import java.util.logging.Level;
@@ -13,18 +15,23 @@ import org.mdlsae.train.DivergedException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code mdlsae} command line. Exit codes: 0 success, 1 internal failure, 2 bad input. */
+/** The {@code mdlsae} command line. Exit codes: 0 success, 1 failure, 2 bad input, 3 out of memory (docs/design.md §6). */
 @Command(name = "mdlsae", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Minimal-description-length sparse autoencoders: train SAEs, measure the bits their codes take, "
                 + "and select the SAE that explains activations most concisely at a loss tolerance.",
         subcommands = {DemoCommand.class, DataCommand.class, TrainCommand.class, EvalCommand.class, DlCommand.class,
+                CompressCommand.class, DecompressCommand.class, CompareCommand.class,
                 SweepCommand.class, BoundCommand.class, ToyCommand.class, BenchCommand.class, InfoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 
     /** Builds the command tree (also used by tests). */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new Main());
+        return configure(new CommandLine(new Main()));
+    }
+
+    /** Installs the one exception mapping of the command line on {@code cl}. */
+    static CommandLine configure(CommandLine cl) {
         cl.setExecutionExceptionHandler(Main::handleExecutionException);
         cl.setParameterExceptionHandler(Main::handleParameterException);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -32,41 +39,96 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        run(new Main(), args);
+    }
+
+    /** Runs {@code command} (the whole tree, or one command started on its own) and exits with its code. */
+    static void run(Object command, String[] args) {
         configureLogging();
-        int code = commandLine().execute(args);
+        Thread.setDefaultUncaughtExceptionHandler(Main::uncaught);
+        int code;
+        try {
+            code = configure(new CommandLine(command)).execute(args);
+        } catch (Throwable t) { // an Error picocli does not catch (e.g. OutOfMemoryError)
+            PrintWriter err = new PrintWriter(System.err, true);
+            code = report(t, err);
+        }
         System.exit(code);
     }
 
     private static int handleParameterException(CommandLine.ParameterException ex, String[] args) {
         PrintWriter err = ex.getCommandLine().getErr();
-        err.println("mdlsae: error: " + ex.getMessage());
-        err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for the options.");
+        // one line: picocli's own messages start with "Error: ", ours already say "error"
+        String msg = ex.getMessage() == null ? "" : ex.getMessage().replaceFirst("^Error: ", "").strip();
+        err.println("mdlsae: error: " + msg.replace(System.lineSeparator(), " ") + " (see '"
+                + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
         err.flush();
         return 2;
     }
 
     private static int handleExecutionException(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
-        PrintWriter err = cl.getErr();
-        Throwable t = ex;
-        if (t instanceof InputException || t instanceof IllegalArgumentException && !(t instanceof NumberFormatException)) {
+        return report(ex, cl.getErr());
+    }
+
+    /**
+     * The one mapping from a failure to a line on standard error and an exit code: 2 bad input, 3 out of memory,
+     * 1 anything else. Never a stack trace unless {@code MDLSAE_DEBUG} is set.
+     */
+    static int report(Throwable t, PrintWriter err) {
+        int code;
+        Throwable memory = memoryFailure(t);
+        if (memory != null) {
+            err.println("mdlsae: error: " + outOfMemory(memory));
+            code = 3;
+        } else if (t instanceof InputException || t instanceof IllegalArgumentException && !(t instanceof NumberFormatException)) {
             err.println("mdlsae: error: " + (t instanceof ConfigException c ? Flags.message(c) : t.getMessage()));
-            err.flush();
-            return 2;
-        }
-        if (t instanceof DivergedException) {
+            code = 2;
+        } else if (t instanceof DivergedException) {
             err.println("mdlsae: error: " + t.getMessage());
-            err.flush();
-            return 1;
-        }
-        if (t instanceof BackendException) {
-            err.println("mdlsae: backend failure: " + t.getMessage());
+            code = 1;
+        } else if (t instanceof BackendException) {
+            err.println("mdlsae: backend failure: " + t.getMessage() + debugHint());
+            code = 1;
+        } else if (t instanceof IOException || t instanceof UncheckedIOException) {
+            err.println("mdlsae: error: input/output failure: " + t.getMessage() + debugHint());
+            code = 1;
         } else {
-            err.println("mdlsae: internal error: " + t);
+            err.println("mdlsae: internal error: " + t + debugHint());
+            code = 1;
         }
         if (System.getenv("MDLSAE_DEBUG") != null) t.printStackTrace(err);
-        else err.println("(set MDLSAE_DEBUG=1 for the stack trace)");
         err.flush();
-        return 1;
+        return code;
+    }
+
+    private static String debugHint() {
+        return System.getenv("MDLSAE_DEBUG") != null ? "" : " (set MDLSAE_DEBUG=1 for the stack trace)";
+    }
+
+    /** The OutOfMemoryError or NegativeArraySizeException (an int overflow in a size) in t's causes, or null. */
+    static Throwable memoryFailure(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof OutOfMemoryError || c instanceof NegativeArraySizeException) return c;
+        }
+        return null;
+    }
+
+    /** The last-resort message when memory ran out despite the up-front estimate (docs/design.md §6). */
+    static String outOfMemory(Throwable t) {
+        long max = Runtime.getRuntime().maxMemory();
+        String what = t instanceof NegativeArraySizeException ? "an array size overflowed (a shape too large for this engine)"
+                : "out of memory (" + t.getMessage() + ")";
+        return what + " with a maximum Java heap of " + Resources.gib(max) + "; give the JVM more "
+                + "(MDLSAE_JAVA_OPTS=-Xmx<size>, e.g. -Xmx" + Math.max(2, 2 * Math.round(max / 1e9)) + "g) or use a "
+                + "smaller --batch/--width; add -XX:+HeapDumpOnOutOfMemoryError to MDLSAE_JAVA_OPTS for a heap dump "
+                + "(a JVM crash writes hs_err_pid<pid>.log in the working directory)";
+    }
+
+    /** Threads other than main: the same one line; out of memory ends the process with code 3. */
+    private static void uncaught(Thread th, Throwable t) {
+        PrintWriter err = new PrintWriter(System.err, true);
+        int code = report(t, err);
+        if (code == 3) Runtime.getRuntime().halt(3);
     }
 
     /** Logs go to standard error as one plain line each; never to standard output. */

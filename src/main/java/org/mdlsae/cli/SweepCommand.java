@@ -7,7 +7,10 @@ import java.util.concurrent.Callable;
 import java.util.logging.Logger;
 import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
+import org.mdlsae.codec.Zstd;
 import org.mdlsae.data.Dataset;
+import org.mdlsae.io.OutputKind;
+import org.mdlsae.io.OutputTarget;
 import org.mdlsae.io.SaeFiles;
 import org.mdlsae.mdl.Mdl;
 import org.mdlsae.report.SweepReport;
@@ -48,8 +51,13 @@ public final class SweepCommand implements Callable<Integer> {
     @Mixin
     TrainOptions train;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Sweep directory (resumable).")
+    @Option(names = "--out", required = true, paramLabel = "DIR",
+            description = "Sweep directory: new, or a sweep this engine wrote with the same settings (resumed).")
     Path out;
+
+    @Option(names = "--force", description = "Start afresh: delete the runs of the sweep already in --out (only ever "
+            + "output this engine wrote).")
+    boolean force;
 
     @Mixin
     OriginOptions origin;
@@ -63,6 +71,14 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print results.json's content on standard output at the end.")
     boolean json;
 
+    @Option(names = "--compare", description = "Also compare the selected SAE's code with the dense code (gzip, xz, "
+            + "zstd) and PCA at ε (results.json 'codec.comparison' and the report).")
+    boolean compare;
+
+    @Option(names = "--zstd-jar", paramLabel = "JAR", description = "zstd-jni jar for --compare's zstd row "
+            + "(default: $MDLSAE_ZSTD_JAR, or the class path; else zstd is left out).")
+    Path zstdJar;
+
     /** --eps or --fvu. */
     static final class Tol {
         @Option(names = "--eps", paramLabel = "MSE", description = "MSE tolerance ε (default " + Mdl.DEFAULT_EPS + ").")
@@ -74,21 +90,32 @@ public final class SweepCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OutputTarget target = OutputTarget.check("--out", out, OutputKind.SWEEP, OutputTarget.Mode.RESUME, force);
         if (data.split != null) throw new InputException("--split: a sweep trains on mnist train and selects on test; drop --split");
+        SweepConfig.checkWidths(widths);
         Double eps = tol.eps == null && tol.fvu == null ? Double.valueOf(Mdl.DEFAULT_EPS) : tol.eps;
         SweepConfig cfg = new SweepConfig(widths, eps, tol.fvu, kMax, train.toConfig(widths.get(0), 1));
         Dataset trainSet = data.load("train");
         Dataset evalSet = data.isMnist() ? data.loadOther("mnist", "test")
                 : evalSource != null ? data.loadOther(evalSource, "test") : trainSet;
-        SweepResults r = run(cfg, trainSet, evalSet, data.source(), out, backend.create(), progress.mode(),
-                origin.origin(data.source()));
+        Zstd zstd = compare ? Zstd.find(zstdJar) : null;
+        SweepResults r = run(cfg, trainSet, evalSet, data.source(), target, backend.create(), progress.mode(),
+                origin.origin(data.source()), s -> s.compare(compare, zstd));
         if (json) Json.print(r);
         return 0;
     }
 
     /** Runs a sweep with progress on standard error, writes the report, and prints a one-line summary. */
-    static SweepResults run(SweepConfig cfg, Dataset trainSet, Dataset evalSet, String source, Path out, Backend be,
-                            Boolean mode, SaeFiles.Origin origin) throws Exception {
+    static SweepResults run(SweepConfig cfg, Dataset trainSet, Dataset evalSet, String source, OutputTarget target,
+                            Backend be, Boolean mode, SaeFiles.Origin origin) throws Exception {
+        return run(cfg, trainSet, evalSet, source, target, be, mode, origin, s -> { });
+    }
+
+    /** As above, with {@code setup} applied to the sweep before it runs (e.g. {@code --compare}). */
+    static SweepResults run(SweepConfig cfg, Dataset trainSet, Dataset evalSet, String source, OutputTarget target,
+                            Backend be, Boolean mode, SaeFiles.Origin origin, java.util.function.Consumer<Sweep> setup)
+            throws Exception {
+        Path out = target.path();
         try (be) {
             ProgressBar[] bar = new ProgressBar[1];
             Sweep.Listener l = new Sweep.Listener() {
@@ -115,13 +142,13 @@ public final class SweepCommand implements Callable<Integer> {
                                     ? String.format(Locale.ROOT, "B*=%d DL=%.1f bits", r.bits(), r.dlBits()) : "inadmissible"));
                 }
             };
-            Sweep sweep = new Sweep(be, cfg, trainSet, evalSet, source, out, l).origin(origin);
-            SweepResults r = sweep.run();
+            Sweep sweep = new Sweep(be, cfg, trainSet, evalSet, source, out, l).origin(origin).restart(target.force());
+            setup.accept(sweep);
             Path html = out.resolve("report.html");
-            SweepReport.write(html, r, run -> Sweep.weights(out, run));
+            SweepResults r = sweep.run(res -> SweepReport.write(html, res, run -> Sweep.weights(out, run)));
             SweepRun b = r.best();
             if (b == null) {
-                System.err.printf(Locale.ROOT, "mdlsae: no width meets ε = %.5f; report: %s%n", r.eps(), html);
+                System.err.printf(Locale.ROOT, "mdlsae: no width meets ε = %.5g; report: %s%n", r.eps(), html);
             } else {
                 System.err.printf(Locale.ROOT, "mdlsae: ε-MDL-optimal SAE: D=%d k=%d L0=%.1f B*=%d DL=%.1f bits/sample "
                         + "(dense %d·%d = %.0f bits) → %s; report: %s%n", b.width(), b.k(), b.l0(), b.bits(), b.dlBits(),

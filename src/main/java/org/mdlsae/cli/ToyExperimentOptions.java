@@ -3,15 +3,17 @@ package org.mdlsae.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.mdlsae.ConfigException;
-import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.choice.Backends;
+import org.mdlsae.io.OutputKind;
+import org.mdlsae.io.OutputTarget;
 import org.mdlsae.toy.ExperimentDefaults;
 import org.mdlsae.toy.SyntheticData;
 import picocli.CommandLine.Model.CommandSpec;
@@ -50,8 +52,11 @@ final class ToyExperimentOptions {
             description = "cpu (default: deterministic, and the toys are tiny), opencl, cuda or auto.")
     String backend;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Also write a CSV and a PNG chart into DIR (atomically).")
+    @Option(names = "--out", paramLabel = "DIR", description = "Also write a CSV and a PNG chart into DIR (a new directory, written atomically).")
     Path out;
+
+    @Option(names = "--force", description = "Replace a toy output this engine wrote at --out.")
+    boolean force;
 
     @Option(names = "--json", description = "Print only a JSON object on stdout (progress goes to stderr).")
     boolean json;
@@ -103,13 +108,25 @@ final class ToyExperimentOptions {
         List<Path> write(Path dir) throws IOException;
     }
 
-    /** Runs {@code w} into {@code out} (nothing when out is null); a failure is the user's --out, exit 2. */
-    static List<Path> writeOut(Path out, String what, Writer w) {
-        if (out == null) return List.of();
+    /** Checks {@code --out} before any work (null when it is absent). */
+    static OutputTarget target(Path out, boolean force) {
+        return out == null ? null : OutputTarget.check("--out", out, OutputKind.TOY, OutputTarget.Mode.REPLACE, force);
+    }
+
+    /**
+     * Publishes what {@code w} writes as the directory {@code t} (atomically; nothing when t is null) and returns the
+     * final paths; a failure is the user's --out, exit 2.
+     */
+    static List<Path> writeOut(OutputTarget t, String what, Writer w) {
+        if (t == null) return List.of();
+        List<Path> written = new ArrayList<>();
         try {
-            return w.write(out);
+            t.publish(tmp -> {
+                for (Path p : w.write(tmp)) written.add(t.path().resolve(tmp.relativize(p)));
+            });
         } catch (IOException e) {
-            throw new InputException("--out " + out + ": cannot write the " + what + " (" + e.getMessage() + "); give a writable directory", e);
+            throw t.refusal("cannot write the " + what + " (" + e.getMessage() + "); give a writable directory");
         }
+        return written;
     }
 }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.mdlsae.io.OutputTarget;
 import org.mdlsae.toy.FeatureSplitting;
 import org.mdlsae.toy.PhaseDiagram;
 import picocli.CommandLine.Command;
@@ -37,6 +38,9 @@ public final class ToySplitCommand implements Callable<Integer> {
             description = "Also write the phase diagram (equal p from 0.005 to 0.5, rho from 0 to 1) as DIR/phase_diagram.csv and DIR/phase_diagram.png.")
     Path out;
 
+    @Option(names = "--force", description = "Replace a toy output this engine wrote at --out.")
+    boolean force;
+
     @Option(names = "--json", description = "Print only a JSON object on stdout.")
     boolean json;
 
@@ -48,6 +52,7 @@ public final class ToySplitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OutputTarget target = ToyExperimentOptions.target(out, force);
         double pB = pb == null ? p : pb;
         if (!(p > 0 && p < 1)) throw bad("--p must be a probability in (0, 1), got " + p);
         if (!(pB > 0 && pB < 1)) throw bad("--pb must be a probability in (0, 1), got " + pB);
@@ -59,7 +64,7 @@ public final class ToySplitCommand implements Callable<Integer> {
             double rho = i == rhoSteps - 1 ? rhoMax : rhoMax * i / (rhoSteps - 1);
             rows.add(FeatureSplitting.point(p, pB, rho));
         }
-        List<Path> written = ToyExperimentOptions.writeOut(out, "phase diagram", dir -> PhaseDiagram.standard().write(dir));
+        List<Path> written = ToyExperimentOptions.writeOut(target, "phase diagram", dir -> PhaseDiagram.standard().write(dir));
         PrintWriter w = spec.commandLine().getOut();
         if (json) {
             Json.print(w, Json.withFiles(new Table(p, pB, FeatureSplitting.dl2(p, pB), rhoStar, rhoMax, rows), written));

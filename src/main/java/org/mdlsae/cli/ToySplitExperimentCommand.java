@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.mdlsae.io.OutputTarget;
 import org.mdlsae.toy.ExperimentDefaults;
 import org.mdlsae.toy.FeatureSplitting;
 import org.mdlsae.toy.SplitExperiment;
@@ -58,13 +59,14 @@ public final class ToySplitExperimentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OutputTarget target = ToyExperimentOptions.target(opt.out, opt.force);
         if (!(p > 0 && p < 1)) throw new ParameterException(spec.commandLine(), "--p must be a probability in (0, 1), got " + p);
         SyntheticData.Sampling sampling = opt.sampling(spec);
         double hi = rhoMax != null ? rhoMax : Math.min(0.5, FeatureSplitting.rhoMax(p, p));
         SplitExperiment.Config cfg = ToyExperimentOptions.config(spec, () -> new SplitExperiment.Config(p, rhoMin, hi, rhoSteps,
                 opt.samples, opt.d, opt.noise, sampling, orthogonal, opt.fvu, opt.epochs, restarts, jitter, defaultInit, opt.seed));
         SplitExperiment.Result res = opt.run(spec, (be, progress) -> SplitExperiment.run(cfg, be, progress));
-        List<Path> written = ToyExperimentOptions.writeOut(opt.out, "experiment's CSV and chart", res::write);
+        List<Path> written = ToyExperimentOptions.writeOut(target, "experiment's CSV and chart", res::write);
         if (opt.printedJson(spec, res, written)) return 0;
         PrintWriter w = spec.commandLine().getOut();
         w.printf(Locale.ROOT, "Feature splitting, measured: p = %s, %d rows (%s), d = %d, %s directions, noise %s, FVU tolerance %s, "

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.mdlsae.io.OutputTarget;
 import org.mdlsae.toy.ExperimentDefaults;
 import org.mdlsae.toy.Hierarchy;
 import org.mdlsae.toy.SyntheticData;
@@ -49,12 +50,13 @@ public final class ToyTreeExperimentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OutputTarget target = ToyExperimentOptions.target(opt.out, opt.force);
         SyntheticData.Sampling sampling = opt.sampling(spec);
         TreeExperiment.Config cfg = ToyExperimentOptions.config(spec, () -> new TreeExperiment.Config(p,
                 TreeExperiment.Config.defaults(p, children, r).r(), opt.samples, opt.d, opt.noise, sampling, !randomDirections,
                 opt.fvu, opt.epochs, restarts, opt.seed));
         TreeExperiment.Result res = opt.run(spec, (be, progress) -> TreeExperiment.run(cfg, be, progress));
-        List<Path> written = ToyExperimentOptions.writeOut(opt.out, "experiment's CSV and chart", res::write);
+        List<Path> written = ToyExperimentOptions.writeOut(target, "experiment's CSV and chart", res::write);
         if (opt.printedJson(spec, res, written)) return 0;
         PrintWriter w = spec.commandLine().getOut();
         w.printf(Locale.ROOT, "Hierarchy, measured: P(parent) = %s, %d exclusive children, P(child | parent) = %s; %d rows (%s), d = %d, "

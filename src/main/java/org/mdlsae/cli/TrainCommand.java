@@ -8,6 +8,8 @@ import java.util.concurrent.Callable;
 import java.util.logging.Logger;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.data.Dataset;
+import org.mdlsae.io.OutputKind;
+import org.mdlsae.io.OutputTarget;
 import org.mdlsae.sae.Arch;
 import org.mdlsae.train.Provenance;
 import org.mdlsae.train.TrainConfig;
@@ -35,8 +37,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--k", paramLabel = "K", required = true, description = "Active latents per sample (TopK) or on average (BatchTopK).")
     int k;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory to write the SAE to (replaced atomically).")
+    @Option(names = "--out", required = true, paramLabel = "DIR",
+            description = "Directory to write the SAE to: a new path (written atomically at the end).")
     Path out;
+
+    @Option(names = "--force", description = "Replace an SAE this engine wrote at --out (never anything else).")
+    boolean force;
 
     @Mixin
     OriginOptions origin;
@@ -52,12 +58,13 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OutputTarget target = OutputTarget.check("--out", out, OutputKind.SAE, OutputTarget.Mode.REPLACE, force);
         TrainConfig cfg = train.toConfig(width, k);
         Dataset ds = data.load("train");
         try (Backend be = backend.create()) {
             Trainer.Result r = trainWithBar(be, cfg, ds, "train", progress.mode());
-            Provenance.save(out, r, Provenance.of(cfg, r, new Provenance.Data(data.source(), ds.name(), ds.rows(), ds.dim()),
-                    be), null, origin.origin(data.source()));
+            Provenance.save(target.path(), r, Provenance.of(cfg, r,
+                    new Provenance.Data(data.source(), ds.name(), ds.rows(), ds.dim()), be), null, origin.origin(data.source()));
             LOG.info(() -> String.format(Locale.ROOT, "saved %s (%.1f s, %.0f samples/s, backend %s)", out, r.seconds(),
                     r.samplesPerSec(), be.name()));
             if (json) Json.print(summary(r, out));

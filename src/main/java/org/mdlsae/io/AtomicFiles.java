@@ -8,14 +8,18 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -25,7 +29,8 @@ import java.util.Objects;
  * and the target is left untouched.
  *
  * <p>A process killed mid-write can leave a hidden temporary ({@code .NAME.tmp-XXXXXXXX}) next to the
- * target; it never has the target's name.
+ * target; it never has the target's name, and the next write to the same target deletes it. Directories are
+ * replaced only when they verify as the engine's own ({@link Ownership}); see docs/design.md §6.
  */
 public final class AtomicFiles {
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -57,6 +62,7 @@ public final class AtomicFiles {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
         Files.createDirectories(dir);
+        Ownership.cleanLeftovers(abs);
         Path tmp = createTempSibling(abs);
         try {
             try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
@@ -98,36 +104,52 @@ public final class AtomicFiles {
 
     /**
      * Publishes a whole directory atomically: {@code filler} writes into a fresh sibling
-     * {@code NAME.tmp-XXXXXXXX}, which is then renamed to {@code target}. An existing {@code target} is first
-     * renamed aside ({@code NAME.old-XXXXXXXX}), then deleted once the new one is in place; if the final
-     * rename fails the old directory is put back. Between the two renames (two system calls) the target
-     * briefly does not exist, but it is never seen half-written. On failure of {@code filler} the temporary
-     * directory is removed and {@code target} is untouched.
+     * {@code NAME.tmp-XXXXXXXX}, the engine's marker ({@link Ownership#MARKER}) listing what it wrote is added,
+     * and the directory is renamed to {@code target}. An existing {@code target} is replaced only if it is empty or
+     * verifies as entirely the engine's ({@link Ownership#foreignEntry}); it is first renamed aside
+     * ({@code NAME.old-XXXXXXXX}), then deleted once the new one is in place; if the final rename fails the old
+     * directory is put back. Between the two renames (two system calls) the target briefly does not exist, but it
+     * is never seen half-written. On failure of {@code filler} the temporary directory is removed and
+     * {@code target} is untouched. Leftovers of earlier interrupted publications of the same target are deleted
+     * first ({@link Ownership#cleanLeftovers}).
      *
      * @param target the directory to create or replace
+     * @param kind   what the directory is, recorded in its marker
      * @param filler writes the directory's content into the path it is given
      * @throws IOException if filling or renaming fails
+     * @throws org.mdlsae.InputException if {@code target} exists and holds anything the engine did not write
      */
-    public static void publishDirectory(Path target, IOConsumer<Path> filler) throws IOException {
-        Path abs = target.toAbsolutePath();
+    public static void publishDirectory(Path target, OutputKind kind, IOConsumer<Path> filler) throws IOException {
+        if (!kind.isDirectory()) throw new IllegalArgumentException(kind + " is not a directory kind");
+        Path abs = target.toAbsolutePath().normalize();
         Path parent = abs.getParent();
+        if (parent == null) throw new org.mdlsae.InputException(target + ": cannot replace a file system root");
         Files.createDirectories(parent);
+        requireReplaceable(abs);
+        Ownership.cleanLeftovers(abs);
         Path tmp = createTempDirSibling(abs, ".tmp-");
         try {
+            Ownership.writeMarker(tmp, kind, List.of()); // a killed filler leaves a temporary the engine recognises
             filler.accept(tmp);
+            List<String> written = new ArrayList<>();
+            try (DirectoryStream<Path> s = Files.newDirectoryStream(tmp)) {
+                for (Path p : s) if (!p.getFileName().toString().equals(Ownership.MARKER)) written.add(p.getFileName().toString());
+            }
+            Ownership.writeMarker(tmp, kind, written);
+            requireReplaceable(abs);
         } catch (Throwable t) {
             deleteRecursivelyQuietly(tmp);
             throw t;
         }
         Path old = null;
         try {
-            if (Files.exists(abs, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            if (Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) {
                 old = parent.resolve(abs.getFileName() + ".old-" + randomSuffix());
                 Files.move(abs, old, StandardCopyOption.ATOMIC_MOVE);
             }
             Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
         } catch (Throwable t) {
-            if (old != null && !Files.exists(abs, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            if (old != null && !Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) {
                 try {
                     Files.move(old, abs, StandardCopyOption.ATOMIC_MOVE);
                     old = null;
@@ -144,6 +166,20 @@ public final class AtomicFiles {
         }
     }
 
+    /** Refuses to go on if {@code abs} exists and is not an empty directory or a tree the engine wrote. */
+    private static void requireReplaceable(Path abs) throws IOException {
+        if (!Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) return;
+        String why;
+        if (Files.isSymbolicLink(abs)) why = "a symbolic link";
+        else if (!Files.isDirectory(abs, LinkOption.NOFOLLOW_LINKS)) why = "a file, not a directory";
+        else if (Ownership.isEmpty(abs)) return;
+        else why = Ownership.foreignEntry(abs);
+        if (why != null) {
+            throw new org.mdlsae.InputException(abs + ": exists and is not this engine's output (" + why
+                    + "); nothing was replaced; choose a new path");
+        }
+    }
+
     /**
      * Deletes a file or directory tree; a missing path is fine.
      *
@@ -151,7 +187,7 @@ public final class AtomicFiles {
      * @throws IOException if something could not be deleted
      */
     public static void deleteRecursively(Path path) throws IOException {
-        if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         Files.walkFileTree(path, new SimpleFileVisitor<>() {
@@ -208,7 +244,7 @@ public final class AtomicFiles {
         }
     }
 
-    private static String randomSuffix() {
+    static String randomSuffix() {
         return String.format("%08x", RANDOM.nextInt());
     }
 

@@ -298,8 +298,15 @@ public final class Npy {
         });
     }
 
-    /** Magic, version 1.0, header length and the padded header dict, as numpy writes them. */
-    static byte[] header(int rows, int cols) {
+    /**
+     * Magic, version 1.0, header length and the padded header dict of a 2-D float32 array, as numpy writes them: the
+     * rows follow as little-endian float32 (for writers that stream the rows).
+     *
+     * @param rows number of rows
+     * @param cols number of columns
+     * @return the header bytes
+     */
+    public static byte[] header(int rows, int cols) {
         String shape = "(" + rows + ", " + cols + ")";
         StringBuilder dict = new StringBuilder("{'descr': '<f4', 'fortran_order': False, 'shape': ")
                 .append(shape).append(", }");

@@ -77,7 +77,8 @@ public final class SaeFiles {
     }
 
     /**
-     * Saves atomically into {@code dir} (replacing it). {@code extra} (may be null) is stored under
+     * Saves atomically into {@code dir} (replacing it only if it is empty or this engine's own output, see
+     * {@link AtomicFiles#publishDirectory}). {@code extra} (may be null) is stored under
      * {@code cfg.json["mdlsae"]} beside the architecture facts, e.g. the training config and its results.
      */
     public static void save(Path dir, SaeWeights w, Map<String, Object> extra) throws IOException {
@@ -111,7 +112,7 @@ public final class SaeFiles {
         if (th != null) t.put("threshold", SafeTensors.Tensor.f32("threshold", th, width));
         String cfgText = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config(w, extra, origin == null ? Origin.NONE : origin));
         String timingsText = timings == null ? null : JSON.writerWithDefaultPrettyPrinter().writeValueAsString(timings);
-        AtomicFiles.publishDirectory(dir, tmp -> {
+        AtomicFiles.publishDirectory(dir, OutputKind.SAE, tmp -> {
             SafeTensors.write(tmp.resolve(WEIGHTS), t, Map.of("format", "pt"));
             AtomicFiles.writeString(tmp.resolve(CONFIG), cfgText + "\n");
             if (timingsText != null) AtomicFiles.writeString(tmp.resolve(TIMINGS), timingsText + "\n");

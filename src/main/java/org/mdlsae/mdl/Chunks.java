@@ -4,18 +4,29 @@ import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.backend.SparseCode;
 
-/** Row-chunked encoding of a host dataset, so device memory stays bounded (package-private helper). */
-final class Chunks {
+/**
+ * Row-chunked encoding of a host dataset, so device memory stays bounded. Codes are handed on in canonical form
+ * ({@link CanonicalCode}), the form the codec can restore exactly. The chunk rule is public so that other passes over
+ * the same rows (the codec, docs/design.md §13) cut the same chunks and sum errors in the same order.
+ */
+public final class Chunks {
     /** Default rows per chunk. */
-    static final int DEFAULT_ROWS = 4096;
+    public static final int DEFAULT_ROWS = 4096;
     /** Cap on chunk·width floats (the dense pre-activations a backend may hold while encoding). */
     private static final long MAX_PRE_FLOATS = 1L << 24;
 
     private Chunks() {
     }
 
-    /** Rows per chunk for this shape: at most {@code requested}, and chunk·max(D, d) ≤ 2^24 floats. */
-    static int rows(int requested, int width, int d) {
+    /**
+     * Rows per chunk for this shape: at most {@code requested}, and chunk·max(D, d) ≤ 2^24 floats.
+     *
+     * @param requested rows asked for
+     * @param width     dictionary width D
+     * @param d         input dimension
+     * @return rows per chunk, ≥ 1
+     */
+    public static int rows(int requested, int width, int d) {
         long cap = Math.max(1L, MAX_PRE_FLOATS / Math.max(1, Math.max(width, d)));
         return (int) Math.max(1, Math.min(requested, cap));
     }
@@ -38,7 +49,7 @@ final class Chunks {
             for (int r0 = 0; r0 < rows; r0 += chunk) {
                 int n = Math.min(chunk, rows - r0);
                 be.write(x, 0, data, r0 * d, n * d);
-                SparseCode code = model.encode(x, n);
+                SparseCode code = CanonicalCode.of(be, model.encode(x, n));
                 boolean keep = false;
                 try {
                     keep = v.visit(r0, n, x, code);

@@ -8,16 +8,24 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.logging.Logger;
 import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
+import org.mdlsae.codec.CodecSummary;
+import org.mdlsae.codec.RowSource;
+import org.mdlsae.codec.Zstd;
 import org.mdlsae.data.Dataset;
 import org.mdlsae.math.Stats;
 import org.mdlsae.io.AtomicFiles;
+import org.mdlsae.io.OutputKind;
+import org.mdlsae.io.OutputLock;
+import org.mdlsae.io.Ownership;
 import org.mdlsae.io.SaeFiles;
 import org.mdlsae.mdl.DlReport;
 import org.mdlsae.mdl.Mdl;
@@ -39,11 +47,15 @@ import org.mdlsae.train.Trainer;
  *
  * <p>Every trained SAE is saved under {@code DIR/runs/w{D}-k{k}} with a {@code run.json}; a re-run with the same
  * settings reuses finished runs (never retrains them), so a killed sweep resumes where it stopped with the same
- * results. {@code results.json} and {@code results.csv} are rewritten atomically after every run.
+ * results. {@code results.json} and {@code results.csv} are rewritten atomically after every run; until the search
+ * is complete they say {@code "complete": false}, list the widths still {@code missing}, and name the best run so
+ * far only as {@code provisional_best}. One process at a time writes a sweep directory (docs/design.md §6).
  */
 public final class Sweep {
     private static final Logger LOG = Logger.getLogger(Sweep.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** The single-writer lock file in the sweep directory. */
+    public static final String LOCK = "sweep.lock";
 
     /** Receives progress events. */
     public interface Listener {
@@ -69,6 +81,10 @@ public final class Sweep {
     private final String dataName;
     private final Map<String, SweepRun> runs = new TreeMap<>();
     private SaeFiles.Origin origin = SaeFiles.Origin.NONE;
+    private final Set<Integer> settled = new HashSet<>();
+    private boolean restart;
+    private boolean compare;
+    private Zstd zstd;
     private double epsMse;
     private double epsFvu;
     private int index;
@@ -95,15 +111,66 @@ public final class Sweep {
 
     /** Runs (or resumes) the sweep and returns its results; {@code results.json}/{@code .csv} are written. */
     public SweepResults run() throws IOException {
+        return run(r -> { });
+    }
+
+    /**
+     * Starts afresh: the runs and results of an earlier sweep in this directory are deleted (under the lock) before
+     * the sweep begins. The CLI's {@code --force}.
+     *
+     * @param fresh whether to start afresh
+     * @return this sweep
+     */
+    public Sweep restart(boolean fresh) {
+        this.restart = fresh;
+        return this;
+    }
+
+    /**
+     * Adds the codec's comparison table of the selected SAE to the results (docs/design.md §13). The CLI's
+     * {@code --compare}.
+     *
+     * @param on   whether to run it
+     * @param zstd zstd-jni for its zstd row, or null
+     * @return this sweep
+     */
+    public Sweep compare(boolean on, Zstd zstd) {
+        this.compare = on;
+        this.zstd = zstd;
+        return this;
+    }
+
+    /**
+     * Runs (or resumes) the sweep under the directory's single-writer lock ({@value #LOCK}; a second writer is
+     * refused, docs/design.md §6), then hands the results to {@code finish} (e.g. to write the report) while the
+     * lock is still held.
+     *
+     * @param finish called with the complete results before the lock is released
+     * @return the results
+     * @throws IOException if the directory cannot be written
+     */
+    public SweepResults run(AtomicFiles.IOConsumer<SweepResults> finish) throws IOException {
         started = System.nanoTime();
         double var = Stats.sumSqDeviation(eval.data(), eval.rows(), eval.dim());
         double perElem = var / ((double) eval.rows() * eval.dim());
         epsMse = cfg.eps() != null ? cfg.eps() : cfg.fvu() * perElem;
         epsFvu = epsMse / perElem;
-        Files.createDirectories(dir.resolve("runs"));
-        checkSettings();
-        loadFinished();
+        Ownership.createDirectory(dir, OutputKind.SWEEP);
+        try (OutputLock lock = OutputLock.acquire(dir.resolve(LOCK), "sweep directory " + dir)) {
+            if (restart) Ownership.clearDirectory(dir, Set.of(LOCK));
+            Ownership.createDirectory(dir.resolve("runs"), OutputKind.SWEEP_RUNS);
+            checkSettings();
+            loadFinished();
+            search();
+            SweepResults r = results(true);
+            r = r.withCodec(codec(r));
+            writeResults(r);
+            finish.accept(r);
+            return r;
+        }
+    }
 
+    private void search() throws IOException {
         Integer prevK = null;
         for (int width : cfg.widths()) {
             int cap = Math.min(width, cfg.kMax());
@@ -114,8 +181,9 @@ public final class Sweep {
                 atHi = probe(width, hi);
             }
             if (!atHi.admissible()) {
-                LOG.info(String.format(Locale.ROOT, "width %d: inadmissible (k = %d gives MSE %.5f > ε = %.5f)", width, hi,
+                LOG.info(String.format(Locale.ROOT, "width %d: inadmissible (k = %d gives MSE %.5g > ε = %.5g)", width, hi,
                         atHi.mse(), epsMse));
+                settled.add(width);
                 continue;
             }
             int lo = 0; // k = 0 never meets ε
@@ -125,14 +193,15 @@ public final class Sweep {
                 else lo = mid;
             }
             prevK = hi;
+            settled.add(width);
         }
-        SweepResults r = results();
-        writeResults(r);
-        return r;
     }
 
-    /** The runs so far with per-width selection and the best run. */
-    SweepResults results() {
+    /**
+     * The runs so far with per-width selection. The best run is named only when the search is complete; before
+     * that it is reported as provisional, with the widths whose search has not finished.
+     */
+    SweepResults results(boolean complete) {
         List<SweepRun> all = new ArrayList<>(runs.values());
         all.sort(Comparator.comparingInt(SweepRun::width).thenComparingInt(SweepRun::k));
         // A width is represented by its admissible run of least DL: the smallest k meeting ε often leaves so little
@@ -156,7 +225,18 @@ public final class Sweep {
             for (SweepRun r : out) if (r.selected() && r.width() == e.width()) best = r;
         }
         double secs = (System.nanoTime() - started) / 1e9;
-        return new SweepResults(dataName, train.dim(), epsMse, epsFvu, cfg.train().arch().id(), cfg.widths(), out, best, secs);
+        List<Integer> missing = new ArrayList<>();
+        for (int w : cfg.widths()) if (!settled.contains(w)) missing.add(w);
+        return new SweepResults(dataName, train.dim(), epsMse, epsFvu, cfg.train().arch().id(), cfg.widths(), out,
+                complete ? best : null, secs, complete, missing, complete ? null : best);
+    }
+
+    /** The codec's section: rate–distortion curves and two-part code of the selected runs, and the comparison. */
+    private CodecSummary codec(SweepResults r) {
+        List<SaeWeights> sel = new ArrayList<>();
+        for (SweepRun run : r.runs()) if (run.selected()) sel.add(weights(dir, run));
+        SaeWeights best = compare && r.best() != null ? weights(dir, r.best()) : null;
+        return CodecSummary.measure(be, sel, RowSource.of(eval), RowSource.of(train), epsMse, best, zstd);
     }
 
     /** Trains (or reuses) the SAE of (width, k) and measures it. */
@@ -180,7 +260,7 @@ public final class Sweep {
         AtomicFiles.writeString(runDir.resolve("run.json"), JSON.writeValueAsString(run) + "\n");
         runs.put(name, run);
         listener.runFinished(index, run, false);
-        writeResults(results());
+        writeResults(results(false));
         return run;
     }
 
@@ -246,7 +326,8 @@ public final class Sweep {
                 Path rj = p.resolve("run.json");
                 if (!Files.isRegularFile(rj)) continue;
                 SweepRun r = JSON.readValue(rj.toFile(), SweepRun.class);
-                if (p.getFileName().toString().equals(runName(r.width(), r.k()))) {
+                // runs of widths outside this grid (an earlier sweep into the same directory) take no part
+                if (p.getFileName().toString().equals(runName(r.width(), r.k())) && cfg.widths().contains(r.width())) {
                     runs.put(runName(r.width(), r.k()), r);
                     listener.runFinished(0, r, true);
                 }

@@ -28,13 +28,7 @@ public record SweepConfig(List<Integer> widths, Double eps, Double fvu, int kMax
     public static final List<Integer> DEFAULT_WIDTHS = Arrays.stream(DEFAULT_WIDTHS_TEXT.split(",")).map(Integer::valueOf).toList();
 
     public SweepConfig {
-        if (widths == null || widths.isEmpty()) throw bad("widths", "must list at least one width, e.g. 32,64,128");
-        for (int i = 0; i < widths.size(); i++) {
-            if (widths.get(i) < 1) throw bad("widths", "must all be ≥ 1, got " + widths.get(i));
-            if (i > 0 && widths.get(i) <= widths.get(i - 1)) {
-                throw bad("widths", "must be increasing without repeats, got " + widths);
-            }
-        }
+        checkWidths(widths);
         if (eps == null && fvu == null) throw bad("eps", "is required unless a tolerance as FVU is given");
         if (eps != null && fvu != null) throw bad("fvu", "cannot be combined with an MSE tolerance; give one of the two");
         if (eps != null && !(eps > 0 && Double.isFinite(eps))) throw bad("eps", "must be a finite number > 0, got " + eps);
@@ -42,6 +36,23 @@ public record SweepConfig(List<Integer> widths, Double eps, Double fvu, int kMax
         if (kMax < 1) throw bad("kMax", "must be ≥ 1, got " + kMax);
         if (train == null) throw bad("train", "is required");
         widths = List.copyOf(widths);
+    }
+
+    /**
+     * Checks a width grid (also before a {@link TrainConfig} is built from its first width, so that errors name the
+     * widths).
+     *
+     * @param widths the grid
+     * @throws ConfigException if it is empty, holds a width below 1, or is not strictly increasing
+     */
+    public static void checkWidths(List<Integer> widths) {
+        if (widths == null || widths.isEmpty()) throw bad("widths", "must list at least one width, e.g. 32,64,128");
+        for (int i = 0; i < widths.size(); i++) {
+            if (widths.get(i) == null || widths.get(i) < 1) throw bad("widths", "must all be ≥ 1, got " + widths.get(i));
+            if (i > 0 && widths.get(i) <= widths.get(i - 1)) {
+                throw bad("widths", "must be increasing without repeats, got " + widths);
+            }
+        }
     }
 
     private static ConfigException bad(String component, String problem) {

@@ -2,6 +2,7 @@ package org.mdlsae.sweep;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
+import org.mdlsae.codec.CodecSummary;
 
 /**
  * The content of a sweep's {@code results.json}: every trained SAE and the ε-MDL-optimal one.
@@ -13,8 +14,15 @@ import java.util.List;
  * @param arch     architecture of all runs
  * @param widths   the width grid
  * @param runs     every trained SAE (search runs included), ordered by width then k
- * @param best     copy of the selected run (min DL among admissible; null if none is admissible)
+ * @param best     copy of the selected run (min DL among admissible; null if none is admissible or the sweep is
+ *                 not complete)
  * @param seconds  wall time of the sweep so far
+ * @param complete whether the search has finished every width; false in the results written while it runs (and
+ *                 left by a killed sweep)
+ * @param missing  the widths whose search has not finished (empty when complete)
+ * @param provisionalBest the least-DL selected run so far while the sweep is not complete (not the result)
+ * @param codec    rate–distortion curves, two-part code and (with {@code --compare}) the comparison table of the
+ *                 selected runs (docs/design.md §13); null until the sweep is complete
  */
 public record SweepResults(
         @JsonProperty("data") String data,
@@ -25,5 +33,28 @@ public record SweepResults(
         @JsonProperty("widths") List<Integer> widths,
         @JsonProperty("runs") List<SweepRun> runs,
         @JsonProperty("best") SweepRun best,
-        @JsonProperty("seconds") double seconds) {
+        @JsonProperty("seconds") double seconds,
+        @JsonProperty("complete") boolean complete,
+        @JsonProperty("missing") List<Integer> missing,
+        @JsonProperty("provisional_best") SweepRun provisionalBest,
+        @JsonProperty("codec") CodecSummary codec) {
+
+    /** The results without the codec's section. */
+    public SweepResults(String data, int dIn, double eps, double epsFvu, String arch, List<Integer> widths,
+                        List<SweepRun> runs, SweepRun best, double seconds, boolean complete, List<Integer> missing,
+                        SweepRun provisionalBest) {
+        this(data, dIn, eps, epsFvu, arch, widths, runs, best, seconds, complete, missing, provisionalBest, null);
+    }
+
+    /** The same results with the codec's section. */
+    public SweepResults withCodec(CodecSummary c) {
+        return new SweepResults(data, dIn, eps, epsFvu, arch, widths, runs, best, seconds, complete, missing,
+                provisionalBest, c);
+    }
+
+    /** The results of a complete sweep. */
+    public SweepResults(String data, int dIn, double eps, double epsFvu, String arch, List<Integer> widths,
+                        List<SweepRun> runs, SweepRun best, double seconds) {
+        this(data, dIn, eps, epsFvu, arch, widths, runs, best, seconds, true, List.of(), null);
+    }
 }

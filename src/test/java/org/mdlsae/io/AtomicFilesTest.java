@@ -55,10 +55,10 @@ class AtomicFilesTest {
     @Test
     void publishesDirectories() throws IOException {
         Path target = dir.resolve("sae");
-        AtomicFiles.publishDirectory(target, tmp -> AtomicFiles.writeString(tmp.resolve("cfg.json"), "{}"));
+        AtomicFiles.publishDirectory(target, OutputKind.TOY, tmp -> AtomicFiles.writeString(tmp.resolve("cfg.json"), "{}"));
         assertEquals("{}", Files.readString(target.resolve("cfg.json")));
 
-        AtomicFiles.publishDirectory(target, tmp -> {
+        AtomicFiles.publishDirectory(target, OutputKind.TOY, tmp -> {
             AtomicFiles.writeString(tmp.resolve("weights"), "w");
             Files.createDirectories(tmp.resolve("sub"));
             AtomicFiles.writeString(tmp.resolve("sub/x"), "x");
@@ -67,7 +67,7 @@ class AtomicFilesTest {
         assertEquals("w", Files.readString(target.resolve("weights")));
         assertEquals("x", Files.readString(target.resolve("sub/x")));
 
-        assertThrows(IOException.class, () -> AtomicFiles.publishDirectory(target, tmp -> {
+        assertThrows(IOException.class, () -> AtomicFiles.publishDirectory(target, OutputKind.TOY, tmp -> {
             AtomicFiles.writeString(tmp.resolve("weights"), "half");
             throw new IOException("killed");
         }));
