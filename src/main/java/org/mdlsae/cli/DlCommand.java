@@ -53,7 +53,7 @@ public final class DlCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         SaeFiles.Loaded loaded = sae.load();
-        Dataset eval = data.load("test");
+        Dataset eval = data.load("test", calib);
         SaeOption.checkDims(loaded, eval, sae.dir, "--data");
         Dataset cal = eval;
         if (calib != null) {

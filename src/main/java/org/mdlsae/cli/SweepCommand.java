@@ -78,10 +78,14 @@ public final class SweepCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         OutputTarget target = OutputTarget.check("--out", out, OutputKind.SWEEP, OutputTarget.Mode.RESUME, force);
         if (data.split != null) throw new InputException("--split: a sweep trains on mnist train and selects on test; drop --split");
+        if (evalSource != null && data.isMnist()) {
+            throw new InputException("--eval: a sweep on mnist selects on its test split; drop --eval, or pass --data FILE "
+                    + "to sweep a file with its own evaluation data");
+        }
         SweepConfig.checkWidths(widths);
         Double eps = tol.eps == null && tol.fvu == null ? Double.valueOf(0.015) : tol.eps;
         SweepConfig cfg = new SweepConfig(widths, eps, tol.fvu, kMax, train.toConfig(widths.get(0), 1));
-        Dataset trainSet = data.load("train");
+        Dataset trainSet = data.load("train", evalSource);
         Dataset evalSet = data.isMnist() ? data.loadOther("mnist", "test")
                 : evalSource != null ? data.loadOther(evalSource, "test") : trainSet;
         SweepResults r = run(cfg, trainSet, evalSet, data.source(), target, backend.create(), progress.mode());

@@ -127,6 +127,7 @@ public final class Sweep {
         double perElem = var / ((double) eval.rows() * eval.dim());
         epsMse = cfg.eps() != null ? cfg.eps() : cfg.fvu() * perElem;
         epsFvu = epsMse / perElem;
+        if (perElem > 0) Mdl.requireBelowVariance(cfg.eps() != null ? "--eps" : "--fvu", epsMse, epsFvu, perElem);
         Ownership.createDirectory(dir, OutputKind.SWEEP);
         try (OutputLock lock = OutputLock.acquire(dir.resolve(LOCK), "sweep directory " + dir)) {
             if (restart) Ownership.clearDirectory(dir, Set.of(LOCK));
