@@ -67,12 +67,16 @@ public final class DlCommand implements Callable<Integer> {
         }
         SaeOption.checkDims(loaded, cal, sae.dir, "--calib");
         DlReport r;
-        try (Backend be = backend.create(); Sae s = Sae.upload(be, loaded.weights())) {
-            Mdl m = Mdl.of(s, eval.data(), eval.rows()).calibration(cal.data(), cal.rows());
-            if (tol.delta != null) m.delta(tol.delta);
-            else if (tol.fvu != null) m.toleranceFvu(tol.fvu);
-            else m.tolerance(tol.eps != null ? tol.eps : 0.015);
-            r = m.evaluate();
+        try (Backend be = backend.create()) {
+            Resources.require(Resources.evaluation(loaded.weights().width(), loaded.weights().dIn(), be), be,
+                    "a narrower SAE");
+            try (Sae s = Sae.upload(be, loaded.weights())) {
+                Mdl m = Mdl.of(s, eval.data(), eval.rows()).calibration(cal.data(), cal.rows());
+                if (tol.delta != null) m.delta(tol.delta);
+                else if (tol.fvu != null) m.toleranceFvu(tol.fvu);
+                else m.tolerance(tol.eps != null ? tol.eps : 0.015);
+                r = m.evaluate();
+            }
         }
         if (json) Json.print(r.toJson());
         else System.out.println(r.describe());

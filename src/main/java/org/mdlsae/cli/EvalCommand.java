@@ -35,8 +35,12 @@ public final class EvalCommand implements Callable<Integer> {
         Dataset ds = data.load("test");
         SaeOption.checkDims(loaded, ds, sae.dir, "--data");
         Metrics m;
-        try (Backend be = backend.create(); Sae s = Sae.upload(be, loaded.weights())) {
-            m = Metrics.evaluate(s, ds.data(), ds.rows());
+        try (Backend be = backend.create()) {
+            Resources.require(Resources.evaluation(loaded.weights().width(), loaded.weights().dIn(), be), be,
+                    "a narrower SAE");
+            try (Sae s = Sae.upload(be, loaded.weights())) {
+                m = Metrics.evaluate(s, ds.data(), ds.rows());
+            }
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("mse", m.mse());

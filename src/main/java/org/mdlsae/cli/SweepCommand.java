@@ -15,6 +15,7 @@ import org.mdlsae.sweep.Sweep;
 import org.mdlsae.sweep.SweepConfig;
 import org.mdlsae.sweep.SweepResults;
 import org.mdlsae.sweep.SweepRun;
+import org.mdlsae.train.TrainConfig;
 import org.mdlsae.train.TrainListener;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -98,6 +99,11 @@ public final class SweepCommand implements Callable<Integer> {
                             Backend be, Boolean mode) throws Exception {
         Path out = target.path();
         try (be) {
+            // the widest width decides: checked before the narrow ones are trained
+            int widest = cfg.widths().get(cfg.widths().size() - 1);
+            TrainConfig tc = cfg.train().withShape(cfg.train().arch(), widest, Math.min(widest, cfg.kMax()));
+            Resources.require(Resources.training(tc, trainSet.rows(), trainSet.dim(), be, "--widths")
+                    .max(Resources.evaluation(widest, trainSet.dim(), be)), be, "a narrower --widths grid or a smaller --batch");
             ProgressBar[] bar = new ProgressBar[1];
             Sweep.Listener l = new Sweep.Listener() {
                 @Override

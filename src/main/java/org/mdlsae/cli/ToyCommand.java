@@ -256,6 +256,16 @@ public final class ToyCommand implements Callable<Integer> {
         @Option(names = "--quiet", description = "No progress lines on stderr.")
         boolean quiet;
 
+        /** Refuses data that would not fit one Java array or the heap (training and evaluation sets, and a copy). */
+        void checkMemory() {
+            long values = (long) samples * d;
+            if (values > Resources.MAX_ARRAY) {
+                throw new InputException("--samples " + samples + " with --d " + d + ": the data would hold " + values
+                        + " values, more than one Java array holds (" + Resources.MAX_ARRAY + "); use fewer --samples or a smaller --d");
+            }
+            Resources.require(new Resources.Need(3 * 4 * values, 0, 4 * values), null, "fewer --samples or a smaller --d");
+        }
+
         SyntheticData.Sampling sampling(CommandSpec spec) {
             return switch (sampling.trim().toLowerCase(Locale.ROOT)) {
                 case "exact" -> SyntheticData.Sampling.EXACT;
@@ -368,6 +378,7 @@ public final class ToyCommand implements Callable<Integer> {
             } catch (InputException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage());
             }
+            opt.checkMemory();
             Backend be = Backends.create(opt.backend);
             SplitExperiment.Result res;
             try {
@@ -537,6 +548,7 @@ public final class ToyCommand implements Callable<Integer> {
             } catch (InputException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage());
             }
+            opt.checkMemory();
             Backend be = Backends.create(opt.backend);
             TreeExperiment.Result res;
             try {

@@ -59,6 +59,7 @@ public final class TrainCommand implements Callable<Integer> {
         TrainConfig cfg = train.toConfig(width, k);
         Dataset ds = data.load("train");
         try (Backend be = backend.create()) {
+            Resources.require(Resources.training(cfg, ds.rows(), ds.dim(), be, "--width"), be, "a smaller --width or --batch");
             Trainer.Result r = trainWithBar(be, cfg, ds, "train", progress.mode());
             Map<String, Object> extra = provenance(cfg, r, ds, data.source(), be);
             SaeFiles.save(target.path(), r.weights(), extra);
