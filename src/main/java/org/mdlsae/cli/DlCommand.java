@@ -68,7 +68,8 @@ public final class DlCommand implements Callable<Integer> {
         SaeOption.checkDims(loaded, cal, sae.dir, "--calib");
         DlReport r;
         try (Backend be = backend.create()) {
-            Resources.require(Resources.evaluation(loaded.weights().width(), loaded.weights().dIn(), be), be,
+            Resources.require(Resources.evaluation(loaded.weights().width(), loaded.weights().dIn(),
+                    loaded.weights().k(), Math.max(eval.rows(), cal.rows()), be), be,
                     "a narrower SAE");
             try (Sae s = Sae.upload(be, loaded.weights())) {
                 Mdl m = Mdl.of(s, eval.data(), eval.rows()).calibration(cal.data(), cal.rows());

@@ -36,7 +36,8 @@ public final class EvalCommand implements Callable<Integer> {
         SaeOption.checkDims(loaded, ds, sae.dir, "--data");
         Metrics m;
         try (Backend be = backend.create()) {
-            Resources.require(Resources.evaluation(loaded.weights().width(), loaded.weights().dIn(), be), be,
+            Resources.require(Resources.evaluation(loaded.weights().width(), loaded.weights().dIn(),
+                    loaded.weights().k(), ds.rows(), be), be,
                     "a narrower SAE");
             try (Sae s = Sae.upload(be, loaded.weights())) {
                 m = Metrics.evaluate(s, ds.data(), ds.rows());

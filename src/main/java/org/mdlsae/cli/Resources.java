@@ -60,15 +60,16 @@ final class Resources {
     }
 
     /**
-     * The memory of evaluating an SAE (eval, dl, a sweep's measurement): its weights as read and uploaded (3·P floats
-     * on the CPU back end), the chunked encoding's dense pre-activations and rows (at most 2^24 floats each), and the
-     * codes kept between the two passes of the DL evaluation (at most 2^24 entries of 8 bytes).
+     * The memory of evaluating an SAE on n rows (eval, dl, a sweep's measurement): its weights as read and uploaded
+     * (3·P floats on the CPU back end), one chunk of the chunked encoding (at most 4096 rows and 2^24 dense
+     * pre-activations) and the codes kept between the two passes of the DL evaluation (at most 2^24 entries of 8 bytes).
      */
-    static Need evaluation(long width, int d, Backend be) {
+    static Need evaluation(long width, int d, int k, long n, Backend be) {
         array(width * d, "--width", "the SAE's encoder would hold D·d = " + width + "·" + d + " weights",
                 "use a narrower SAE");
         long p = 2 * width * d + width + d;
-        long work = 4 * 2 * (1L << 24) + 8 * (1L << 24);
+        long chunk = Math.max(1, Math.min(Math.min(4096, n), (1L << 24) / Math.max(width, d)));
+        long work = 4 * chunk * (width + 2L * d) + 8 * Math.min(n * k, 1L << 24);
         boolean device = be.deviceMemoryBytes() >= 0;
         return device ? new Need(4 * 2 * p, 4 * p + work, 4 * width * d) : new Need(4 * 3 * p + work, 0, 4 * width * d);
     }

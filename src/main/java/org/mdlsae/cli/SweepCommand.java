@@ -103,7 +103,8 @@ public final class SweepCommand implements Callable<Integer> {
             int widest = cfg.widths().get(cfg.widths().size() - 1);
             TrainConfig tc = cfg.train().withShape(cfg.train().arch(), widest, Math.min(widest, cfg.kMax()));
             Resources.require(Resources.training(tc, trainSet.rows(), trainSet.dim(), be, "--widths")
-                    .max(Resources.evaluation(widest, trainSet.dim(), be)), be, "a narrower --widths grid or a smaller --batch");
+                            .max(Resources.evaluation(widest, trainSet.dim(), tc.k(), evalSet.rows(), be)), be,
+                    "a narrower --widths grid or a smaller --batch");
             ProgressBar[] bar = new ProgressBar[1];
             Sweep.Listener l = new Sweep.Listener() {
                 @Override
