@@ -5,7 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import org.mdlsae.backend.Backend;
-import org.mdlsae.backend.Backends;
+import org.mdlsae.backend.choice.Backends;
 import org.mdlsae.data.DataSources;
 import org.mdlsae.data.Dataset;
 import org.mdlsae.io.SaeFiles;

@@ -1,7 +1,7 @@
 package org.mdlsae.cli;
 
 import org.mdlsae.backend.Backend;
-import org.mdlsae.backend.Backends;
+import org.mdlsae.backend.choice.Backends;
 import picocli.CommandLine.Option;
 
 /** {@code --backend cpu|opencl|cuda|auto} (default: $MDLSAE_BACKEND, else auto). */

@@ -8,7 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.mdlsae.mdl.DescriptionLength;
-import org.mdlsae.mdl.Entropy;
+import org.mdlsae.math.Entropy;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

@@ -51,7 +51,7 @@ public final class DemoCommand implements Callable<Integer> {
         Dataset test = DataSources.load("mnist", null, "test", c);
         TrainConfig tc = TrainConfig.defaults(Arch.BATCHTOPK, WIDTHS.get(0), 1).withEpochs(epochs);
         SweepConfig cfg = new SweepConfig(WIDTHS, 0.015, null, SweepConfig.DEFAULT_K_MAX, tc);
-        SweepCommand.run(cfg, train, test, "mnist", target, backend.create(), progress.mode());
+        SweepCommand.run(cfg, train, test, "mnist", target, 0, backend.create(), progress.mode());
         return 0;
     }
 }

@@ -49,6 +49,9 @@ public final class SweepCommand implements Callable<Integer> {
     @Mixin
     TrainOptions train;
 
+    @Mixin
+    CheckpointOption checkpoint;
+
     @Option(names = "--out", required = true, paramLabel = "DIR",
             description = "Sweep directory: new, or a sweep this engine wrote with the same settings (resumed).")
     Path out;
@@ -89,14 +92,14 @@ public final class SweepCommand implements Callable<Integer> {
         Dataset trainSet = data.load("train", evalSource);
         Dataset evalSet = data.isMnist() ? data.loadOther("mnist", "test")
                 : evalSource != null ? data.loadOther(evalSource, "test") : trainSet;
-        SweepResults r = run(cfg, trainSet, evalSet, data.source(), target, backend.create(), progress.mode());
+        SweepResults r = run(cfg, trainSet, evalSet, data.source(), target, checkpoint.steps(), backend.create(), progress.mode());
         if (json) Json.print(r);
         return 0;
     }
 
     /** Runs a sweep with progress on standard error, writes the report, and prints a one-line summary. */
     static SweepResults run(SweepConfig cfg, Dataset trainSet, Dataset evalSet, String source, OutputTarget target,
-                            Backend be, Boolean mode) throws Exception {
+                            long checkpointEvery, Backend be, Boolean mode) throws Exception {
         Path out = target.path();
         try (be) {
             // the widest width decides: checked before the narrow ones are trained
@@ -130,7 +133,8 @@ public final class SweepCommand implements Callable<Integer> {
                                     ? String.format(Locale.ROOT, "B*=%d DL=%.1f bits", r.bits(), r.dlBits()) : "inadmissible"));
                 }
             };
-            Sweep sweep = new Sweep(be, cfg, trainSet, evalSet, source, out, l).restart(target.force());
+            Sweep sweep = new Sweep(be, cfg, trainSet, evalSet, source, out, l).restart(target.force())
+                    .checkpointEvery(checkpointEvery);
             Path html = out.resolve("report.html");
             SweepResults r = sweep.run(res -> SweepReport.write(html, res, run -> Sweep.weights(out, run)));
             SweepRun b = r.best();

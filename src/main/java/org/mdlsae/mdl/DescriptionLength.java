@@ -1,6 +1,7 @@
 package org.mdlsae.mdl;
 
 import org.mdlsae.backend.BinCounts;
+import org.mdlsae.math.Entropy;
 
 /**
  * Description length of sparse latent codes (DESIGN §2.3), in bits per sample.

@@ -3,7 +3,7 @@ package org.mdlsae.mdl;
 import java.util.ArrayList;
 import java.util.List;
 import org.mdlsae.InputException;
-import org.mdlsae.data.Stats;
+import org.mdlsae.math.Stats;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.BinCounts;
 import org.mdlsae.backend.FloatBuf;

@@ -4,7 +4,7 @@ import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.backend.IntBuf;
 import org.mdlsae.backend.SparseCode;
-import org.mdlsae.data.Stats;
+import org.mdlsae.math.Stats;
 
 /**
  * Reconstruction quality of an SAE on a data set, evaluated per sample in row chunks (bounded memory).

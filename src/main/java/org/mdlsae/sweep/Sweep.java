@@ -7,8 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -18,17 +18,19 @@ import java.util.logging.Logger;
 import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.data.Dataset;
-import org.mdlsae.data.Stats;
 import org.mdlsae.io.AtomicFiles;
 import org.mdlsae.io.OutputKind;
 import org.mdlsae.io.OutputLock;
 import org.mdlsae.io.Ownership;
 import org.mdlsae.io.SaeFiles;
+import org.mdlsae.math.Stats;
 import org.mdlsae.mdl.DlReport;
 import org.mdlsae.mdl.Mdl;
 import org.mdlsae.mdl.Selection;
 import org.mdlsae.sae.Sae;
 import org.mdlsae.sae.SaeWeights;
+import org.mdlsae.train.CheckpointDir;
+import org.mdlsae.train.InMemoryBatches;
 import org.mdlsae.train.TrainConfig;
 import org.mdlsae.train.TrainListener;
 import org.mdlsae.train.Trainer;
@@ -77,6 +79,7 @@ public final class Sweep {
     private final Map<String, SweepRun> runs = new TreeMap<>();
     private final Set<Integer> settled = new HashSet<>();
     private boolean restart;
+    private long checkpointEvery;
     private double epsMse;
     private double epsFvu;
     private int index;
@@ -109,6 +112,18 @@ public final class Sweep {
      */
     public Sweep restart(boolean fresh) {
         this.restart = fresh;
+        return this;
+    }
+
+    /**
+     * How often each run writes its checkpoint ({@link CheckpointDir}): every this many steps, 0 about every five
+     * minutes of training (the default), negative never. A killed sweep resumes an unfinished run from it.
+     *
+     * @param steps the cadence
+     * @return this sweep
+     */
+    public Sweep checkpointEvery(long steps) {
+        this.checkpointEvery = steps;
         return this;
     }
 
@@ -211,14 +226,29 @@ public final class Sweep {
         index++;
         listener.runStarted(index, width, k);
         TrainConfig tc = cfg.train().withShape(cfg.train().arch(), width, k);
-        Trainer trainer = new Trainer(be, tc, listener::trainStep);
-        Trainer.Result tr = trainer.train(train.data(), train.rows(), train.dim());
         Path runDir = dir.resolve("runs").resolve(name);
+        // an unfinished run's checkpoint sits beside its directory until the run is published
+        Path ckpt = dir.resolve("runs").resolve(name + ".checkpoint");
+        String job = CheckpointDir.jobKey(tc, train.data(), train.rows(), train.dim());
+        Trainer.State from;
+        try {
+            from = CheckpointDir.load(ckpt, job, tc);
+        } catch (CheckpointDir.OtherJob stale) { // the sweep's settings are fixed by sweep.json: data or engine changed
+            LOG.info(stale.getMessage() + "; starting that run afresh");
+            CheckpointDir.delete(ckpt);
+            from = null;
+        }
+        if (from != null) LOG.info(String.format(Locale.ROOT, "D=%d k=%d: resuming from its checkpoint (step %d)", width, k, from.step()));
+        Trainer trainer = new Trainer(be, tc, listener::trainStep).checkpoints(new CheckpointDir(ckpt, job, checkpointEvery));
+        Trainer.Result tr = from == null ? trainer.train(train.data(), train.rows(), train.dim())
+                : trainer.resume(from, new InMemoryBatches(train.data(), train.rows(), train.dim(), tc.seed()));
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("sweep", Map.of("width", width, "k", k, "eps", epsMse));
+        extra.put("job", job);
         SaeFiles.save(runDir, tr.weights(), extra);
         SweepRun run = measure(tr.weights(), tr, tc.epochs(), "runs/" + name);
         AtomicFiles.writeString(runDir.resolve("run.json"), JSON.writeValueAsString(run) + "\n");
+        CheckpointDir.delete(ckpt);
         runs.put(name, run);
         listener.runFinished(index, run, false);
         writeResults(results(false));

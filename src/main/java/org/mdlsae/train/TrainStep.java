@@ -4,23 +4,26 @@ import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.backend.IntBuf;
 import org.mdlsae.backend.SparseCode;
-import org.mdlsae.sae.Arch;
 import org.mdlsae.sae.Sae;
 
 /**
- * One forward and backward pass of the training loss Σ‖x − x̂‖²/batch + α·AuxK on a batch, leaving the
- * gradients of all four parameters in {@link #gEnc}, {@link #gBEnc}, {@link #gDec}, {@link #gBDec}.
- * One dense encoder product; everything else is O(nnz·d). Holds its scratch buffers for reuse across steps.
+ * One training step on a batch, in three calls: {@link #run} (forward, loss Σ‖x − x̂‖²/batch + α·AuxK, and the
+ * sparse backward, leaving the gradients of all four parameters in {@link #gEnc}, {@link #gBEnc}, {@link #gDec},
+ * {@link #gBDec}), {@link #count} (active latents per latent, for the dead-latent bookkeeping) and {@link #update}
+ * (parallel-gradient removal, Adam, decoder renormalisation). One dense encoder product; everything else is
+ * O(nnz·d). Holds its scratch buffers and the Adam moments for reuse across steps; reports its phases to a
+ * {@link PhaseListener}.
  */
 final class TrainStep implements AutoCloseable {
     private final Backend be;
-    private final Arch arch;
-    private final int k;
+    private final ActivationRule.Selector rule;
     private final int kAux;
     private final double auxAlpha;
     private final int maxRows;
     private final int d;
     private final int width;
+    private final TrainConfig cfg;
+    private final PhaseListener phases;
 
     final FloatBuf gEnc;
     final FloatBuf gBEnc;
@@ -30,27 +33,38 @@ final class TrainStep implements AutoCloseable {
     private final FloatBuf xhat;
     private final FloatBuf g;
     private final FloatBuf err;
-    private final IntBuf topIdx;
-    private final FloatBuf topVal;
     private final IntBuf auxIdx;
     private final FloatBuf auxVal;
-    /** Row offsets i·k and i·k_aux for the largest batch; a smaller batch uses their prefix. */
-    private final IntBuf topRowPtr;
+    /** Row offsets i·k_aux for the largest batch; a smaller batch uses their prefix. */
     private final IntBuf auxRowPtr;
+    private final IntBuf counts;
+    /** Element counts of enc, bEnc, dec, bDec. */
+    private final long[] sizes;
+    /** Adam moments m, v of enc, then of bEnc, dec, bDec. */
+    final FloatBuf[] moments = new FloatBuf[8];
 
-    /** What a step measured. */
+    /** What {@link #run} measured; {@code code} is valid until {@link #count}. */
     record Out(double sse, double auxLoss, float keptMin, SparseCode code) {
     }
 
-    TrainStep(Backend be, Arch arch, int d, int width, int k, int kAux, double auxAlpha, int maxRows) {
+    /**
+     * @param be       back end
+     * @param rule     the activation rule
+     * @param d        input dimension
+     * @param cfg      width, AuxK α and the Adam constants
+     * @param kAux     k_aux (used when α &gt; 0)
+     * @param maxRows  the largest batch
+     * @param phases   told when each phase ends
+     */
+    TrainStep(Backend be, ActivationRule rule, int d, TrainConfig cfg, int kAux, int maxRows, PhaseListener phases) {
         this.be = be;
-        this.arch = arch;
         this.d = d;
-        this.width = width;
-        this.k = k;
+        this.width = cfg.width();
+        this.cfg = cfg;
         this.kAux = kAux;
-        this.auxAlpha = auxAlpha;
+        this.auxAlpha = cfg.auxAlpha();
         this.maxRows = maxRows;
+        this.phases = phases;
         long wd = (long) width * d, rd = (long) maxRows * d;
         gEnc = be.floats(wd);
         gBEnc = be.floats(width);
@@ -60,50 +74,76 @@ final class TrainStep implements AutoCloseable {
         xhat = be.floats(rd);
         g = be.floats(rd);
         err = be.floats(rd);
-        topIdx = be.ints((long) maxRows * k);
-        topVal = be.floats((long) maxRows * k);
         auxIdx = be.ints((long) maxRows * kAux);
         auxVal = be.floats((long) maxRows * kAux);
-        topRowPtr = Sae.rowPtrFixed(be, maxRows, k);
         auxRowPtr = Sae.rowPtrFixed(be, maxRows, kAux);
+        counts = be.ints(width);
+        sizes = new long[] {wd, width, wd, d};
+        for (int i = 0; i < moments.length; i++) moments[i] = be.floats(sizes[i / 2]);
+        this.rule = rule.open(be, maxRows, width);
     }
 
     /**
-     * Runs the step on {@code rows} samples in {@code xb}. {@code deadMask} (1 = dead) selects AuxK's latents;
-     * AuxK runs only when {@code anyDead}. The returned code is valid until the next call; close it with
-     * {@link #release}.
+     * Forward and backward on {@code rows} samples in {@code xb}. {@code deadMask} (1 = dead) selects AuxK's latents;
+     * AuxK runs only when {@code anyDead} and α &gt; 0.
      */
     Out run(Sae sae, FloatBuf xb, int rows, IntBuf deadMask, boolean anyDead) {
         if (rows > maxRows) throw new IllegalArgumentException("batch of " + rows + " exceeds " + maxRows);
         long rd = (long) rows * d;
         be.encode(xb, sae.bDec(), sae.enc(), sae.bEnc(), rows, d, width, pre);
-        SparseCode z;
-        float keptMin = Float.NaN;
-        if (arch == Arch.TOPK) {
-            be.topK(pre, null, rows, width, k, topIdx, topVal);
-            z = new SparseCode(rows, width, rows * k, topRowPtr, topIdx, topVal);
-        } else {
-            keptMin = be.kthLargestPositive(pre, (long) rows * width, (long) k * rows);
-            z = Sae.threshold(be, pre, rows, width, Float.isFinite(keptMin) ? keptMin : Float.MAX_VALUE, false);
-        }
+        phases.phaseEnded("encode_gemm");
+        SparseCode z = rule.select(pre, rows, phases);
         sae.decode(z, xhat);
+        phases.phaseEnded("decode");
         double sse = be.residual(xb, xhat, rd, 2f / rows, g);
+        phases.phaseEnded("residual");
 
         be.fill(gEnc, 0f);
         be.fill(gBEnc, 0f);
         be.fill(gDec, 0f);
         be.fill(gBDec, 0f);
+        phases.phaseEnded("zero_grads");
         try (FloatBuf gz = be.floats(Math.max(1, z.nnz()))) {
             be.decodeBackward(z, g, sae.dec(), d, gDec, gz, gBDec);
+            phases.phaseEnded("decode_backward");
             be.encodeBackward(z, gz, xb, sae.bDec(), sae.enc(), d, gEnc, gBEnc, gBDec);
+            phases.phaseEnded("encode_backward");
         }
-        double aux = anyDead && auxAlpha > 0 ? auxK(sae, xb, rows, deadMask) : 0;
-        return new Out(sse, aux, keptMin, z);
+        double aux = 0;
+        if (anyDead && auxAlpha > 0) {
+            aux = auxK(sae, xb, rows, deadMask);
+            phases.phaseEnded("aux_k");
+        }
+        return new Out(sse, aux, rule.keptMin(), z);
     }
 
-    /** Frees what {@link #run} allocated for its code (a TopK code lives in the step's own buffers). */
-    void release(SparseCode z) {
-        if (arch == Arch.BATCHTOPK) z.close();
+    /**
+     * Counts, per latent, the rows of the last {@link #run} in which it is active, and frees that run's code.
+     *
+     * @return D counts on the host
+     */
+    int[] count(Out out) {
+        be.fill(counts, 0);
+        be.countActive(out.code(), counts);
+        rule.release(out.code());
+        int[] c = be.download(counts);
+        phases.phaseEnded("count_active");
+        return c;
+    }
+
+    /** The optimiser step at learning rate {@code lr} and Adam step {@code t} (1-based): unit-norm decoder rows after. */
+    void update(Sae sae, float lr, int t) {
+        be.removeParallelGrad(sae.dec(), gDec, width, d);
+        phases.phaseEnded("remove_parallel_grad");
+        FloatBuf[] params = {sae.enc(), sae.bEnc(), sae.dec(), sae.bDec()};
+        FloatBuf[] grads = {gEnc, gBEnc, gDec, gBDec};
+        for (int i = 0; i < 4; i++) {
+            be.adamStep(params[i], grads[i], moments[2 * i], moments[2 * i + 1], sizes[i], lr, (float) cfg.beta1(),
+                    (float) cfg.beta2(), (float) cfg.adamEps(), t);
+        }
+        phases.phaseEnded("adam_x4");
+        be.normaliseRows(sae.dec(), width, d);
+        phases.phaseEnded("normalise_rows");
     }
 
     /**
@@ -130,7 +170,9 @@ final class TrainStep implements AutoCloseable {
 
     @Override
     public void close() {
-        for (AutoCloseable c : new AutoCloseable[] {gEnc, gBEnc, gDec, gBDec, pre, xhat, g, err, topIdx, topVal, auxIdx, auxVal, topRowPtr, auxRowPtr}) {
+        rule.close();
+        for (FloatBuf m : moments) m.close();
+        for (AutoCloseable c : new AutoCloseable[] {gEnc, gBEnc, gDec, gBDec, pre, xhat, g, err, auxIdx, auxVal, auxRowPtr, counts}) {
             try {
                 c.close();
             } catch (Exception e) {

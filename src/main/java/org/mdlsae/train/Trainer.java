@@ -10,26 +10,131 @@ import org.mdlsae.sae.Sae;
 import org.mdlsae.sae.SaeWeights;
 
 /**
- * Trains TopK and BatchTopK SAEs with the recipe of DESIGN §2.2: unit-norm decoder rows, tied init, b_dec at
- * the data mean, Adam with warm-up and linear decay, decoder renormalisation with the parallel gradient
- * component removed, and AuxK on dead latents. Every step is written against {@link Backend} ops and costs
- * one dense encoder product plus O(nnz·d) sparse work: the backward pass touches only active latents.
- * Deterministic for a seed on the CPU back end.
+ * The one training loop of the engine (docs/design.md §2.2): unit-norm decoder rows, tied init, b_dec at the data
+ * mean, Adam with warm-up and linear decay, decoder renormalisation with the parallel gradient component removed,
+ * and AuxK on dead latents. The activation rule is a part ({@link ActivationRule}: TopK and BatchTopK from the
+ * config's architecture, or another rule such as the tree SAE's through {@link #activation}); batches come from a
+ * {@link BatchSource}. Every step is written against {@link Backend} ops ({@link TrainStep}) and costs one dense
+ * encoder product plus O(nnz·d) sparse work: the backward pass touches only active latents. Deterministic for a seed
+ * on the CPU back end.
+ *
+ * <p>A run can be snapshotted ({@link #checkpoints}) and continued from a snapshot ({@link #resume}); the continued
+ * run ends bit-identical to an uninterrupted one on the CPU back end. A {@link PhaseListener} sees every phase of
+ * every step (the benchmark's phase timing uses it). Configure before {@link #train}; one run per instance at a time.
  */
 public final class Trainer {
     private final Backend be;
     private final TrainConfig cfg;
     private final TrainListener listener;
+    private ActivationRule rule;
+    private PhaseListener phases = PhaseListener.NONE;
+    private Checkpoints checkpoints;
 
+    /**
+     * @param backend  where to train
+     * @param cfg      the run's settings
+     * @param listener progress after each step (may be null)
+     */
     public Trainer(Backend backend, TrainConfig cfg, TrainListener listener) {
         this.be = backend;
         this.cfg = cfg;
         this.listener = listener == null ? TrainListener.NONE : listener;
+        this.rule = ActivationRule.of(cfg.arch(), cfg.k());
     }
 
-    /** Statistics of a finished run. */
-    public record Result(SaeWeights weights, double seconds, double samplesPerSec, long steps, double finalMse,
-                         double finalL0, double deadFraction) {
+    /**
+     * Replaces the architecture's activation rule (e.g. with the tree SAE's). A rule without AuxK support needs
+     * {@code auxAlpha = 0} in the config.
+     *
+     * @param r the rule
+     * @return this trainer
+     */
+    public Trainer activation(ActivationRule r) {
+        this.rule = r;
+        return this;
+    }
+
+    /**
+     * Reports the phases of every step (for timing).
+     *
+     * @param p the listener
+     * @return this trainer
+     */
+    public Trainer phases(PhaseListener p) {
+        this.phases = p == null ? PhaseListener.NONE : p;
+        return this;
+    }
+
+    /**
+     * Offers snapshots of the run's state while it trains.
+     *
+     * @param c asked after every step whether a snapshot is due
+     * @return this trainer
+     */
+    public Trainer checkpoints(Checkpoints c) {
+        this.checkpoints = c;
+        return this;
+    }
+
+    /**
+     * Statistics of a finished run.
+     *
+     * @param weights       trained parameters (BatchTopK: θ is the running mean of the kept minima)
+     * @param seconds       wall time of training (over all sessions of a resumed run)
+     * @param samplesPerSec throughput
+     * @param steps         optimiser steps
+     * @param initialMse    MSE per element of the first step's batch (before any update)
+     * @param finalMse      MSE per element of the last step's batch
+     * @param finalL0       mean active latents per sample in the last step
+     * @param deadFraction  fraction of latents dead at the end (no firing within the dead-sample window)
+     */
+    public record Result(SaeWeights weights, double seconds, double samplesPerSec, long steps, double initialMse,
+                         double finalMse, double finalL0, double deadFraction) {
+    }
+
+    /**
+     * Where to put snapshots of a running training ({@link State}); the trainer asks after every step.
+     */
+    public interface Checkpoints {
+        /**
+         * Whether a snapshot is wanted now.
+         *
+         * @param step    steps done
+         * @param seconds seconds trained so far
+         * @return true to receive a {@link State} through {@link #save}
+         */
+        boolean due(long step, double seconds);
+
+        /**
+         * Receives a snapshot. Its arrays are copies that the trainer never touches again.
+         *
+         * @param state the state after {@code state.step()} steps
+         */
+        void save(State state);
+    }
+
+    /**
+     * Everything a run needs to continue exactly where it stopped: the parameters, the optimiser, the data cursor and
+     * the dead-latent counters. The learning-rate schedule's position is {@code step}. Arrays are owned by the record
+     * (copies); its {@code equals} compares them by reference.
+     *
+     * @param config     the run's config (a resume must use an equal one)
+     * @param rule       the activation rule's name
+     * @param step       optimiser steps done (also Adam's t)
+     * @param data       where the batch source stood after the step
+     * @param weights    parameters after the step (θ not yet set: see {@code theta})
+     * @param moments    Adam's m and v of W_enc, b_enc, W_dec, b_dec, in that order (8 arrays)
+     * @param sinceFired per latent, samples since it last fired
+     * @param theta      running mean of BatchTopK's kept minima (NaN before the first, and for other rules)
+     * @param samples    samples trained on
+     * @param seconds    seconds trained so far
+     * @param firstMse   MSE of the first step
+     * @param lastMse    MSE of the last step
+     * @param lastL0     L0 of the last step
+     */
+    public record State(TrainConfig config, String rule, long step, BatchSource.Cursor data, SaeWeights weights,
+                        float[][] moments, long[] sinceFired, float theta, long samples, double seconds, double firstMse,
+                        double lastMse, double lastL0) {
     }
 
     /** Initial weights for data x (n×d): random unit decoder rows, tied encoder, b_dec = mean of a first sample. */
@@ -68,133 +173,145 @@ public final class Trainer {
         return train(init(cfg, x, n, d), x, n, d);
     }
 
-    /** Trains on n×d row-major data starting from {@code start}. */
+    /** Trains on n×d row-major data, shuffled every epoch ({@link InMemoryBatches}), starting from {@code start}. */
     public Result train(SaeWeights start, float[] x, int n, int d) {
+        return train(start, new InMemoryBatches(x, n, d, cfg.seed()));
+    }
+
+    /**
+     * Trains on the batches of {@code data}, starting from {@code start}.
+     *
+     * @param start initial weights (width and d_in must match)
+     * @param data  a fresh source
+     * @return the result
+     */
+    public Result train(SaeWeights start, BatchSource data) {
+        return run(start, null, data);
+    }
+
+    /**
+     * Continues a run from a snapshot; the result is bit-identical (CPU back end) to the run that was never stopped.
+     * A snapshot of a finished run returns at once.
+     *
+     * @param from a snapshot made by a trainer with an equal config and rule
+     * @param data a source over the same data as the original run (it is moved to the snapshot's cursor)
+     * @return the result
+     */
+    public Result resume(State from, BatchSource data) {
+        if (!from.config().equals(cfg)) {
+            throw new InputException("the checkpoint was made with other training settings (" + from.config() + "); "
+                    + "resume with the same settings or start afresh");
+        }
+        if (!from.rule().equals(rule.name())) {
+            throw new InputException("the checkpoint was made with activation rule " + from.rule() + ", not " + rule.name());
+        }
+        if (from.moments().length != 8 || from.sinceFired().length != cfg.width()) {
+            throw new InputException("the checkpoint's optimiser state does not fit a width-" + cfg.width() + " SAE");
+        }
+        return run(from.weights(), from, data);
+    }
+
+    private Result run(SaeWeights start, State from, BatchSource data) {
+        int d = data.dim();
+        long n = data.rows();
         if (start.dIn() != d) throw new InputException("SAE d_in " + start.dIn() + " does not match data dimension " + d);
-        int width = cfg.width(), b = Math.min(cfg.batch(), n);
-        long stepsPerEpoch = (n + b - 1) / b;
-        long steps = stepsPerEpoch * cfg.epochs();
-        int kAux = cfg.effectiveAuxK(d);
+        if (start.width() != cfg.width()) {
+            throw new InputException("SAE width " + start.width() + " does not match the config's width " + cfg.width());
+        }
+        if (cfg.auxAlpha() > 0 && !rule.supportsAuxK()) {
+            throw new InputException("auxAlpha must be 0 for the " + rule.name() + " activation rule (it has no AuxK), got "
+                    + cfg.auxAlpha());
+        }
+        int width = cfg.width();
+        int b = (int) Math.min(cfg.batch(), n);
+        long steps = (n + b - 1) / b * cfg.epochs();
         long deadAfter = cfg.effectiveDeadSamples(n);
-        double peakLr = cfg.effectiveLr();
-        LrSchedule schedule = new LrSchedule(peakLr, steps, cfg.warmupFraction(), cfg.decayFraction());
-        SplittableRandom shuffleRnd = new SplittableRandom(cfg.seed() ^ 0x5DEECE66DL);
+        LrSchedule schedule = new LrSchedule(cfg.effectiveLr(), steps, cfg.warmupFraction(), cfg.decayFraction());
 
-        long wd = (long) width * d;
         try (Sae sae = Sae.upload(be, start);
-             TrainStep stepper = new TrainStep(be, cfg.arch(), d, width, cfg.k(), kAux, cfg.auxAlpha(), b);
+             TrainStep stepper = new TrainStep(be, rule, d, cfg, cfg.effectiveAuxK(d), b, phases);
              FloatBuf xb = be.floats((long) b * d);
-             Adam adEnc = new Adam(be, wd); Adam adBEnc = new Adam(be, width);
-             Adam adDec = new Adam(be, wd); Adam adBDec = new Adam(be, d);
-             IntBuf counts = be.ints(width);
              IntBuf deadMask = be.ints(width)) {
-
             long[] sinceFired = new long[width];
             int[] mask = new int[width];
-            int deadCount = 0;
             float theta = Float.NaN;
+            long step = 0, samples = 0;
+            double priorSeconds = 0, firstMse = Double.NaN, lastMse = Double.NaN, lastL0 = Double.NaN;
+            if (from != null) {
+                data.restore(from.data());
+                for (int i = 0; i < 8; i++) be.write(stepper.moments[i], 0, from.moments()[i], 0, from.moments()[i].length);
+                System.arraycopy(from.sinceFired(), 0, sinceFired, 0, width);
+                for (int j = 0; j < width; j++) mask[j] = sinceFired[j] >= deadAfter ? 1 : 0;
+                be.write(deadMask, 0, mask, 0, width);
+                theta = from.theta();
+                step = from.step();
+                samples = from.samples();
+                priorSeconds = from.seconds();
+                firstMse = from.firstMse();
+                lastMse = from.lastMse();
+                lastL0 = from.lastL0();
+            }
+            int deadCount = 0;
+            for (int v : mask) deadCount += v;
             float[] batch = new float[b * d];
-            int[] perm = new int[n];
-            for (int i = 0; i < n; i++) perm[i] = i;
-
             long t0 = System.nanoTime();
-            long step = 0;
-            long samples = 0;
-            double lastMse = Double.NaN, lastL0 = Double.NaN;
-            for (int epoch = 1; epoch <= cfg.epochs(); epoch++) {
-                shuffle(perm, shuffleRnd);
-                for (int s0 = 0; s0 < n; s0 += b) {
-                    int rows = Math.min(b, n - s0);
-                    for (int r = 0; r < rows; r++) System.arraycopy(x, perm[s0 + r] * d, batch, r * d, d);
-                    be.write(xb, 0, batch, 0, rows * d);
+            while (step < steps) {
+                phases.stepStarted(step + 1);
+                int rows = data.next(batch, b);
+                if (rows == 0) {
+                    data.startEpoch();
+                    rows = data.next(batch, b);
+                    if (rows == 0) throw new IllegalStateException("batch source " + data + " started an epoch without rows");
+                }
+                be.write(xb, 0, batch, 0, rows * d);
+                phases.phaseEnded("load_batch");
 
-                    TrainStep.Out out = stepper.run(sae, xb, rows, deadMask, deadCount > 0);
-                    float m = out.keptMin();
-                    if (Float.isFinite(m)) theta = Float.isNaN(theta) ? m : 0.99f * theta + 0.01f * m;
+                TrainStep.Out out = stepper.run(sae, xb, rows, deadMask, deadCount > 0);
+                float m = out.keptMin();
+                if (Float.isFinite(m)) theta = Float.isNaN(theta) ? m : 0.99f * theta + 0.01f * m;
+                int[] c = stepper.count(out);
+                step++;
+                stepper.update(sae, (float) schedule.at(step), (int) Math.min(step, Integer.MAX_VALUE));
 
-                    // dead-latent bookkeeping
-                    be.fill(counts, 0);
-                    be.countActive(out.code(), counts);
-                    stepper.release(out.code());
-                    int[] c = be.download(counts);
-                    long active = 0;
-                    int newDead = 0;
-                    boolean maskChanged = false;
-                    for (int j = 0; j < width; j++) {
-                        active += c[j];
-                        sinceFired[j] = c[j] > 0 ? 0 : sinceFired[j] + rows;
-                        int dj = sinceFired[j] >= deadAfter ? 1 : 0;
-                        if (dj != mask[j]) {
-                            mask[j] = dj;
-                            maskChanged = true;
-                        }
-                        newDead += dj;
+                // dead-latent bookkeeping: AuxK of the next step works on the latents dead now
+                long active = 0;
+                int newDead = 0;
+                boolean maskChanged = false;
+                for (int j = 0; j < width; j++) {
+                    active += c[j];
+                    sinceFired[j] = c[j] > 0 ? 0 : sinceFired[j] + rows;
+                    int dj = sinceFired[j] >= deadAfter ? 1 : 0;
+                    if (dj != mask[j]) {
+                        mask[j] = dj;
+                        maskChanged = true;
                     }
-                    deadCount = newDead;
-                    if (maskChanged) be.write(deadMask, 0, mask, 0, width);
+                    newDead += dj;
+                }
+                deadCount = newDead;
+                if (maskChanged) be.write(deadMask, 0, mask, 0, width);
 
-                    // optimiser: Adam, then unit-norm decoder rows
-                    step++;
-                    float lr = (float) schedule.at(step);
-                    int t = (int) Math.min(step, Integer.MAX_VALUE);
-                    be.removeParallelGrad(sae.dec(), stepper.gDec, width, d);
-                    adEnc.step(sae.enc(), stepper.gEnc, lr, cfg, t);
-                    adBEnc.step(sae.bEnc(), stepper.gBEnc, lr, cfg, t);
-                    adDec.step(sae.dec(), stepper.gDec, lr, cfg, t);
-                    adBDec.step(sae.bDec(), stepper.gBDec, lr, cfg, t);
-                    be.normaliseRows(sae.dec(), width, d);
-
-                    samples += rows;
-                    double sse = out.sse();
-                    lastMse = sse / ((double) rows * d);
-                    lastL0 = (double) active / rows;
-                    if (!Double.isFinite(sse)) {
-                        throw new DivergedException("training diverged at step " + step + " (loss " + sse
-                                + "); lower --lr");
-                    }
-                    double secs = (System.nanoTime() - t0) / 1e9;
-                    listener.onStep(new TrainListener.Progress(epoch, cfg.epochs(), step, steps, sse / rows, lastMse,
-                            lastL0, (double) deadCount / width, samples / Math.max(secs, 1e-9)));
+                samples += rows;
+                double sse = out.sse();
+                lastMse = sse / ((double) rows * d);
+                if (step == 1) firstMse = lastMse;
+                lastL0 = (double) active / rows;
+                if (!Double.isFinite(sse)) {
+                    throw new DivergedException("training diverged at step " + step + " (loss " + sse + "); lower the learning rate");
+                }
+                double secs = priorSeconds + (System.nanoTime() - t0) / 1e9;
+                listener.onStep(new TrainListener.Progress(data.epoch(), cfg.epochs(), step, steps, sse / rows, lastMse,
+                        lastL0, (double) deadCount / width, samples / Math.max(secs, 1e-9)));
+                if (checkpoints != null && checkpoints.due(step, secs)) {
+                    float[][] mo = new float[8][];
+                    for (int i = 0; i < 8; i++) mo[i] = be.download(stepper.moments[i]);
+                    checkpoints.save(new State(cfg, rule.name(), step, data.cursor(), sae.download(), mo, sinceFired.clone(),
+                            theta, samples, secs, firstMse, lastMse, lastL0));
                 }
             }
-            double secs = (System.nanoTime() - t0) / 1e9;
+            double secs = priorSeconds + (System.nanoTime() - t0) / 1e9;
             if (cfg.arch() == Arch.BATCHTOPK) sae.setThreshold(Float.isNaN(theta) ? 0f : theta);
-            return new Result(sae.download(), secs, samples / Math.max(secs, 1e-9), step, lastMse, lastL0,
+            return new Result(sae.download(), secs, samples / Math.max(secs, 1e-9), step, firstMse, lastMse, lastL0,
                     (double) deadCount / width);
-        }
-    }
-
-    private static void shuffle(int[] a, SplittableRandom r) {
-        for (int i = a.length - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            int t = a[i];
-            a[i] = a[j];
-            a[j] = t;
-        }
-    }
-
-    /** Adam moments for one parameter tensor. */
-    private static final class Adam implements AutoCloseable {
-        private final Backend be;
-        private final FloatBuf m;
-        private final FloatBuf v;
-        private final long count;
-
-        Adam(Backend be, long count) {
-            this.be = be;
-            this.count = count;
-            this.m = be.floats(count);
-            this.v = be.floats(count);
-        }
-
-        void step(FloatBuf p, FloatBuf grad, float lr, TrainConfig c, int t) {
-            be.adamStep(p, grad, m, v, count, lr, (float) c.beta1(), (float) c.beta2(), (float) c.adamEps(), t);
-        }
-
-        @Override
-        public void close() {
-            m.close();
-            v.close();
         }
     }
 }

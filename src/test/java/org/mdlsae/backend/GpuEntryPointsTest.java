@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import org.junit.jupiter.api.Test;
+import org.mdlsae.backend.choice.Backends;
 import org.mdlsae.backend.cuda.Cuda;
 import org.mdlsae.backend.opencl.OpenCl;
 

@@ -230,6 +230,51 @@ class ReliabilityTest {
         assertFalse(Files.exists(cwd.resolve("sw/sweep.lock")), "released");
     }
 
+    @Test
+    void aTrainingKilledAtRandomPointsResumesFromItsCheckpointBitIdentical() throws Exception {
+        Path npy = npy("ck.npy", 2000, 16);
+        Path cwd = Files.createDirectories(root.resolve("ckpt"));
+        String[] train = {"train", "--data", npy.toString(), "--width", "32", "--k", "4", "--epochs", "120", "--batch", "64",
+            "--quiet", "--checkpoint-every", "40", "--out"};
+        long t0 = System.nanoTime();
+        Child.Result whole = Child.run(cwd, root.resolve("logs-whole"), "256m", cat(train, "whole"));
+        assertEquals(0, whole.code(), whole.err());
+        double seconds = (System.nanoTime() - t0) / 1e9;
+
+        SplittableRandom r = new SplittableRandom(11);
+        int kills = 0, resumable = 0;
+        for (int i = 0; i < 4; i++) {
+            Process p = Child.start(cwd, root.resolve("logs-kill" + i), "256m", cat(train, "killed"));
+            long delay = (long) (1000 * seconds * (0.25 + 0.45 * r.nextDouble()));
+            if (p.waitFor(delay, TimeUnit.MILLISECONDS)) break; // finished before this kill
+            p.destroyForcibly(); // SIGKILL: no shutdown hook, no finally
+            p.waitFor();
+            kills++;
+            if (Files.isDirectory(cwd.resolve("killed.checkpoint"))) resumable++;
+        }
+        Child.Result last = Child.run(cwd, root.resolve("logs-last"), "256m", cat(train, "killed"));
+        assertEquals(0, last.code(), last.err());
+        assertTrue(kills >= 1 && resumable >= 1, "the test must kill a run that left a checkpoint: " + kills + ", " + resumable);
+        assertTrue(java.util.Arrays.equals(Files.readAllBytes(cwd.resolve("whole/sae_weights.safetensors")),
+                Files.readAllBytes(cwd.resolve("killed/sae_weights.safetensors"))), "bit-identical to the uninterrupted run");
+        try (Stream<Path> s = Files.list(cwd)) {
+            assertEquals(List.of("killed", "whole"), s.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "the checkpoint and every temporary are gone once the run is published");
+        }
+        // the identical command again: nothing to do
+        long mtime = Files.getLastModifiedTime(cwd.resolve("killed/sae_weights.safetensors")).toMillis();
+        Child.Result again = Child.run(cwd, root.resolve("logs-again"), "256m", cat(train, "killed"));
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.err().contains("nothing to do"), again.err());
+        assertEquals(mtime, Files.getLastModifiedTime(cwd.resolve("killed/sae_weights.safetensors")).toMillis());
+        // other settings into the finished SAE: refused without --force
+        String[] other = cat(train, "killed");
+        other[java.util.Arrays.asList(other).indexOf("120")] = "121";
+        Child.Result refused = Child.run(cwd, root.resolve("logs-other"), "256m", other);
+        assertEquals(2, refused.code(), refused.err());
+        assertTrue(refused.errLines().contains("other settings"), refused.err());
+    }
+
     private static String[] cat(String[] a, String... b) {
         String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, r, a.length, b.length);

@@ -11,7 +11,7 @@ import org.mdlsae.backend.BinCounts;
 import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.backend.SparseCode;
 import org.mdlsae.backend.cpu.CpuBackend;
-import org.mdlsae.backend.cpu.Quantise;
+import org.mdlsae.backend.Quantise;
 
 class DescriptionLengthTest {
     private static final CpuBackend CPU = Fakes.CPU;

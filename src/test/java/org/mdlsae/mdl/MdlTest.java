@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.mdlsae.InputException;
 import org.mdlsae.backend.SparseCode;
 import org.mdlsae.data.Dataset;
+import org.mdlsae.math.Entropy;
 import org.mdlsae.sae.Arch;
 import org.mdlsae.sae.Sae;
 import org.mdlsae.sae.SaeWeights;

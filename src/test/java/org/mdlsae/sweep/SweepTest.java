@@ -53,7 +53,7 @@ class SweepTest {
     void selectsTheLeastDlAdmissibleRunAndResumesWithoutRetraining() throws Exception {
         Dataset train = synthetic(800, 1), eval = synthetic(300, 2);
         // ε at 30% of the evaluation variance: width 2 cannot meet it, wider ones can
-        double var = org.mdlsae.data.Stats.sumSqDeviation(eval.data(), eval.rows(), eval.dim()) / (300.0 * 16);
+        double var = org.mdlsae.math.Stats.sumSqDeviation(eval.data(), eval.rows(), eval.dim()) / (300.0 * 16);
         SweepConfig cfg = config(0.3 * var, 20);
         List<String> trained = new ArrayList<>();
         Sweep.Listener l = new Sweep.Listener() {
@@ -115,7 +115,7 @@ class SweepTest {
     @Test
     void aKilledSweepResumesToTheSameResultAsAnUninterruptedOne() throws Exception {
         Dataset train = synthetic(500, 3), eval = synthetic(200, 4);
-        double var = org.mdlsae.data.Stats.sumSqDeviation(eval.data(), eval.rows(), eval.dim()) / (200.0 * 16);
+        double var = org.mdlsae.math.Stats.sumSqDeviation(eval.data(), eval.rows(), eval.dim()) / (200.0 * 16);
         SweepConfig cfg = config(0.3 * var, 6);
         SweepResults whole = new Sweep(new CpuBackend(), cfg, train, eval, "s", tmp.resolve("a"), null).run();
         // simulate a kill after the second run: throw from the listener
@@ -149,7 +149,7 @@ class SweepTest {
     @Test
     void aSweepDirectoryHasOneWriter() throws Exception {
         Dataset train = synthetic(200, 5), eval = synthetic(100, 6);
-        double var = org.mdlsae.data.Stats.sumSqDeviation(eval.data(), eval.rows(), eval.dim()) / (100.0 * 16);
+        double var = org.mdlsae.math.Stats.sumSqDeviation(eval.data(), eval.rows(), eval.dim()) / (100.0 * 16);
         SweepConfig cfg = config(0.3 * var, 2);
         Path dir = tmp.resolve("locked");
         // another writer holds the directory while this one tries to start
@@ -162,6 +162,39 @@ class SweepTest {
             assertFalse(Files.exists(dir.resolve("runs")), "the refused writer trained nothing");
         }
         assertTrue(new Sweep(new CpuBackend(), cfg, train, eval, "s", dir, null).run().complete());
+    }
+
+    @Test
+    void aRunKilledMidTrainingResumesFromItsCheckpoint() throws Exception {
+        Dataset train = synthetic(800, 7), eval = synthetic(200, 8);
+        double var = org.mdlsae.math.Stats.sumSqDeviation(eval.data(), eval.rows(), eval.dim()) / (200.0 * 16);
+        SweepConfig cfg = config(0.3 * var, 6);
+        SweepResults whole = new Sweep(new CpuBackend(), cfg, train, eval, "s", tmp.resolve("a"), null).run();
+        Sweep.Listener killer = new Sweep.Listener() {
+            int steps;
+
+            @Override
+            public void trainStep(org.mdlsae.train.TrainListener.Progress p) {
+                if (++steps == 37) throw new IllegalStateException("killed"); // mid-way through the first run
+            }
+        };
+        Path b = tmp.resolve("b");
+        assertThrows(IllegalStateException.class,
+                () -> new Sweep(new CpuBackend(), cfg, train, eval, "s", b, killer).checkpointEvery(10).run());
+        assertTrue(Files.isDirectory(b.resolve("runs/w00002-k0002.checkpoint")), "the killed run left its checkpoint");
+        List<Integer> resumedAt = new ArrayList<>();
+        Sweep.Listener watch = new Sweep.Listener() {
+            @Override
+            public void trainStep(org.mdlsae.train.TrainListener.Progress p) {
+                if (resumedAt.isEmpty()) resumedAt.add((int) p.step());
+            }
+        };
+        SweepResults resumed = new Sweep(new CpuBackend(), cfg, train, eval, "s", b, watch).checkpointEvery(10).run();
+        assertEquals(31, resumedAt.get(0), "the first step after the checkpoint of step 30");
+        assertEquals(timeless(whole.runs()), timeless(resumed.runs()), "bit-identical training gives identical measurements");
+        try (var s = Files.list(b.resolve("runs"))) {
+            assertTrue(s.noneMatch(p -> p.getFileName().toString().contains(".checkpoint")), "checkpoints removed");
+        }
     }
 
     /** Runs without their wall times, which differ between processes. */

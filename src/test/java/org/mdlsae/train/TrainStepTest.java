@@ -108,7 +108,8 @@ class TrainStepTest {
         Backend be = new CpuBackend();
         Dense ref = new Dense(arch, w, x, null);
         try (Sae sae = Sae.upload(be, w);
-             TrainStep step = new TrainStep(be, arch, D_IN, WIDTH, K, D_IN / 2, 0.0, N);
+             TrainStep step = new TrainStep(be, ActivationRule.of(arch, K), D_IN,
+                     TrainConfig.defaults(arch, WIDTH, K).withAux(0, D_IN / 2, 0), D_IN / 2, N, PhaseListener.NONE);
              FloatBuf xb = be.upload(x);
              IntBuf mask = be.ints(WIDTH)) {
             TrainStep.Out out = step.run(sae, xb, N, mask, false);
@@ -120,7 +121,7 @@ class TrainStepTest {
             close(be.download(step.gBEnc), ref.gBEnc, "grad b_enc");
             close(be.download(step.gDec), ref.gDec, "grad W_dec");
             close(be.download(step.gBDec), ref.gBDec, "grad b_dec");
-            step.release(out.code());
+            step.count(out);
         }
     }
 

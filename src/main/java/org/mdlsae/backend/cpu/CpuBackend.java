@@ -9,9 +9,10 @@ import org.mdlsae.backend.BackendException;
 import org.mdlsae.backend.BinCounts;
 import org.mdlsae.backend.Checks;
 import org.mdlsae.backend.FloatBuf;
+import org.mdlsae.backend.Quantise;
 import org.mdlsae.backend.IntBuf;
 import org.mdlsae.backend.SparseCode;
-import org.mdlsae.data.Stats;
+import org.mdlsae.math.Stats;
 
 /**
  * The CPU back end: Java arrays, a Vector API GEMM for the encoder product, gather/scatter loops for

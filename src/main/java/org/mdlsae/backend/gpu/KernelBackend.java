@@ -10,7 +10,7 @@ import org.mdlsae.backend.BinCounts;
 import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.backend.IntBuf;
 import org.mdlsae.backend.SparseCode;
-import org.mdlsae.backend.cpu.Quantise;
+import org.mdlsae.backend.Quantise;
 
 /**
  * Every {@link Backend} op written once over the kernels of {@code kernels/*.cu}: shape validation (same
