@@ -36,8 +36,9 @@ class ReliabilityTest {
     private Path workdir(String name, Path npy) throws Exception {
         Path template = root.resolve("own-template");
         if (!Files.exists(template)) {
+            // other settings than the cases' (seed 5): an SAE of another job, which train must not replace
             CliTest.Run own = CliTest.run("train", "--data", npy.toString(), "--arch", "topk", "--width", "8", "--k", "2",
-                    "--epochs", "1", "--out", template.toString(), "--quiet");
+                    "--epochs", "1", "--seed", "5", "--out", template.toString(), "--quiet");
             assertEquals(0, own.code(), own.err());
         }
         Path cwd = Files.createDirectories(root.resolve(name));
@@ -126,7 +127,7 @@ class ReliabilityTest {
         outs.put("foreign", new String[] {"foreign", "did not write"});
         outs.put("link", new String[] {"link", "symbolic link"});
         outs.put("proc", new String[] {"/proc/mdlsae-x", "cannot create files"});
-        outs.put("own", new String[] {"own", "--force"});
+        outs.put("own", new String[] {"own", "other settings"});
         for (var e : outs.entrySet()) cases.add(new Case("train-" + e.getKey(), cat(train, e.getValue()[0]), e.getValue()[1]));
         // --force replaces only what the engine wrote
         cases.add(new Case("train-force-foreign", cat(train, "foreign", "--force"), "did not write"));
