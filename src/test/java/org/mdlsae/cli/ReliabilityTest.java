@@ -256,6 +256,13 @@ class ReliabilityTest {
         Child.Result last = Child.run(cwd, root.resolve("logs-last"), "256m", cat(train, "killed"));
         assertEquals(0, last.code(), last.err());
         assertTrue(kills >= 1 && resumable >= 1, "the test must kill a run that left a checkpoint: " + kills + ", " + resumable);
+        // a run started after a kill continued from the checkpoint (retraining from scratch would give the same bits)
+        StringBuilder after = new StringBuilder(last.err());
+        for (int i = 1; i < 4; i++) {
+            Path log = root.resolve("logs-kill" + i).resolve("err.txt");
+            if (Files.exists(log)) after.append(Files.readString(log));
+        }
+        assertTrue(after.toString().contains("resuming from"), "no run resumed: " + after);
         assertTrue(java.util.Arrays.equals(Files.readAllBytes(cwd.resolve("whole/sae_weights.safetensors")),
                 Files.readAllBytes(cwd.resolve("killed/sae_weights.safetensors"))), "bit-identical to the uninterrupted run");
         try (Stream<Path> s = Files.list(cwd)) {
