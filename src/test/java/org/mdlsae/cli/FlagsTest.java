@@ -30,11 +30,15 @@ class FlagsTest {
         out = tmp.resolve("out");
     }
 
-    /** Runs a command that must be refused; returns its one line. */
     private String refused(String... args) {
+        return refused(out, args);
+    }
+
+    /** Runs a command in process that must be refused (exit 2, one line, nothing at {@code out}); returns the line. */
+    static String refused(Path out, String... args) {
         CliTest.Run r = CliTest.run(args);
         assertEquals(2, r.code(), r.err());
-        assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+        assertEquals(1, r.err().strip().lines().count(), "one line, no stack trace: " + r.err());
         assertTrue(r.err().startsWith("mdlsae: error: "), r.err());
         assertFalse(r.err().contains("Error:"), "no doubled 'error: Error:': " + r.err());
         assertFalse(Files.exists(out), "nothing written for " + String.join(" ", args));

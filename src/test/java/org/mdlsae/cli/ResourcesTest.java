@@ -31,11 +31,7 @@ class ResourcesTest {
     }
 
     private String refused(String... args) {
-        CliTest.Run r = CliTest.run(args);
-        assertEquals(2, r.code(), r.err());
-        assertEquals(1, r.err().strip().lines().count(), "one line, no stack trace: " + r.err());
-        assertFalse(Files.exists(out), "nothing written");
-        return r.err();
+        return FlagsTest.refused(out, args);
     }
 
     @Test
