@@ -81,6 +81,7 @@ public final class SweepCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         OutputTarget target = OutputTarget.check("--out", out, OutputKind.SWEEP, OutputTarget.Mode.RESUME, force);
+        long every = checkpoint.steps();
         if (data.split != null) throw new InputException("--split: a sweep trains on mnist train and selects on test; drop --split");
         if (evalSource != null && data.isMnist()) {
             throw new InputException("--eval: a sweep on mnist selects on its test split; drop --eval, or pass --data FILE "
@@ -92,7 +93,7 @@ public final class SweepCommand implements Callable<Integer> {
         Dataset trainSet = data.load("train", evalSource);
         Dataset evalSet = data.isMnist() ? data.loadOther("mnist", "test")
                 : evalSource != null ? data.loadOther(evalSource, "test") : trainSet;
-        SweepResults r = run(cfg, trainSet, evalSet, data.source(), target, checkpoint.steps(), backend.create(), progress.mode());
+        SweepResults r = run(cfg, trainSet, evalSet, data.source(), target, every, backend.create(), progress.mode());
         if (json) Json.print(r);
         return 0;
     }

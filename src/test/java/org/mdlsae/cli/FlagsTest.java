@@ -90,7 +90,7 @@ class FlagsTest {
         Path sae = trainSmall();
         String[][] cases = {
             {"sweep", "--eps", "NaN"}, {"sweep", "--eps", "Infinity"}, {"sweep", "--eps", "0"}, {"sweep", "--fvu", "-0.1"},
-            {"sweep", "--fvu", "NaN"}, {"sweep", "--k-max", "0"},
+            {"sweep", "--fvu", "NaN"}, {"sweep", "--k-max", "0"}, {"sweep", "--checkpoint-every", "-1"},
             {"dl", "--eps", "NaN"}, {"dl", "--fvu", "Infinity"}, {"dl", "--delta", "NaN"}, {"dl", "--delta", "-1"},
             {"bound", "--l0", "NaN"}, {"bound", "--l0", "Infinity"},
             {"toy", "split", "--p", "NaN"}, {"toy", "hierarchy", "--p", "0.1", "--r", "NaN"},
