@@ -25,12 +25,21 @@ public final class DataOptions {
             description = "Download cache (default: $MDLSAE_CACHE, else the user cache directory).")
     Path cache;
 
-    /** Loads the data, with {@code defaultSplit} for mnist when --split is absent. */
-    Dataset load(String defaultSplit) {
+    /**
+     * Loads the data, with {@code defaultSplit} for mnist when --split is absent.
+     *
+     * @param defaultSplit  the mnist split used when --split is absent
+     * @param otherSources  the command's other data sources (null entries allowed): --cache is refused unless one of
+     *                      them or --data is mnist, since it would be ignored
+     */
+    Dataset load(String defaultSplit, String... otherSources) {
         if (split != null && !split.equals("train") && !split.equals("test")) {
             throw new InputException("--split must be train or test, got '" + split + "'");
         }
         boolean mnist = "mnist".equalsIgnoreCase(data);
+        if (cache != null && !mnist && java.util.Arrays.stream(otherSources).noneMatch("mnist"::equalsIgnoreCase)) {
+            throw new InputException("--cache applies to mnist only (its download cache); no source here is mnist: drop --cache");
+        }
         String s = split != null ? split : (mnist ? defaultSplit : null);
         return DataSources.load(data, tensor, s, Cache.orDefault(cache));
     }

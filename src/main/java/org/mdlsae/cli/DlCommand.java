@@ -52,17 +52,22 @@ public final class DlCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         SaeFiles.Loaded loaded = sae.load();
-        Dataset eval = data.load("test");
+        Dataset eval = data.load("test", calib);
         SaeOption.checkDims(loaded, eval, sae.dir, "--data");
         Dataset cal = data.loadCalibration(calib, eval, "dl");
         SaeOption.checkDims(loaded, cal, sae.dir, "--calib");
         DlReport r;
-        try (Backend be = backend.create(); Sae s = Sae.upload(be, loaded.weights())) {
-            Mdl m = Mdl.of(s, eval.data(), eval.rows()).calibration(cal.data(), cal.rows());
-            if (tol.delta != null) m.delta(tol.delta);
-            else if (tol.fvu != null) m.toleranceFvu(tol.fvu);
-            else m.tolerance(tol.eps != null ? tol.eps : Mdl.DEFAULT_EPS);
-            r = m.evaluate();
+        try (Backend be = backend.create()) {
+            Resources.require(Resources.evaluation(loaded.weights().width(), loaded.weights().dIn(),
+                    loaded.weights().k(), Math.max(eval.rows(), cal.rows()), be), be,
+                    "a narrower SAE");
+            try (Sae s = Sae.upload(be, loaded.weights())) {
+                Mdl m = Mdl.of(s, eval.data(), eval.rows()).calibration(cal.data(), cal.rows());
+                if (tol.delta != null) m.delta(tol.delta);
+                else if (tol.fvu != null) m.toleranceFvu(tol.fvu);
+                else m.tolerance(tol.eps != null ? tol.eps : Mdl.DEFAULT_EPS);
+                r = m.evaluate();
+            }
         }
         if (json) Json.print(r.toJson());
         else System.out.println(r.describe());

@@ -37,8 +37,13 @@ public final class EvalCommand implements Callable<Integer> {
         Dataset ds = data.load("test");
         SaeOption.checkDims(loaded, ds, sae.dir, "--data");
         Metrics m;
-        try (Backend be = backend.create(); Sae s = Sae.upload(be, loaded.weights())) {
-            m = Metrics.evaluate(s, ds.data(), ds.rows());
+        try (Backend be = backend.create()) {
+            Resources.require(Resources.evaluation(loaded.weights().width(), loaded.weights().dIn(),
+                    loaded.weights().k(), ds.rows(), be), be,
+                    "a narrower SAE");
+            try (Sae s = Sae.upload(be, loaded.weights())) {
+                m = Metrics.evaluate(s, ds.data(), ds.rows());
+            }
         }
         SaeWeights w = loaded.weights();
         Map<String, Object> out = new LinkedHashMap<>();

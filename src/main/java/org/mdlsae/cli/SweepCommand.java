@@ -18,6 +18,7 @@ import org.mdlsae.sweep.Sweep;
 import org.mdlsae.sweep.SweepConfig;
 import org.mdlsae.sweep.SweepResults;
 import org.mdlsae.sweep.SweepRun;
+import org.mdlsae.train.TrainConfig;
 import org.mdlsae.train.TrainListener;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -50,6 +51,9 @@ public final class SweepCommand implements Callable<Integer> {
 
     @Mixin
     TrainOptions train;
+
+    @Mixin
+    CheckpointOption checkpoint;
 
     @Option(names = "--out", required = true, paramLabel = "DIR",
             description = "Sweep directory: new, or a sweep this engine wrote with the same settings (resumed).")
@@ -91,16 +95,21 @@ public final class SweepCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         OutputTarget target = OutputTarget.check("--out", out, OutputKind.SWEEP, OutputTarget.Mode.RESUME, force);
+        long every = checkpoint.steps();
         if (data.split != null) throw new InputException("--split: a sweep trains on mnist train and selects on test; drop --split");
+        if (evalSource != null && data.isMnist()) {
+            throw new InputException("--eval: a sweep on mnist selects on its test split; drop --eval, or pass --data FILE "
+                    + "to sweep a file with its own evaluation data");
+        }
         SweepConfig.checkWidths(widths);
         Double eps = tol.eps == null && tol.fvu == null ? Double.valueOf(Mdl.DEFAULT_EPS) : tol.eps;
         SweepConfig cfg = new SweepConfig(widths, eps, tol.fvu, kMax, train.toConfig(widths.get(0), 1));
-        Dataset trainSet = data.load("train");
+        Dataset trainSet = data.load("train", evalSource);
         Dataset evalSet = data.isMnist() ? data.loadOther("mnist", "test")
                 : evalSource != null ? data.loadOther(evalSource, "test") : trainSet;
         Zstd zstd = compare ? Zstd.find(zstdJar) : null;
         SweepResults r = run(cfg, trainSet, evalSet, data.source(), target, backend.create(), progress.mode(),
-                origin.origin(data.source()), s -> s.compare(compare, zstd));
+                origin.origin(data.source()), s -> s.compare(compare, zstd).checkpointEvery(every));
         if (json) Json.print(r);
         return 0;
     }
@@ -117,6 +126,12 @@ public final class SweepCommand implements Callable<Integer> {
             throws Exception {
         Path out = target.path();
         try (be) {
+            // the widest width decides: checked before the narrow ones are trained
+            int widest = cfg.widths().get(cfg.widths().size() - 1);
+            TrainConfig tc = cfg.train().withShape(cfg.train().arch(), widest, Math.min(widest, cfg.kMax()));
+            Resources.require(Resources.training(tc, trainSet.rows(), trainSet.dim(), be, "--widths")
+                            .max(Resources.evaluation(widest, trainSet.dim(), tc.k(), evalSet.rows(), be)), be,
+                    "a narrower --widths grid or a smaller --batch");
             ProgressBar[] bar = new ProgressBar[1];
             Sweep.Listener l = new Sweep.Listener() {
                 @Override

@@ -232,6 +232,25 @@ public final class Mdl {
     }
 
     /**
+     * Refuses a tolerance at or above the data's variance (FVU ≥ 1): sending no code at all (reconstructing every
+     * row as the mean) already meets it, so every SAE is admissible and the DL comparison says nothing; such values
+     * are typos (and absurd ones like 1e300 overflow what is printed and plotted).
+     *
+     * @param flag     the flag that set the tolerance
+     * @param epsMse   the tolerance as MSE
+     * @param epsFvu   the same as FVU
+     * @param variance the data's variance per element
+     * @throws InputException if {@code epsFvu >= 1}
+     */
+    public static void requireBelowVariance(String flag, double epsMse, double epsFvu, double variance) {
+        if (epsFvu >= 1) {
+            throw new InputException(String.format(java.util.Locale.ROOT, "%s: the tolerance (MSE %.4g, FVU %.4g) is at "
+                    + "or above the evaluation data's variance (%.4g per element), which sending no code at all meets; "
+                    + "give an MSE below %.4g or an FVU below 1", flag, epsMse, epsFvu, variance, variance));
+        }
+    }
+
+    /**
      * Runs the evaluation; see the class comment.
      *
      * @return the report; inadmissible SAEs come back with null B* and DL, not an exception
@@ -253,6 +272,7 @@ public final class Mdl {
         } else if (eps != null && ssDev > 0) {
             epsFvu = eps * nd / ssDev;
         }
+        if (epsFvu != null) requireBelowVariance(fvu != null ? "--fvu" : "--eps", epsMse, epsFvu, ssDev / nd);
 
         float[] max = maxima != null ? maxima
                 : Calibration.maxima(model, calibData != null ? calibData : data, calibData != null ? calibRows : rows, chunkRows);

@@ -7,8 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -21,18 +21,20 @@ import org.mdlsae.codec.CodecSummary;
 import org.mdlsae.codec.RowSource;
 import org.mdlsae.codec.Zstd;
 import org.mdlsae.data.Dataset;
-import org.mdlsae.math.Stats;
 import org.mdlsae.io.AtomicFiles;
 import org.mdlsae.io.OutputKind;
 import org.mdlsae.io.OutputLock;
 import org.mdlsae.io.Ownership;
 import org.mdlsae.io.SaeFiles;
+import org.mdlsae.math.Stats;
 import org.mdlsae.mdl.DlReport;
 import org.mdlsae.mdl.Mdl;
 import org.mdlsae.mdl.Selection;
 import org.mdlsae.sae.Metrics;
 import org.mdlsae.sae.Sae;
 import org.mdlsae.sae.SaeWeights;
+import org.mdlsae.train.CheckpointDir;
+import org.mdlsae.train.InMemoryBatches;
 import org.mdlsae.train.Provenance;
 import org.mdlsae.train.TrainConfig;
 import org.mdlsae.train.TrainListener;
@@ -85,6 +87,7 @@ public final class Sweep {
     private boolean restart;
     private boolean compare;
     private Zstd zstd;
+    private long checkpointEvery;
     private double epsMse;
     private double epsFvu;
     private int index;
@@ -141,6 +144,18 @@ public final class Sweep {
     }
 
     /**
+     * How often each run writes its checkpoint ({@link CheckpointDir}): every this many steps, 0 about every five
+     * minutes of training (the default), negative never. A killed sweep resumes an unfinished run from it.
+     *
+     * @param steps the cadence
+     * @return this sweep
+     */
+    public Sweep checkpointEvery(long steps) {
+        this.checkpointEvery = steps;
+        return this;
+    }
+
+    /**
      * Runs (or resumes) the sweep under the directory's single-writer lock ({@value #LOCK}; a second writer is
      * refused, docs/design.md §6), then hands the results to {@code finish} (e.g. to write the report) while the
      * lock is still held.
@@ -155,6 +170,7 @@ public final class Sweep {
         double perElem = var / ((double) eval.rows() * eval.dim());
         epsMse = cfg.eps() != null ? cfg.eps() : cfg.fvu() * perElem;
         epsFvu = epsMse / perElem;
+        if (perElem > 0) Mdl.requireBelowVariance(cfg.eps() != null ? "--eps" : "--fvu", epsMse, epsFvu, perElem);
         Ownership.createDirectory(dir, OutputKind.SWEEP);
         try (OutputLock lock = OutputLock.acquire(dir.resolve(LOCK), "sweep directory " + dir)) {
             if (restart) Ownership.clearDirectory(dir, Set.of(LOCK));
@@ -247,17 +263,31 @@ public final class Sweep {
         index++;
         listener.runStarted(index, width, k);
         TrainConfig tc = cfg.train().withShape(cfg.train().arch(), width, k);
-        Trainer trainer = new Trainer(be, tc, listener::trainStep);
-        Trainer.Result tr = trainer.train(train.data(), train.rows(), train.dim());
         Path runDir = dir.resolve("runs").resolve(name);
+        // an unfinished run's checkpoint sits beside its directory until the run is published
+        Path ckpt = dir.resolve("runs").resolve(name + ".checkpoint");
+        String job = CheckpointDir.jobKey(tc, train.data(), train.rows(), train.dim());
+        Trainer.State from;
+        try {
+            from = CheckpointDir.load(ckpt, job, tc);
+        } catch (CheckpointDir.OtherJob stale) { // the sweep's settings are fixed by sweep.json: data or engine changed
+            LOG.info(stale.getMessage() + "; starting that run afresh");
+            CheckpointDir.delete(ckpt);
+            from = null;
+        }
+        if (from != null) LOG.info(String.format(Locale.ROOT, "D=%d k=%d: resuming from its checkpoint (step %d)", width, k, from.step()));
+        Trainer trainer = new Trainer(be, tc, listener::trainStep).checkpoints(new CheckpointDir(ckpt, job, checkpointEvery));
+        Trainer.Result tr = from == null ? trainer.train(train.data(), train.rows(), train.dim())
+                : trainer.resume(from, new InMemoryBatches(train.data(), train.rows(), train.dim(), tc.seed()));
         Map<String, Object> sweepEntry = new LinkedHashMap<>();
         sweepEntry.put("width", width);
         sweepEntry.put("k", k);
         sweepEntry.put("eps", epsMse);
         Provenance p = Provenance.of(tc, tr, new Provenance.Data(dataName, train.name(), train.rows(), train.dim()), be);
-        Provenance.save(runDir, tr, p, Map.of("sweep", sweepEntry), origin);
+        Provenance.save(runDir, tr, p, Map.of("sweep", sweepEntry, "job", job), origin);
         SweepRun run = measure(tr.weights(), tr, tc.epochs(), "runs/" + name);
         AtomicFiles.writeString(runDir.resolve("run.json"), JSON.writeValueAsString(run) + "\n");
+        CheckpointDir.delete(ckpt);
         runs.put(name, run);
         listener.runFinished(index, run, false);
         writeResults(results(false));

@@ -75,7 +75,7 @@ class CliTest {
         assertEquals(20, j.get("d_sae").asInt());
         assertTrue(j.get("l0").asDouble() <= 3.0 + 1e-9);
 
-        Run dl = run("dl", "--sae", sae.toString(), "--data", npy.toString(), "--eps", "1", "--json");
+        Run dl = run("dl", "--sae", sae.toString(), "--data", npy.toString(), "--eps", "0.08", "--json");
         assertEquals(0, dl.code(), dl.err());
         JsonNode dj = new ObjectMapper().readTree(dl.out());
         assertTrue(dj.get("admissible").asBoolean());

@@ -193,7 +193,7 @@ class MdlTest {
                 float[] v = Fakes.CPU.download(z.val());
                 for (int q = 0; q < z.nnz(); q++) if (v[q] > 0) active++;
             }
-            DlReport r = Mdl.of(btk, x, n).chunkRows(64).tolerance(10).evaluate();
+            DlReport r = Mdl.of(btk, x, n).chunkRows(64).delta(1e-2).evaluate();
             assertEquals((double) active / n, r.l0(), 1e-12);
             assertTrue(r.admissible());
             assertTrue(r.dlBits() > 0);

@@ -61,6 +61,12 @@ public final class OpenClBackend extends KernelBackend {
     }
 
     @Override
+    public long deviceMemoryBytes() {
+        // OpenCL 1.2 reports capacity only, not what is free
+        return OpenCl.deviceLong(shared.device(), CL.CL_DEVICE_GLOBAL_MEM_SIZE, Sizeof.cl_ulong);
+    }
+
+    @Override
     protected boolean cpuDevice() {
         return shared.cpu();
     }
