@@ -144,8 +144,8 @@ class CliTest {
         }
         assertEquals(new String(cfg[0]), new String(cfg[1]));
         JsonNode own = new ObjectMapper().readTree(cfg[0]).get("mdlsae");
-        assertEquals(List.of("arch", "k", "threshold", "weights_layout", "train", "data", "result", "backend", "precision"),
-                fields(own));
+        assertEquals(List.of("arch", "k", "threshold", "weights_layout", "train", "data", "result", "backend", "precision",
+                "job"), fields(own));
         assertEquals("fp32", own.get("precision").asText());
         assertEquals(List.of("steps", "final_batch_mse", "final_batch_l0", "dead_fraction"), fields(own.get("result")));
         assertEquals(List.of("beta1", "beta2", "eps"), fields(own.get("train").get("adam")));
