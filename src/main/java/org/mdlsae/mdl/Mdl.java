@@ -51,6 +51,7 @@ public final class Mdl {
     private Double eps, fvu, delta;
     private int chunkRows = Chunks.DEFAULT_ROWS;
     private long cacheEntries = CACHE_ENTRIES;
+    private boolean aboveVariance;
 
     private Mdl(SparseEncoder model, float[] data, int rows, String name) {
         if (model == null) throw new InputException("no SAE given to Mdl.of");
@@ -225,6 +226,19 @@ public final class Mdl {
         return this;
     }
 
+    /**
+     * Lifts the guard of {@link #requireBelowVariance} for this evaluation: the DL is measured at a tolerance at or
+     * above the data's variance, for measurements that deliberately go coarser than the mean (an SAE worse than the
+     * mean meets no other tolerance; round trips at a few bits of precision). Not for selection: any such tolerance is
+     * met by sending no code at all.
+     *
+     * @return this builder
+     */
+    public Mdl allowToleranceAboveVariance() {
+        aboveVariance = true;
+        return this;
+    }
+
     /** Test hook: the most code entries kept between the two passes (0 forces re-encoding). */
     Mdl cacheEntries(long entries) {
         cacheEntries = entries;
@@ -272,7 +286,7 @@ public final class Mdl {
         } else if (eps != null && ssDev > 0) {
             epsFvu = eps * nd / ssDev;
         }
-        if (epsFvu != null) requireBelowVariance(fvu != null ? "--fvu" : "--eps", epsMse, epsFvu, ssDev / nd);
+        if (epsFvu != null && !aboveVariance) requireBelowVariance(fvu != null ? "--fvu" : "--eps", epsMse, epsFvu, ssDev / nd);
 
         float[] max = maxima != null ? maxima
                 : Calibration.maxima(model, calibData != null ? calibData : data, calibData != null ? calibRows : rows, chunkRows);

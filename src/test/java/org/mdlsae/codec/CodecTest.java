@@ -97,7 +97,9 @@ class CodecTest {
                     Arrays.fill(bits, (byte) bStar);
                     String what = c.name() + " at B " + b + " (B* " + bStar + ")";
                     assertArrayEquals(expected(m, c.data(), max, bits), back, what + ": reconstruction");
-                    DlReport dl = Mdl.of(sae, c.data().data(), c.data().rows()).calibrationMaxima(max).tolerance(eps).evaluate();
+                    // random SAEs at a few bits: the tolerance may be above the data's variance
+                    DlReport dl = Mdl.of(sae, c.data().data(), c.data().rows()).calibrationMaxima(max).tolerance(eps)
+                            .allowToleranceAboveVariance().evaluate();
                     assertEquals(dl.bits(), bStar, what);
                     assertEquals(dl.mseQuantized(), mse(c.data().data(), back), 0.0, what + ": MSE is mse_quantized exactly");
                     assertEquals(dl.mseQuantized(), rep[0].mseQuantized(), 0.0, what);

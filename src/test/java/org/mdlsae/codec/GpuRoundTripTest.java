@@ -68,7 +68,8 @@ class GpuRoundTripTest {
                 CompressReport[] r = new CompressReport[1];
                 byte[] file = TestSaes.compress(sae, data, data, eps, Compressor.Precision.UNIFORM, r);
                 float[] back = TestSaes.decompress(tmp, file, sae);
-                DlReport dl = Mdl.of(sae, data.data(), data.rows()).calibrationMaxima(max).tolerance(eps).evaluate();
+                DlReport dl = Mdl.of(sae, data.data(), data.rows()).calibrationMaxima(max).tolerance(eps)
+                        .allowToleranceAboveVariance().evaluate(); // a random SAE: maybe worse than the mean
                 // the device DL evaluation sums per-feature entropies computed on the device in float (docs/design.md
                 // §9.6, tolerance §9.8); the codec counts the same symbols on the host in double
                 assertEquals(dl.dlBits(), r[0].uniformDlBits(), 1e-6 * dl.dlBits(), be.name() + " " + arch);
