@@ -8,8 +8,10 @@ import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.choice.Backends;
 import org.mdlsae.data.DataSources;
 import org.mdlsae.data.Dataset;
+import org.mdlsae.data.ShardSet;
 import org.mdlsae.io.SaeFiles;
 import org.mdlsae.mdl.DlReport;
+import org.mdlsae.math.Rows;
 import org.mdlsae.mdl.Mdl;
 import org.mdlsae.sae.Arch;
 import org.mdlsae.sae.Metrics;
@@ -31,6 +33,14 @@ import org.mdlsae.train.Trainer;
  * DlReport dl = MdlSae.dl(sae, test, train, 0.015);     // B*, entropy DL, bound, dense bits
  * MdlSae.save(sae, Path.of("runs/s256"));
  * }</pre>
+ * Language-model activations too large for the heap stay on disk (docs/design.md §8):
+ * <pre>{@code
+ * try (ShardSet acts = MdlSae.open(Path.of("acts/layer6"))) {            // a directory of .npy/.safetensors shards
+ *     HoldOut split = HoldOut.lastPercent(acts);                           // never select on rows trained on
+ *     SaeWeights sae = MdlSae.train(split.train(), MdlSae.config("topk", 1024, 32).withSamples(300_000));
+ *     DlReport dl = MdlSae.dl(sae, split.eval(), split.train(), 0.05);
+ * }
+ * }</pre>
  */
 public final class MdlSae {
     private MdlSae() {
@@ -41,9 +51,20 @@ public final class MdlSae {
         return DataSources.load("mnist", null, split, null);
     }
 
-    /** A data file (.npy, safetensors with one 2-D tensor, IDX), type detected from its contents. */
+    /** A data file (.npy, safetensors with one 2-D tensor, IDX) or a directory of shards, read whole into memory. */
     public static Dataset load(Path file) {
         return DataSources.load(file.toString(), null, null, null);
+    }
+
+    /**
+     * A directory of .npy/.safetensors shards (or one such file), streamed from disk: every header is checked now,
+     * rows are read as they are used. Close it when done.
+     *
+     * @param fileOrDir the shards
+     * @return the open set
+     */
+    public static ShardSet open(Path fileOrDir) {
+        return ShardSet.open(fileOrDir, null);
     }
 
     /** Training defaults for an architecture ({@code topk} or {@code batchtopk}), width and k. */
@@ -51,29 +72,29 @@ public final class MdlSae {
         return TrainConfig.defaults(Arch.parse(arch, "arch"), width, k);
     }
 
-    /** Trains an SAE on the whole data set. */
-    public static SaeWeights train(Dataset data, TrainConfig cfg) {
+    /** Trains an SAE on all rows (in memory: exact shuffle; a shard set: chunk mixing, read ahead). */
+    public static SaeWeights train(Rows data, TrainConfig cfg) {
         try (Backend be = Backends.create(null)) {
-            return new Trainer(be, cfg, null).train(data.data(), data.rows(), data.dim()).weights();
+            return new Trainer(be, cfg, null).train(data).weights();
         }
     }
 
-    /** MSE, FVU, L0 and dead fraction on a data set. */
-    public static Metrics evaluate(SaeWeights w, Dataset data) {
+    /** MSE, FVU, L0 and dead fraction on rows in memory or streamed. */
+    public static Metrics evaluate(SaeWeights w, Rows data) {
         try (Backend be = Backends.create(null); Sae sae = Sae.upload(be, w)) {
-            return Metrics.evaluate(sae, data.data(), data.rows());
+            return Metrics.evaluate(sae, data);
         }
     }
 
     /** Description length at MSE tolerance ε, quantiser calibrated on {@code calib}, measured on {@code eval}. */
-    public static DlReport dl(SaeWeights w, Dataset eval, Dataset calib, double eps) {
+    public static DlReport dl(SaeWeights w, Rows eval, Rows calib, double eps) {
         try (Backend be = Backends.create(null); Sae sae = Sae.upload(be, w)) {
             return Mdl.of(sae, eval).calibration(calib).tolerance(eps).evaluate();
         }
     }
 
     /** The ε-MDL width sweep (resumable in {@code dir}). */
-    public static SweepResults sweep(Dataset train, Dataset eval, List<Integer> widths, double eps, TrainConfig base,
+    public static SweepResults sweep(Rows train, Rows eval, List<Integer> widths, double eps, TrainConfig base,
                                      Path dir) {
         try (Backend be = Backends.create(null)) {
             SweepConfig cfg = new SweepConfig(widths, eps, null, SweepConfig.DEFAULT_K_MAX, base);

@@ -8,6 +8,7 @@ import org.mdlsae.data.DataSources;
 import org.mdlsae.data.Dataset;
 import org.mdlsae.sae.Arch;
 import org.mdlsae.sweep.SweepConfig;
+import org.mdlsae.sweep.SweepResults;
 import org.mdlsae.train.TrainConfig;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -44,7 +45,9 @@ public final class DemoCommand implements Callable<Integer> {
         Dataset test = DataSources.load("mnist", null, "test", c);
         TrainConfig tc = TrainConfig.defaults(Arch.BATCHTOPK, WIDTHS.get(0), 1).withEpochs(epochs);
         SweepConfig cfg = new SweepConfig(WIDTHS, 0.015, null, SweepConfig.DEFAULT_K_MAX, tc);
-        SweepCommand.run(cfg, train, test, "mnist", out, backend.create(), progress.mode());
+        SweepResults.Evaluation ev = new SweepResults.Evaluation("mnist", "mnist: trained and calibrated on the train "
+                + "split, measured on the test split", train.rows(), test.rows(), "raw");
+        SweepCommand.run(cfg, train, test, ev, "mnist", out, backend.create(), progress.mode());
         return 0;
     }
 }

@@ -5,7 +5,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.mdlsae.backend.Backend;
-import org.mdlsae.data.Dataset;
+import org.mdlsae.math.Rows;
 import org.mdlsae.io.SaeFiles;
 import org.mdlsae.sae.Metrics;
 import org.mdlsae.sae.Sae;
@@ -15,7 +15,9 @@ import picocli.CommandLine.Option;
 
 /** {@code mdlsae eval}: reconstruction quality of a saved SAE. */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Evaluate a saved SAE: MSE, FVU, L0, dead fraction (mnist: the test split unless --split).")
+        description = {"Evaluate a saved SAE: MSE, FVU, L0, dead fraction (mnist: the test split unless --split).",
+                "Files and directories of shards are measured whole, streamed in bounded memory; MSE is in the data's "
+                        + "raw units (a normalised SAE has its factor folded in)."})
 public final class EvalCommand implements Callable<Integer> {
     @Mixin
     SaeOption sae;
@@ -32,14 +34,19 @@ public final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         SaeFiles.Loaded loaded = sae.load();
-        Dataset ds = data.load("test");
-        SaeOption.checkDims(loaded, ds, sae.dir, "--data");
         Metrics m;
-        try (Backend be = backend.create(); Sae s = Sae.upload(be, loaded.weights())) {
-            m = Metrics.evaluate(s, ds.data(), ds.rows());
+        String name;
+        try (DataOptions opened = data) {
+            Rows ds = opened.open("test");
+            name = ds.name();
+            SaeOption.checkDims(loaded, ds, sae.dir, "--data");
+            try (Backend be = backend.create(); Sae s = Sae.upload(be, loaded.weights())) {
+                m = Metrics.evaluate(s, ds);
+            }
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("mse", m.mse());
+        out.put("mse_units", "raw");
         out.put("fvu", m.fvu());
         out.put("l0", m.l0());
         out.put("dead_fraction", m.deadFraction());
@@ -51,8 +58,8 @@ public final class EvalCommand implements Callable<Integer> {
         if (json) {
             Json.print(out);
         } else {
-            System.out.printf(Locale.ROOT, "%s on %s (%d samples)%n", sae.dir, ds.name(), m.samples());
-            System.out.printf(Locale.ROOT, "  mse   %.6f%n  fvu   %.4f%n  L0    %.2f%n  dead  %.1f%%%n  d_in %d, d_sae %d, k %d (%s)%n",
+            System.out.printf(Locale.ROOT, "%s on %s (%d samples)%n", sae.dir, name, m.samples());
+            System.out.printf(Locale.ROOT, "  mse   %.6f (raw units)%n  fvu   %.4f%n  L0    %.2f%n  dead  %.1f%%%n  d_in %d, d_sae %d, k %d (%s)%n",
                     m.mse(), m.fvu(), m.l0(), 100 * m.deadFraction(), loaded.weights().dIn(), loaded.weights().width(),
                     loaded.weights().k(), loaded.weights().arch().id());
         }

@@ -7,7 +7,8 @@ import java.util.concurrent.Callable;
 import java.util.logging.Logger;
 import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
-import org.mdlsae.data.Dataset;
+import org.mdlsae.data.HoldOut;
+import org.mdlsae.math.Rows;
 import org.mdlsae.report.SweepReport;
 import org.mdlsae.sweep.Sweep;
 import org.mdlsae.sweep.SweepConfig;
@@ -23,14 +24,19 @@ import picocli.CommandLine.Option;
 @Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"For each width, find by bisection the smallest k whose SAE meets the tolerance on the evaluation "
                 + "split, measure B* and the entropy DL, and select the minimum-DL SAE. Writes results.json, results.csv, "
-                + "every SAE, and report.html into --out. Re-running with the same settings resumes: finished runs are reused."})
+                + "every SAE, and report.html into --out. Re-running with the same settings resumes: finished runs are reused.",
+                "The selection never measures rows it trained on: mnist trains on its train split and measures on its test "
+                        + "split; a file or directory measures on --eval when given, else on its last 10% of rows, held out "
+                        + "from training (the log and results.json say which). ε and MSE are in the data's raw units."})
 public final class SweepCommand implements Callable<Integer> {
     private static final Logger LOG = Logger.getLogger(SweepCommand.class.getName());
 
     @Mixin
     DataOptions data;
 
-    @Option(names = "--eval", paramLabel = "SOURCE", description = "Evaluation data for a file sweep (default: the training file itself).")
+    @Option(names = "--eval", paramLabel = "SOURCE",
+            description = "Evaluation data (file or directory) for a file sweep (default: the last 10% of the rows of --data, "
+                    + "held out from training).")
     String evalSource;
 
     @Option(names = "--widths", split = ",", paramLabel = "D,D,...", defaultValue = "32,64,128,256,512,1024,2048",
@@ -72,17 +78,34 @@ public final class SweepCommand implements Callable<Integer> {
         if (data.split != null) throw new InputException("--split: a sweep trains on mnist train and selects on test; drop --split");
         Double eps = tol.eps == null && tol.fvu == null ? Double.valueOf(0.015) : tol.eps;
         SweepConfig cfg = new SweepConfig(widths, eps, tol.fvu, kMax, train.toConfig(widths.get(0), 1));
-        Dataset trainSet = data.load("train");
-        Dataset evalSet = data.isMnist() ? data.loadOther("mnist", "test")
-                : evalSource != null ? data.loadOther(evalSource, "test") : trainSet;
-        SweepResults r = run(cfg, trainSet, evalSet, data.source(), out, backend.create(), progress.mode());
-        if (json) Json.print(r);
+        try (DataOptions opened = data) {
+            Rows all = opened.open("train");
+            Rows trainSet = all, evalSet;
+            String rule;
+            if (opened.isMnist()) {
+                evalSet = opened.openOther("mnist", "test");
+                rule = "mnist: trained and calibrated on the train split, measured on the test split";
+            } else if (evalSource != null) {
+                evalSet = opened.openOther(evalSource, "test");
+                rule = "given with --eval " + evalSource + "; trained and calibrated on all of --data " + opened.source();
+            } else {
+                HoldOut h = HoldOut.lastPercent(all);
+                trainSet = h.train();
+                evalSet = h.eval();
+                rule = h.rule();
+            }
+            LOG.info("selection rows: " + rule);
+            SweepResults.Evaluation ev = new SweepResults.Evaluation(evalSource != null ? evalSource : opened.source(), rule,
+                    trainSet.rowCount(), evalSet.rowCount(), "raw");
+            SweepResults r = run(cfg, trainSet, evalSet, ev, opened.source(), out, backend.create(), progress.mode());
+            if (json) Json.print(r);
+        }
         return 0;
     }
 
     /** Runs a sweep with progress on standard error, writes the report, and prints a one-line summary. */
-    static SweepResults run(SweepConfig cfg, Dataset trainSet, Dataset evalSet, String source, Path out, Backend be,
-                            Boolean mode) throws Exception {
+    static SweepResults run(SweepConfig cfg, Rows trainSet, Rows evalSet, SweepResults.Evaluation ev, String source,
+                            Path out, Backend be, Boolean mode) throws Exception {
         try (be) {
             ProgressBar[] bar = new ProgressBar[1];
             Sweep.Listener l = new Sweep.Listener() {
@@ -109,7 +132,7 @@ public final class SweepCommand implements Callable<Integer> {
                                     ? String.format(Locale.ROOT, "B*=%d DL=%.1f bits", r.bits(), r.dlBits()) : "inadmissible"));
                 }
             };
-            Sweep sweep = new Sweep(be, cfg, trainSet, evalSet, source, out, l);
+            Sweep sweep = new Sweep(be, cfg, trainSet, evalSet, ev, source, out, l);
             SweepResults r = sweep.run();
             Path html = out.resolve("report.html");
             SweepReport.write(html, r, run -> Sweep.weights(out, run));

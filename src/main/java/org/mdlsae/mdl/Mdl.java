@@ -3,6 +3,7 @@ package org.mdlsae.mdl;
 import java.util.ArrayList;
 import java.util.List;
 import org.mdlsae.InputException;
+import org.mdlsae.math.Rows;
 import org.mdlsae.math.Stats;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.BinCounts;
@@ -19,38 +20,48 @@ import org.mdlsae.sae.Sae;
  * DlReport r = Mdl.of(sae, test, nTest).calibration(train, nTrain).toleranceFvu(0.22).evaluate();
  * DlReport r = Mdl.of(sae, test, nTest).calibration(train, nTrain).delta(1e-4).evaluate();
  * }</pre>
- * or, with {@link Dataset}s, {@code Mdl.of(sae, testSet).calibration(trainSet).tolerance(0.015).evaluate()}
+ * or, with {@link Rows} (an in-memory {@link Dataset} or a {@code data.ShardSet} streamed from disk),
+ * {@code Mdl.of(sae, testSet).calibration(trainSet).tolerance(0.015).evaluate()}
  * (raw data is row-major float[] of rows×d; any {@link SparseEncoder} works in place of the Sae).
  * Without {@code calibration(...)} the quantiser is calibrated on the evaluation set itself.
  * Exactly one tolerance must be set (the last call wins).
  *
  * <p>Evaluation is chunked (≤ 4096 rows on the device at a time) and linear in N·k: one pass encodes each
  * chunk and accumulates the unquantised and the 16 quantised squared errors plus active counts; B* is
- * then chosen by {@link PrecisionSearch}; a second pass (re-using the codes when they total ≤ 2^24
- * entries, re-encoding otherwise) merges the {@link BinCounts} at B* into the entropy DL.
+ * then chosen by {@link PrecisionSearch}; a second pass (re-using the codes when they fit the cache bound,
+ * {@link #defaultCacheEntries()}, re-encoding otherwise — the figures are the same either way) merges the
+ * {@link BinCounts} at B* into the entropy DL. Codes are histogrammed chunk by chunk, so memory does not grow with N
+ * and streamed data are read, never held (docs/design.md §8); the figures depend only on the rows' values, not on how
+ * they are stored.
  */
 public final class Mdl {
     /** Codes up to this many entries in total are kept between the two passes instead of re-encoding. */
     static final long CACHE_ENTRIES = 1L << 24;
 
     private final SparseEncoder model;
-    private final float[] data;
-    private final int rows;
+    private final Rows data;
     private final String name;
-    private float[] calibData;
-    private int calibRows;
+    private Rows calib;
     private float[] maxima;
     private Double eps, fvu, delta;
     private int chunkRows = Chunks.DEFAULT_ROWS;
-    private long cacheEntries = CACHE_ENTRIES;
+    private long cacheEntries = defaultCacheEntries();
 
-    private Mdl(SparseEncoder model, float[] data, int rows, String name) {
+    private Mdl(SparseEncoder model, Rows data, String name) {
         if (model == null) throw new InputException("no SAE given to Mdl.of");
-        checkData(model, data, rows, name);
         this.model = model;
         this.data = data;
-        this.rows = rows;
         this.name = name;
+    }
+
+    /**
+     * The most code entries kept between the two passes: 2^24, and at most 1/8 of the JVM's maximum heap at 8 bytes
+     * per entry (2^24 at -Xmx1g).
+     *
+     * @return the bound
+     */
+    public static long defaultCacheEntries() {
+        return Math.min(CACHE_ENTRIES, Runtime.getRuntime().maxMemory() / 64);
     }
 
     /**
@@ -63,7 +74,9 @@ public final class Mdl {
      * @return a builder; set a tolerance, then {@link #evaluate()}
      */
     public static Mdl of(SparseEncoder model, float[] evalData, int rows) {
-        return new Mdl(model, evalData, rows, "evaluation data");
+        if (model == null) throw new InputException("no SAE given to Mdl.of");
+        checkData(model, evalData, rows, "evaluation data");
+        return new Mdl(model, Rows.of("evaluation data", evalData, rows, model.dIn()), "evaluation data");
     }
 
     /**
@@ -79,28 +92,28 @@ public final class Mdl {
     }
 
     /**
-     * DL evaluation of an SAE on a data set.
+     * DL evaluation of an SAE on a data set, in memory or streamed.
      *
      * @throws InputException if the data set's dimension is not the SAE's d_in, or it is empty
      * @param sae  the SAE
      * @param eval the evaluation set (normally the test split)
      * @return a builder; set a tolerance, then {@link #evaluate()}
      */
-    public static Mdl of(Sae sae, Dataset eval) {
+    public static Mdl of(Sae sae, Rows eval) {
         return of(SparseEncoder.of(sae), eval);
     }
 
     /**
-     * DL evaluation of any sparse encoder on a data set.
+     * DL evaluation of any sparse encoder on a data set, in memory or streamed.
      *
      * @param model the sparse encoder
      * @param eval  the evaluation set
      * @return a builder; set a tolerance, then {@link #evaluate()}
      */
-    public static Mdl of(SparseEncoder model, Dataset eval) {
+    public static Mdl of(SparseEncoder model, Rows eval) {
         if (model == null) throw new InputException("no SAE given to Mdl.of");
         checkDim(model, eval, "evaluation");
-        return new Mdl(model, eval.data(), eval.rows(), "evaluation data " + eval.name());
+        return new Mdl(model, eval, "evaluation data " + eval.name());
     }
 
     /**
@@ -109,18 +122,20 @@ public final class Mdl {
      * @param calib the calibration set
      * @return this builder
      */
-    public Mdl calibration(Dataset calib) {
+    public Mdl calibration(Rows calib) {
         checkDim(model, calib, "calibration");
-        return calibration(calib.data(), calib.rows());
+        this.calib = calib;
+        this.maxima = null;
+        return this;
     }
 
-    static void checkDim(SparseEncoder model, Dataset ds, String role) {
+    static void checkDim(SparseEncoder model, Rows ds, String role) {
         if (ds == null) throw new InputException("no " + role + " data set given");
         if (ds.dim() != model.dIn()) {
             throw new InputException(role + " data " + ds.name() + " has d = " + ds.dim() + " but the SAE expects d_in = "
                     + model.dIn() + "; give activations of the layer the SAE was trained on");
         }
-        if (ds.rows() < 1) throw new InputException(role + " data " + ds.name() + " has no rows");
+        if (ds.rowCount() < 1) throw new InputException(role + " data " + ds.name() + " has no rows");
     }
 
     /**
@@ -132,8 +147,7 @@ public final class Mdl {
      */
     public Mdl calibration(float[] calibData, int rows) {
         checkData(model, calibData, rows, "calibration data");
-        this.calibData = calibData;
-        this.calibRows = rows;
+        this.calib = Rows.of("calibration data", calibData, rows, model.dIn());
         this.maxima = null;
         return this;
     }
@@ -153,7 +167,7 @@ public final class Mdl {
             if (!(v >= 0) || Float.isInfinite(v)) throw new InputException("calibration maxima must be finite and >= 0, got " + v);
         }
         this.maxima = max.clone();
-        this.calibData = null;
+        this.calib = null;
         return this;
     }
 
@@ -234,8 +248,9 @@ public final class Mdl {
                     + "(CLI: --eps, --fvu or --delta)");
         }
         int d = model.dIn(), width = model.width();
-        long nd = (long) rows * d;
-        double ssDev = sumSqDeviation(data, rows, d, name);
+        long rows = data.rowCount();
+        long nd = rows * d;
+        double ssDev = sumSqDeviation(data, name, chunkRows);
         Double epsMse = eps, epsFvu = null;
         if (fvu != null) {
             if (ssDev <= 0) {
@@ -247,8 +262,7 @@ public final class Mdl {
             epsFvu = eps * nd / ssDev;
         }
 
-        float[] max = maxima != null ? maxima
-                : Calibration.maxima(model, calibData != null ? calibData : data, calibData != null ? calibRows : rows, chunkRows);
+        float[] max = maxima != null ? maxima : Calibration.maxima(model, calib != null ? calib : data, chunkRows);
         Backend be = model.backend();
         double[] seByBits = new double[PrecisionSearch.MAX_BITS];
         double[] se0 = new double[1];
@@ -258,7 +272,7 @@ public final class Mdl {
         int[] activePerFeature;
         try (FloatBuf maxBuf = be.upload(max); IntBuf counts = be.ints(width)) {
             try {
-                Chunks.forEach(model, data, rows, chunkRows, (r0, n, x, code) -> {
+                Chunks.forEach(model, data, chunkRows, (r0, n, x, code) -> {
                     se0[0] += be.quantisedSqError(code, maxBuf, 0, model.dec(), model.bDec(), x, d);
                     for (int b = 1; b <= PrecisionSearch.MAX_BITS; b++) {
                         seByBits[b - 1] += be.quantisedSqError(code, maxBuf, b, model.dec(), model.bDec(), x, d);
@@ -300,7 +314,7 @@ public final class Mdl {
                     } else {
                         closeAll(kept);
                         BinCounts[] acc = {merged};
-                        Chunks.forEach(model, data, rows, chunkRows, (r0, n, x, code) -> {
+                        Chunks.forEach(model, data, chunkRows, (r0, n, x, code) -> {
                             acc[0] = acc[0].merge(be.binCounts(code, maxBuf, bits));
                             return false;
                         });
@@ -341,29 +355,30 @@ public final class Mdl {
         }
     }
 
-    /** Rejects NaN/Inf with a message naming the row and column. */
-    static void checkFinite(float[] x, int d, String what) {
-        for (int q = 0; q < x.length; q++) {
-            if (!Float.isFinite(x[q])) {
-                throw new InputException(what + ": row " + (q / d) + ", column " + (q % d) + " is " + x[q]
+    /** Rejects NaN/Inf in rows [row0, row0 + n) lent as buf[off ..], naming the row and column. */
+    static void checkFinite(long row0, int n, float[] buf, int off, int d, String what) {
+        for (int q = 0; q < n * d; q++) {
+            float v = buf[off + q];
+            if (!Float.isFinite(v)) {
+                throw new InputException(what + ": row " + (row0 + q / d) + ", column " + (q % d) + " is " + v
                         + "; remove or fix non-finite activations");
             }
         }
     }
 
     /**
-     * Σ‖x − x̄‖² over rows (x̄ the per-dimension mean), two passes in double; also rejects NaN/Inf.
+     * Σ‖x − x̄‖² over rows (x̄ the per-dimension mean), two streamed passes in double; the first rejects NaN/Inf.
      */
-    static double sumSqDeviation(float[] x, int rows, int d, String what) {
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < d; c++) {
-                float v = x[r * d + c];
-                if (!Float.isFinite(v)) {
-                    throw new InputException(what + ": row " + r + ", column " + c + " is " + v
-                            + "; remove or fix non-finite activations");
-                }
-            }
-        }
-        return Stats.sumSqDeviation(x, rows, d);
+    static double sumSqDeviation(Rows x, String what, int chunkRows) {
+        int d = x.dim();
+        double[] sum = new double[d];
+        x.forEachChunk(chunkRows, (r0, n, buf, off) -> {
+            checkFinite(r0, n, buf, off, d, what);
+            Stats.addColumnSums(sum, buf, off, n);
+        });
+        double[] mean = Stats.divide(sum, x.rowCount());
+        double[] s = {0};
+        x.forEachChunk(chunkRows, (r0, n, buf, off) -> s[0] = Stats.addSqDeviation(s[0], mean, buf, off, n));
+        return s[0];
     }
 }

@@ -4,6 +4,7 @@ import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.backend.IntBuf;
 import org.mdlsae.backend.SparseCode;
+import org.mdlsae.math.Rows;
 import org.mdlsae.math.Stats;
 
 /**
@@ -23,26 +24,45 @@ public record Metrics(long samples, double mse, double fvu, double l0, double de
 
     /** Evaluates {@code sae} on n×d row-major {@code x}. */
     public static Metrics evaluate(Sae sae, float[] x, int n) {
+        return evaluate(sae, Rows.of("data", x, n, sae.dIn()));
+    }
+
+    /**
+     * Evaluates {@code sae} on rows in memory or streamed from disk, {@value #CHUNK} rows at a time: one pass for the
+     * per-dimension mean, one that encodes, decodes and accumulates the errors and the deviations. Memory does not
+     * grow with the number of rows, and the figures depend only on the rows' values, not on how they are stored.
+     *
+     * @param sae  the SAE
+     * @param data rows of d = sae.dIn() values
+     * @return the metrics
+     */
+    public static Metrics evaluate(Sae sae, Rows data) {
         int d = sae.dIn();
+        if (data.dim() != d) {
+            throw new IllegalArgumentException(data.name() + " has d = " + data.dim() + ", the SAE d_in = " + d);
+        }
+        long n = data.rowCount();
         Backend be = sae.backend();
-        double sse = 0;
+        double[] mean = Stats.mean(data, CHUNK);
+        double[] sums = {0, 0}; // Σ‖x − x̂‖², Σ‖x − x̄‖²
         long[] fires = new long[sae.width()];
         try (IntBuf counts = be.ints(sae.width())) {
-            for (int r0 = 0; r0 < n; r0 += CHUNK) {
-                int rows = Math.min(CHUNK, n - r0);
+            data.forEachChunk(CHUNK, (r0, rows, buf, off) -> {
                 try (FloatBuf xb = be.floats((long) rows * d);
                      FloatBuf xhat = be.floats((long) rows * d);
                      FloatBuf g = be.floats((long) rows * d)) {
-                    be.write(xb, 0, x, r0 * d, rows * d);
+                    be.write(xb, 0, buf, off, rows * d);
                     try (SparseCode z = sae.encode(xb, rows)) {
                         sae.decode(z, xhat);
-                        sse += be.residual(xb, xhat, (long) rows * d, 0f, g);
+                        sums[0] += be.residual(xb, xhat, (long) rows * d, 0f, g);
                         be.countActive(z, counts);
                     }
                 }
-            }
-            int[] c = be.download(counts);
-            for (int j = 0; j < c.length; j++) fires[j] = c[j];
+                sums[1] = Stats.addSqDeviation(sums[1], mean, buf, off, rows);
+                // counts are int on the device: fold them into longs well before they could overflow
+                if (r0 / CHUNK % 256 == 255) drain(be, counts, fires);
+            });
+            drain(be, counts, fires);
         }
         long active = 0;
         int dead = 0;
@@ -50,8 +70,14 @@ public record Metrics(long samples, double mse, double fvu, double l0, double de
             active += f;
             if (f == 0) dead++;
         }
-        double var = Stats.sumSqDeviation(x, n, d);
+        double sse = sums[0], var = sums[1];
         return new Metrics(n, sse / ((double) n * d), var > 0 ? sse / var : Double.NaN, (double) active / n,
                 (double) dead / sae.width(), fires);
+    }
+
+    private static void drain(Backend be, IntBuf counts, long[] fires) {
+        int[] c = be.download(counts);
+        for (int j = 0; j < c.length; j++) fires[j] += c[j];
+        be.write(counts, 0, new int[c.length], 0, c.length);
     }
 }

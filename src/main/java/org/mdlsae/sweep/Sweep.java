@@ -15,16 +15,18 @@ import java.util.TreeMap;
 import java.util.logging.Logger;
 import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
-import org.mdlsae.data.Dataset;
+import org.mdlsae.math.Rows;
 import org.mdlsae.math.Stats;
 import org.mdlsae.io.AtomicFiles;
 import org.mdlsae.io.SaeFiles;
 import org.mdlsae.mdl.DlReport;
 import org.mdlsae.mdl.Mdl;
 import org.mdlsae.mdl.Selection;
+import org.mdlsae.sae.Metrics;
 import org.mdlsae.sae.Sae;
 import org.mdlsae.sae.SaeWeights;
 import org.mdlsae.train.TrainConfig;
+import org.mdlsae.train.Normalization;
 import org.mdlsae.train.TrainListener;
 import org.mdlsae.train.Trainer;
 
@@ -38,6 +40,9 @@ import org.mdlsae.train.Trainer;
  * <p>Every trained SAE is saved under {@code DIR/runs/w{D}-k{k}} with a {@code run.json}; a re-run with the same
  * settings reuses finished runs (never retrains them), so a killed sweep resumes where it stopped with the same
  * results. {@code results.json} and {@code results.csv} are rewritten atomically after every run.
+ *
+ * <p>Training and evaluation rows may be in memory or streamed from shard files (docs/design.md §8); the caller decides
+ * which rows are held out for selection and says so in {@link SweepResults.Evaluation}.
  */
 public final class Sweep {
     private static final Logger LOG = Logger.getLogger(Sweep.class.getName());
@@ -60,18 +65,37 @@ public final class Sweep {
 
     private final Backend be;
     private final SweepConfig cfg;
-    private final Dataset train;
-    private final Dataset eval;
+    private final Rows train;
+    private final Rows eval;
+    private final SweepResults.Evaluation evaluation;
     private final Path dir;
     private final Listener listener;
     private final String dataName;
     private final Map<String, SweepRun> runs = new TreeMap<>();
     private double epsMse;
     private double epsFvu;
+    private Normalization norm;
     private int index;
     private long started;
 
-    public Sweep(Backend be, SweepConfig cfg, Dataset train, Dataset eval, String dataName, Path dir, Listener listener) {
+    /** A sweep whose evaluation rows the caller chose without further description (tests, notebooks). */
+    public Sweep(Backend be, SweepConfig cfg, Rows train, Rows eval, String dataName, Path dir, Listener listener) {
+        this(be, cfg, train, eval, new SweepResults.Evaluation(eval.name(), "evaluation rows given by the caller",
+                train.rowCount(), eval.rowCount(), "raw"), dataName, dir, listener);
+    }
+
+    /**
+     * @param be         the back end
+     * @param cfg        the sweep
+     * @param train      rows to train and calibrate on
+     * @param eval       rows the selection measures (never rows of {@code train})
+     * @param evaluation how {@code eval} was chosen, written to results.json
+     * @param dataName   the data source, for results.json
+     * @param dir        the sweep directory
+     * @param listener   progress (may be null)
+     */
+    public Sweep(Backend be, SweepConfig cfg, Rows train, Rows eval, SweepResults.Evaluation evaluation, String dataName,
+                 Path dir, Listener listener) {
         if (train.dim() != eval.dim()) {
             throw new InputException("training data has dimension " + train.dim() + " but evaluation data " + eval.dim());
         }
@@ -79,6 +103,7 @@ public final class Sweep {
         this.cfg = cfg;
         this.train = train;
         this.eval = eval;
+        this.evaluation = evaluation;
         this.dataName = dataName;
         this.dir = dir;
         this.listener = listener == null ? new Listener() { } : listener;
@@ -87,12 +112,13 @@ public final class Sweep {
     /** Runs (or resumes) the sweep and returns its results; {@code results.json}/{@code .csv} are written. */
     public SweepResults run() throws IOException {
         started = System.nanoTime();
-        double var = Stats.sumSqDeviation(eval.data(), eval.rows(), eval.dim());
-        double perElem = var / ((double) eval.rows() * eval.dim());
+        double var = Stats.sumSqDeviation(eval, Metrics.CHUNK);
+        double perElem = var / ((double) eval.rowCount() * eval.dim());
         epsMse = cfg.eps() != null ? cfg.eps() : cfg.fvu() * perElem;
         epsFvu = epsMse / perElem;
         Files.createDirectories(dir.resolve("runs"));
         checkSettings();
+        norm = Normalization.estimate(cfg.train().normalize(), train);
         loadFinished();
 
         Integer prevK = null;
@@ -147,7 +173,8 @@ public final class Sweep {
             for (SweepRun r : out) if (r.selected() && r.width() == e.width()) best = r;
         }
         double secs = (System.nanoTime() - started) / 1e9;
-        return new SweepResults(dataName, train.dim(), epsMse, epsFvu, cfg.train().arch().id(), cfg.widths(), out, best, secs);
+        return new SweepResults(dataName, train.dim(), epsMse, epsFvu, cfg.train().arch().id(), cfg.widths(), out, best, secs,
+                evaluation);
     }
 
     /** Trains (or reuses) the SAE of (width, k) and measures it. */
@@ -159,12 +186,13 @@ public final class Sweep {
         listener.runStarted(index, width, k);
         TrainConfig tc = cfg.train().withShape(cfg.train().arch(), width, k);
         Trainer trainer = new Trainer(be, tc, listener::trainStep);
-        Trainer.Result tr = trainer.train(train.data(), train.rows(), train.dim());
+        Trainer.Result tr = trainer.train(train, norm);
         Path runDir = dir.resolve("runs").resolve(name);
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("sweep", Map.of("width", width, "k", k, "eps", epsMse));
+        if (norm.active()) extra.put("normalization", normalizationRecord(norm));
         SaeFiles.save(runDir, tr.weights(), extra);
-        SweepRun run = measure(tr.weights(), tr, tc.epochs(), "runs/" + name);
+        SweepRun run = measure(tr.weights(), tr, tc.totalEpochs(train.rowCount()), "runs/" + name);
         AtomicFiles.writeString(runDir.resolve("run.json"), JSON.writeValueAsString(run) + "\n");
         runs.put(name, run);
         listener.runFinished(index, run, false);
@@ -174,11 +202,28 @@ public final class Sweep {
 
     private SweepRun measure(SaeWeights w, Trainer.Result tr, int epochs, String rel) {
         try (Sae sae = Sae.upload(be, w)) {
-            DlReport d = Mdl.of(sae, eval.data(), eval.rows()).calibration(train.data(), train.rows()).tolerance(epsMse).evaluate();
+            DlReport d = Mdl.of(sae, eval).calibration(train).tolerance(epsMse).evaluate();
             return new SweepRun(w.width(), w.k(), epochs, tr.seconds(), epsMse - d.mse(), rel, false, d.bits(), d.dlBits(),
                     d.dlBoundBits(), d.denseBits() == null ? null : d.denseBits().doubleValue(), d.mse(), d.mseQuantized(),
                     d.fvu(), d.l0(), d.deadFraction(), w.width(), d.admissible());
         }
+    }
+
+    /**
+     * What cfg.json records of a folded normalisation (the saved SAE takes raw activations).
+     *
+     * @param n the normalisation
+     * @return method, factor, estimate and units
+     */
+    public static Map<String, Object> normalizationRecord(Normalization n) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("method", n.method().id());
+        m.put("scaling_factor", n.factor());
+        m.put("mean_norm", n.meanNorm());
+        m.put("estimated_from_rows", n.sampleRows());
+        m.put("folded_into_weights", true);
+        m.put("units", "the saved SAE takes raw activations and reconstructs in raw units");
+        return m;
     }
 
     private static String runName(int width, int k) {
@@ -190,12 +235,15 @@ public final class Sweep {
         TrainConfig t = cfg.train();
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("data", dataName);
-        s.put("train_rows", train.rows());
-        s.put("eval_rows", eval.rows());
+        s.put("train_rows", train.rowCount());
+        s.put("eval_rows", eval.rowCount());
+        s.put("evaluation", evaluation.rule());
         s.put("d_in", train.dim());
         s.put("eps", epsMse);
         s.put("arch", t.arch().id());
         s.put("epochs", t.epochs());
+        s.put("samples", t.samples());
+        s.put("normalize", t.normalize().id());
         s.put("batch", t.batch());
         s.put("lr", Double.isNaN(t.lr()) ? "auto" : t.lr());
         s.put("seed", t.seed());

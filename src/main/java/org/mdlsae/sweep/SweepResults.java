@@ -15,6 +15,7 @@ import java.util.List;
  * @param runs     every trained SAE (search runs included), ordered by width then k
  * @param best     copy of the selected run (min DL among admissible; null if none is admissible)
  * @param seconds  wall time of the sweep so far
+ * @param evaluation which rows the selection measured, and in which units (docs/design.md §8)
  */
 public record SweepResults(
         @JsonProperty("data") String data,
@@ -25,5 +26,25 @@ public record SweepResults(
         @JsonProperty("widths") List<Integer> widths,
         @JsonProperty("runs") List<SweepRun> runs,
         @JsonProperty("best") SweepRun best,
-        @JsonProperty("seconds") double seconds) {
+        @JsonProperty("seconds") double seconds,
+        @JsonProperty("evaluation") Evaluation evaluation) {
+
+    /**
+     * Where the selection's figures come from. A sweep never selects on rows it trained on: mnist measures on its test
+     * split, a file or directory on {@code --eval} when given, else on its held-out last rows ({@code data.HoldOut}).
+     *
+     * @param data      the evaluation rows' source
+     * @param rule      how they were chosen, in words
+     * @param trainRows rows trained (and calibrated) on
+     * @param evalRows  rows measured
+     * @param mseUnits  the units of ε and every MSE: {@code raw}, the data files' units (a normalised run's SAE has
+     *                  its factor folded in, so it is measured on raw rows)
+     */
+    public record Evaluation(
+            @JsonProperty("data") String data,
+            @JsonProperty("rule") String rule,
+            @JsonProperty("train_rows") long trainRows,
+            @JsonProperty("eval_rows") long evalRows,
+            @JsonProperty("mse_units") String mseUnits) {
+    }
 }

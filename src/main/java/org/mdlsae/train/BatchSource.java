@@ -2,12 +2,15 @@ package org.mdlsae.train;
 
 /**
  * Where the {@link Trainer} draws its batches from: rows of d floats, visited epoch by epoch in an order the source
- * decides (the in-memory source shuffles; see {@link InMemoryBatches}). The trainer starts each epoch itself
- * ({@link #startEpoch}), takes batches until {@link #next} returns 0, and can ask where the source stands
+ * decides (in-memory data are shuffled exactly, {@link InMemoryBatches}; shard sets are mixed by chunks and read ahead
+ * on a background thread, {@link StreamedBatches}; {@link BatchSources#of} picks). The trainer starts each epoch
+ * itself ({@link #startEpoch}), takes batches until {@link #next} returns 0, and can ask where the source stands
  * ({@link #cursor}) and put a source built the same way back there ({@link #restore}), which is what an exact resume
- * from a checkpoint needs. Not thread-safe.
+ * from a checkpoint needs: after {@code restore(c)} the source hands out exactly the rows, in the same order, that
+ * the source the cursor was taken from handed out next, whatever threads did meanwhile. Not thread-safe; close it
+ * when done (a streamed source stops its reader thread).
  */
-public interface BatchSource {
+public interface BatchSource extends AutoCloseable {
     /**
      * Values per row.
      *
@@ -57,12 +60,19 @@ public interface BatchSource {
      */
     void restore(Cursor c);
 
+    /** Releases what the source holds (the in-memory source holds nothing). */
+    @Override
+    default void close() {
+    }
+
     /**
      * A position in the stream of batches.
      *
      * @param epoch    epochs started (1-based; 0 before the first)
      * @param position rows of the current epoch already handed out
-     * @param seed     the seed of the shuffle; with the epoch it fixes the shuffle generator's state (see the source)
+     * @param seed     the seed of the shuffle; with the epoch it fixes the shuffle generator's state (see the source).
+     *                 A streamed source's order also depends on its chunk and window sizes, which a restore must
+     *                 share (they follow from the data: {@code data.ChunkMixer})
      */
     record Cursor(int epoch, long position, long seed) {
     }

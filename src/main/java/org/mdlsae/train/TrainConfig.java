@@ -11,7 +11,10 @@ import org.mdlsae.sae.Arch;
  * @param arch           TopK or BatchTopK
  * @param width          dictionary width D
  * @param k              active latents per sample (TopK) or on average (BatchTopK)
- * @param epochs         passes over the training data (default 30)
+ * @param epochs         passes over the training data (default 30); 0 when the budget is {@code samples}
+ * @param samples        training budget in samples (rows, e.g. tokens) instead of epochs; 0 (the default) means
+ *                       {@code epochs} decides. Exactly one of the two is positive; the LR schedule spans the steps
+ *                       either gives ({@link #steps})
  * @param batch          samples per step (default 256)
  * @param lr             peak Adam learning rate; NaN means the default 2e-4·sqrt(2^14/D) clamped to [1e-4, 2e-3]
  * @param seed           seed of initialisation and shuffling (default 0)
@@ -24,17 +27,23 @@ import org.mdlsae.sae.Arch;
  * @param beta1          Adam β1 (0.9)
  * @param beta2          Adam β2 (0.999)
  * @param adamEps        Adam ε (1e-8)
+ * @param normalize      activation normalisation (default none; docs/design.md §8)
  */
-public record TrainConfig(Arch arch, int width, int k, int epochs, int batch, double lr, long seed,
+public record TrainConfig(Arch arch, int width, int k, int epochs, long samples, int batch, double lr, long seed,
                           double warmupFraction, double decayFraction, double auxAlpha, int auxK, long deadSamples,
-                          double beta1, double beta2, double adamEps) {
+                          double beta1, double beta2, double adamEps, Normalization.Method normalize) {
 
     public TrainConfig {
         if (arch == null) throw new InputException("--arch is required: topk or batchtopk");
         if (width < 1) throw new InputException("--width must be ≥ 1, got " + width);
         if (k < 1) throw new InputException("--k must be ≥ 1, got " + k);
         if (k > width) throw new InputException("--k " + k + " exceeds --width " + width + "; choose k ≤ width");
-        if (epochs < 1) throw new InputException("--epochs must be ≥ 1, got " + epochs);
+        if (epochs > 0 && samples > 0) {
+            throw new InputException("--epochs and --samples are mutually exclusive; give one training budget");
+        }
+        if (samples < 0) throw new InputException("--samples must be ≥ 1, got " + samples);
+        if (samples == 0 && epochs < 1) throw new InputException("--epochs must be ≥ 1, got " + epochs);
+        if (normalize == null) throw new InputException("--normalize must be none or expected_average_only_in");
         if (batch < 1) throw new InputException("--batch must be ≥ 1, got " + batch);
         if (!Double.isNaN(lr) && !(lr > 0 && lr < 1)) throw new InputException("--lr must be in (0, 1), got " + lr);
         if (!(warmupFraction >= 0 && warmupFraction < 1)) throw new InputException("warm-up fraction must be in [0, 1)");
@@ -47,7 +56,8 @@ public record TrainConfig(Arch arch, int width, int k, int epochs, int batch, do
 
     /** The documented defaults for an architecture and size. */
     public static TrainConfig defaults(Arch arch, int width, int k) {
-        return new TrainConfig(arch, width, k, 30, 256, Double.NaN, 0, 0.05, 0.2, 1.0 / 32, 0, 0, 0.9, 0.999, 1e-8);
+        return new TrainConfig(arch, width, k, 30, 0, 256, Double.NaN, 0, 0.05, 0.2, 1.0 / 32, 0, 0, 0.9, 0.999, 1e-8,
+                Normalization.Method.NONE);
     }
 
     /** The learning rate actually used: {@link #lr} or the width-scaled default. */
@@ -63,36 +73,80 @@ public record TrainConfig(Arch arch, int width, int k, int epochs, int batch, do
         return Math.min(v, width);
     }
 
+    /**
+     * Optimiser steps for a training set of n rows: ⌈n/b⌉ per epoch (b = min(batch, n)), or, with a sample budget
+     * N, full epochs and then full batches until N samples are reached (the last batch is cut to hit N exactly).
+     *
+     * @param n rows per epoch, ≥ 1
+     * @return the number of steps
+     */
+    public long steps(long n) {
+        long b = Math.min(batch, n);
+        long perEpoch = (n + b - 1) / b;
+        if (samples == 0) return perEpoch * epochs;
+        return samples / n * perEpoch + (samples % n + b - 1) / b;
+    }
+
+    /**
+     * Samples a run over n rows trains on.
+     *
+     * @param n rows per epoch
+     * @return {@code samples}, or n·epochs
+     */
+    public long totalSamples(long n) {
+        return samples > 0 ? samples : n * epochs;
+    }
+
+    /**
+     * Epochs a run over n rows starts (the last may be partial with a sample budget).
+     *
+     * @param n rows per epoch
+     * @return ⌈samples/n⌉, or epochs
+     */
+    public int totalEpochs(long n) {
+        return samples > 0 ? (int) Math.min(Integer.MAX_VALUE, (samples + n - 1) / n) : epochs;
+    }
+
     /** Dead-latent window actually used for a training set of n samples. */
     public long effectiveDeadSamples(long n) {
         return deadSamples > 0 ? deadSamples : Math.max(1, Math.min(10 * n, 10_000_000L));
     }
 
+    /** The budget as epochs (clears a sample budget). */
     public TrainConfig withEpochs(int v) {
-        return new TrainConfig(arch, width, k, v, batch, lr, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps);
+        return new TrainConfig(arch, width, k, v, 0, batch, lr, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, normalize);
+    }
+
+    /** The budget as samples (clears the epochs). */
+    public TrainConfig withSamples(long v) {
+        return new TrainConfig(arch, width, k, 0, v, batch, lr, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, normalize);
+    }
+
+    public TrainConfig withNormalize(Normalization.Method v) {
+        return new TrainConfig(arch, width, k, epochs, samples, batch, lr, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, v);
     }
 
     public TrainConfig withBatch(int v) {
-        return new TrainConfig(arch, width, k, epochs, v, lr, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps);
+        return new TrainConfig(arch, width, k, epochs, samples, v, lr, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, normalize);
     }
 
     public TrainConfig withLr(double v) {
-        return new TrainConfig(arch, width, k, epochs, batch, v, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps);
+        return new TrainConfig(arch, width, k, epochs, samples, batch, v, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, normalize);
     }
 
     public TrainConfig withSeed(long v) {
-        return new TrainConfig(arch, width, k, epochs, batch, lr, v, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps);
+        return new TrainConfig(arch, width, k, epochs, samples, batch, lr, v, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, normalize);
     }
 
     public TrainConfig withSchedule(double warmup, double decay) {
-        return new TrainConfig(arch, width, k, epochs, batch, lr, seed, warmup, decay, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps);
+        return new TrainConfig(arch, width, k, epochs, samples, batch, lr, seed, warmup, decay, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, normalize);
     }
 
     public TrainConfig withAux(double alpha, int kAux, long dead) {
-        return new TrainConfig(arch, width, k, epochs, batch, lr, seed, warmupFraction, decayFraction, alpha, kAux, dead, beta1, beta2, adamEps);
+        return new TrainConfig(arch, width, k, epochs, samples, batch, lr, seed, warmupFraction, decayFraction, alpha, kAux, dead, beta1, beta2, adamEps, normalize);
     }
 
     public TrainConfig withShape(Arch a, int w, int kk) {
-        return new TrainConfig(a, w, kk, epochs, batch, lr, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps);
+        return new TrainConfig(a, w, kk, epochs, samples, batch, lr, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, normalize);
     }
 }
