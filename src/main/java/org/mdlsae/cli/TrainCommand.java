@@ -11,7 +11,6 @@ import org.mdlsae.data.ShardSet;
 import org.mdlsae.io.SaeFiles;
 import org.mdlsae.math.Rows;
 import org.mdlsae.sae.Arch;
-import org.mdlsae.sweep.Sweep;
 import org.mdlsae.train.Normalization;
 import org.mdlsae.train.TrainConfig;
 import org.mdlsae.train.Trainer;
@@ -113,7 +112,7 @@ public final class TrainCommand implements Callable<Integer> {
             dm.put("stored_bytes", s.storedBytes());
         }
         extra.put("data", dm);
-        if (norm.active()) extra.put("normalization", Sweep.normalizationRecord(norm));
+        if (norm.active()) extra.put("normalization", norm.record());
         Map<String, Object> res = new LinkedHashMap<>();
         res.put("seconds", r.seconds());
         res.put("samples_per_sec", r.samplesPerSec());

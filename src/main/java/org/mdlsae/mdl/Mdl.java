@@ -11,6 +11,7 @@ import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.backend.IntBuf;
 import org.mdlsae.backend.SparseCode;
 import org.mdlsae.data.Dataset;
+import org.mdlsae.sae.Metrics;
 import org.mdlsae.sae.Sae;
 
 /**
@@ -269,7 +270,7 @@ public final class Mdl {
         List<SparseCode> kept = new ArrayList<>();
         long[] keptEntries = {0};
         boolean[] cacheOk = {true};
-        int[] activePerFeature;
+        long[] activePerFeature = new long[width];
         try (FloatBuf maxBuf = be.upload(max); IntBuf counts = be.ints(width)) {
             try {
                 Chunks.forEach(model, data, chunkRows, (r0, n, x, code) -> {
@@ -278,15 +279,19 @@ public final class Mdl {
                         seByBits[b - 1] += be.quantisedSqError(code, maxBuf, b, model.dec(), model.bDec(), x, d);
                     }
                     be.countActive(code, counts);
+                    if ((r0 + n) / Metrics.DRAIN_ROWS != r0 / Metrics.DRAIN_ROWS) {
+                        Metrics.drainCounts(be, counts, activePerFeature);
+                    }
                     if (cacheOk[0] && keptEntries[0] + code.nnz() <= cacheEntries) {
                         keptEntries[0] += code.nnz();
                         kept.add(code);
                         return true;
                     }
+                    if (cacheOk[0]) closeAll(kept); // the codes will be re-encoded: free them now
                     cacheOk[0] = false;
                     return false;
                 });
-                activePerFeature = be.download(counts);
+                Metrics.drainCounts(be, counts, activePerFeature);
 
                 double mse = se0[0] / nd;
                 double[] mseByBits = new double[seByBits.length];
@@ -297,7 +302,7 @@ public final class Mdl {
 
                 long active = 0;
                 int dead = 0;
-                for (int c : activePerFeature) {
+                for (long c : activePerFeature) {
                     active += c;
                     if (c == 0) dead++;
                 }

@@ -21,6 +21,8 @@ public record Metrics(long samples, double mse, double fvu, double l0, double de
 
     /** Rows per chunk when evaluating. */
     public static final int CHUNK = 4096;
+    /** Per-latent counts are int on the back end: they are moved to longs at least every this many rows. */
+    public static final long DRAIN_ROWS = 1L << 30;
 
     /** Evaluates {@code sae} on n×d row-major {@code x}. */
     public static Metrics evaluate(Sae sae, float[] x, int n) {
@@ -59,10 +61,9 @@ public record Metrics(long samples, double mse, double fvu, double l0, double de
                     }
                 }
                 sums[1] = Stats.addSqDeviation(sums[1], mean, buf, off, rows);
-                // counts are int on the device: fold them into longs well before they could overflow
-                if (r0 / CHUNK % 256 == 255) drain(be, counts, fires);
+                if ((r0 + rows) / DRAIN_ROWS != r0 / DRAIN_ROWS) drainCounts(be, counts, fires);
             });
-            drain(be, counts, fires);
+            drainCounts(be, counts, fires);
         }
         long active = 0;
         int dead = 0;
@@ -75,9 +76,17 @@ public record Metrics(long samples, double mse, double fvu, double l0, double de
                 (double) dead / sae.width(), fires);
     }
 
-    private static void drain(Backend be, IntBuf counts, long[] fires) {
+    /**
+     * Adds per-latent int counts accumulated on the back end to long totals and zeroes them, so counts over any number
+     * of rows never overflow (call at least every 2^31 rows).
+     *
+     * @param be     the back end
+     * @param counts the device counts (zeroed)
+     * @param totals the host totals
+     */
+    public static void drainCounts(Backend be, IntBuf counts, long[] totals) {
         int[] c = be.download(counts);
-        for (int j = 0; j < c.length; j++) fires[j] += c[j];
+        for (int j = 0; j < c.length; j++) totals[j] += c[j];
         be.write(counts, 0, new int[c.length], 0, c.length);
     }
 }

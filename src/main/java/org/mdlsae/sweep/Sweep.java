@@ -25,8 +25,8 @@ import org.mdlsae.mdl.Selection;
 import org.mdlsae.sae.Metrics;
 import org.mdlsae.sae.Sae;
 import org.mdlsae.sae.SaeWeights;
-import org.mdlsae.train.TrainConfig;
 import org.mdlsae.train.Normalization;
+import org.mdlsae.train.TrainConfig;
 import org.mdlsae.train.TrainListener;
 import org.mdlsae.train.Trainer;
 
@@ -190,7 +190,7 @@ public final class Sweep {
         Path runDir = dir.resolve("runs").resolve(name);
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("sweep", Map.of("width", width, "k", k, "eps", epsMse));
-        if (norm.active()) extra.put("normalization", normalizationRecord(norm));
+        if (norm.active()) extra.put("normalization", norm.record());
         SaeFiles.save(runDir, tr.weights(), extra);
         SweepRun run = measure(tr.weights(), tr, tc.totalEpochs(train.rowCount()), "runs/" + name);
         AtomicFiles.writeString(runDir.resolve("run.json"), JSON.writeValueAsString(run) + "\n");
@@ -207,23 +207,6 @@ public final class Sweep {
                     d.dlBoundBits(), d.denseBits() == null ? null : d.denseBits().doubleValue(), d.mse(), d.mseQuantized(),
                     d.fvu(), d.l0(), d.deadFraction(), w.width(), d.admissible());
         }
-    }
-
-    /**
-     * What cfg.json records of a folded normalisation (the saved SAE takes raw activations).
-     *
-     * @param n the normalisation
-     * @return method, factor, estimate and units
-     */
-    public static Map<String, Object> normalizationRecord(Normalization n) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("method", n.method().id());
-        m.put("scaling_factor", n.factor());
-        m.put("mean_norm", n.meanNorm());
-        m.put("estimated_from_rows", n.sampleRows());
-        m.put("folded_into_weights", true);
-        m.put("units", "the saved SAE takes raw activations and reconstructs in raw units");
-        return m;
     }
 
     private static String runName(int width, int k) {

@@ -38,8 +38,6 @@ public final class BatchSources {
      */
     public static long memoryBytes(Rows data, TrainConfig cfg) {
         if (!(data instanceof ShardSet s)) return 0;
-        long blockRows = Math.min(cfg.batch(), s.rowCount());
-        return new ChunkMixer(s, cfg.seed()).bufferBytes()
-                + (StreamedBatches.QUEUE_BLOCKS + 2L) * blockRows * s.dim() * Float.BYTES;
+        return StreamedBatches.memoryBytes(new ChunkMixer(s, cfg.seed()), cfg.batch());
     }
 }

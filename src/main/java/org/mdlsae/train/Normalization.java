@@ -1,6 +1,8 @@
 package org.mdlsae.train;
 
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import org.mdlsae.InputException;
 import org.mdlsae.math.Rows;
 import org.mdlsae.sae.SaeWeights;
@@ -84,6 +86,22 @@ public record Normalization(Method method, double factor, double meanNorm, int s
                     + ", so no scaling factor exists; use --normalize none");
         }
         return new Normalization(method, Math.sqrt(d) / mean, mean, m);
+    }
+
+    /**
+     * What cfg.json records of a folded normalisation ({@code mdlsae.normalization}).
+     *
+     * @return method, factor, the estimate it came from, and the units of the saved SAE
+     */
+    public Map<String, Object> record() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("method", method.id());
+        m.put("scaling_factor", factor);
+        m.put("mean_norm", meanNorm);
+        m.put("estimated_from_rows", sampleRows);
+        m.put("folded_into_weights", true);
+        m.put("units", "the saved SAE takes raw activations and reconstructs in raw units");
+        return m;
     }
 
     /** @return whether rows are scaled */

@@ -66,7 +66,12 @@ public final class StreamedBatches implements BatchSource {
      * @return the bound
      */
     public long memoryBytes() {
-        return mixer.bufferBytes() + (QUEUE_BLOCKS + 2L) * blockRows * d * Float.BYTES;
+        return memoryBytes(mixer, blockRows);
+    }
+
+    /** The bound of {@link #memoryBytes()} for a mixer and block size, before any source exists. */
+    static long memoryBytes(ChunkMixer mixer, long blockRows) {
+        return mixer.bufferBytes() + (QUEUE_BLOCKS + 2L) * Math.min(blockRows, mixer.rowCount()) * mixer.dim() * Float.BYTES;
     }
 
     @Override

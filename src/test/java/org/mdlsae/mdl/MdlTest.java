@@ -227,4 +227,11 @@ class MdlTest {
         assertSame(good, Selection.best(List.of(bad, good)).orElseThrow());
         assertTrue(Selection.best(List.of(bad)).isEmpty());
     }
+
+    /** Codes kept between the passes are bounded by the heap (at 8 bytes per entry, 1/8 of it) and by 2^24 entries. */
+    @Test
+    void theCodeCacheIsBoundedByTheHeap() {
+        long max = Runtime.getRuntime().maxMemory();
+        assertEquals(Math.min(1L << 24, max / 64), Mdl.defaultCacheEntries());
+    }
 }
