@@ -62,8 +62,7 @@ public record Dataset(String name, int rows, int dim, float[] data) implements R
 
     @Override
     public void read(long row0, int n, float[] dst, int off) {
-        Objects.checkFromIndexSize(row0, n, rows);
-        System.arraycopy(data, (int) row0 * dim, dst, off, n * dim);
+        Rows.of(name, data, rows, dim).read(row0, n, dst, off);
     }
 
     @Override

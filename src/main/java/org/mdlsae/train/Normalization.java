@@ -129,47 +129,12 @@ public record Normalization(Method method, double factor, double meanNorm, int s
      */
     public BatchSource apply(BatchSource src) {
         if (!active()) return src;
-        return new BatchSource() {
-            @Override
-            public int dim() {
-                return src.dim();
-            }
-
-            @Override
-            public long rows() {
-                return src.rows();
-            }
-
-            @Override
-            public int epoch() {
-                return src.epoch();
-            }
-
-            @Override
-            public void startEpoch() {
-                src.startEpoch();
-            }
-
+        return new ForwardingBatches(src) {
             @Override
             public int next(float[] dst, int max) {
                 int r = src.next(dst, max);
                 scale(dst, r * src.dim());
                 return r;
-            }
-
-            @Override
-            public Cursor cursor() {
-                return src.cursor();
-            }
-
-            @Override
-            public void restore(Cursor c) {
-                src.restore(c);
-            }
-
-            @Override
-            public void close() {
-                src.close();
             }
         };
     }

@@ -148,25 +148,12 @@ class StreamedTrainingTest {
     }
 
     /** Counts the rows a source hands out. */
-    private record CountingSource(BatchSource src, long[] seen) implements BatchSource {
-        @Override
-        public int dim() {
-            return src.dim();
-        }
+    private static final class CountingSource extends ForwardingBatches {
+        private final long[] seen;
 
-        @Override
-        public long rows() {
-            return src.rows();
-        }
-
-        @Override
-        public int epoch() {
-            return src.epoch();
-        }
-
-        @Override
-        public void startEpoch() {
-            src.startEpoch();
+        CountingSource(BatchSource src, long[] seen) {
+            super(src);
+            this.seen = seen;
         }
 
         @Override
@@ -174,16 +161,6 @@ class StreamedTrainingTest {
             int r = src.next(dst, max);
             seen[0] += r;
             return r;
-        }
-
-        @Override
-        public Cursor cursor() {
-            return src.cursor();
-        }
-
-        @Override
-        public void restore(Cursor c) {
-            src.restore(c);
         }
     }
 }
