@@ -265,6 +265,25 @@ public final class Trainer {
         return run(from.weights(), from, data);
     }
 
+    /**
+     * Continues a run of {@link #train(Rows, Normalization)} from a snapshot: the snapshot's weights are in the units
+     * training sees (normalised when the config normalises), and the result is folded like the uninterrupted run's.
+     *
+     * @param from a snapshot of a run over the same rows with an equal config
+     * @param data the same rows
+     * @param norm the same normalisation ({@code Normalization.estimate} gives the same factor again)
+     * @return the result, in raw units
+     */
+    public Result resume(State from, Rows data, Normalization norm) {
+        if (norm.method() != cfg.normalize()) {
+            throw new IllegalArgumentException("normalisation " + norm.method().id() + " differs from the config's "
+                    + cfg.normalize().id());
+        }
+        try (BatchSource src = norm.apply(BatchSources.of(data, cfg))) {
+            return norm.fold(resume(from, src));
+        }
+    }
+
     private Result run(SaeWeights start, State from, BatchSource data) {
         int d = data.dim();
         long n = data.rows();

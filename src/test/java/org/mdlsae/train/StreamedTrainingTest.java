@@ -85,6 +85,17 @@ class StreamedTrainingTest {
             assertTrue(resumed.weights().sameAs(whole.weights()), "resumed streamed run differs");
             assertEquals(whole.finalMse(), resumed.finalMse(), 0.0);
 
+            // the same with normalisation: snapshots hold normalised weights, the resumed result is folded
+            TrainConfig nc = cfg.withNormalize(Normalization.Method.EXPECTED_AVERAGE_ONLY_IN);
+            Normalization norm = Normalization.estimate(nc.normalize(), s);
+            Trainer.Result wholeN = new Trainer(be, nc, null).train(s, norm);
+            TrainerResumeTest.StopAt stopN = new TrainerResumeTest.StopAt(11);
+            assertThrows(TrainerResumeTest.Stopped.class, () -> new Trainer(be, nc, null).checkpoints(stopN).train(s, norm));
+            Trainer.Result resumedN = new Trainer(be, nc, null).resume(stopN.state,
+                    s, Normalization.estimate(nc.normalize(), s));
+            assertTrue(resumedN.weights().sameAs(wholeN.weights()), "resumed normalised streamed run differs");
+            assertFalse(wholeN.weights().sameAs(whole.weights()));
+
             // streamed and in-memory runs of the same rows see them in different orders, but both learn
             Trainer.Result inMemory = new Trainer(be, cfg, null).train(new Dataset("x", N, D, TrainerResumeTest.X));
             assertFalse(inMemory.weights().sameAs(whole.weights()));
