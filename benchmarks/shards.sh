@@ -5,10 +5,11 @@
 # trainer's samples/s (training loop only). The data are generated here (benchmarks/tools/GenShards.java), never
 # committed, and deleted at the end unless --keep.
 #
-#   benchmarks/shards.sh [--data DIR] [--rows N] [--keep] [--out DIR]
+#   benchmarks/shards.sh [--data DIR] [--rows N] [--reps R] [--keep] [--out DIR]
 #
 #   --data DIR  where to generate the shards (default /tmp/mdlsae-shards-bench; needs rows·1536 bytes free)
 #   --rows N    rows of d = 768 float16 in the shard directory (default 2097152 = 3.0 GiB, 32 shards of 65536)
+#   --reps R    training pairs (streamed, in memory), alternating which goes first (default 3); the ratio is of medians
 #   --keep      keep the generated data
 #   --out DIR   where the table goes (default benchmarks/results)
 #
@@ -20,15 +21,17 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 data=/tmp/mdlsae-shards-bench
 rows=2097152
+reps=3
 keep=0
 results="$here/results"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --data) data="$2"; shift 2 ;;
     --rows) rows="$2"; shift 2 ;;
+    --reps) reps="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
     --out) results="$2"; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "shards.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -63,17 +66,25 @@ run() {
   echo "load $(cut -d' ' -f1-3 /proc/loadavg)" >> "$work/$name.load"
 }
 train=(train --arch batchtopk --width 1024 --k 32 --batch 4096 --samples 300000 --seed 0 --backend cpu --quiet --json)
-run streamed "${train[@]}" --data "$shards" --out "$work/sae-streamed"
-run inmemory "${train[@]}" --data "$single" --in-memory --out "$work/sae-inmemory"
+for ((i = 1; i <= reps; i++)); do
+  order=(streamed inmemory)
+  (( i % 2 == 0 )) && order=(inmemory streamed)
+  for kind in "${order[@]}"; do
+    rm -rf "$work/sae-$kind"
+    if [[ $kind == streamed ]]; then run "streamed-$i" "${train[@]}" --data "$shards" --out "$work/sae-$kind"
+    else run "inmemory-$i" "${train[@]}" --data "$single" --in-memory --out "$work/sae-$kind"; fi
+  done
+done
 run eval eval --sae "$work/sae-streamed" --data "$shards" --backend cpu --json
 run dl dl --sae "$work/sae-streamed" --data "$shards" --delta 1e-4 --backend cpu --json
 
 mkdir -p "$results"
 nshards="$(ls "$shards"/*.npy | wc -l)"
 stored="$(cat "$shards"/*.npy | wc -c)"
-python3 - "$work" "$results/${stamp}_shards_${commit}" "$commit" "$opts" "$stored" "$rows" "$nshards" <<'EOF'
-import json, os, re, sys
-work, base, commit, opts, stored, rows, nshards = sys.argv[1:8]
+python3 - "$work" "$results/${stamp}_shards_${commit}" "$commit" "$opts" "$stored" "$rows" "$nshards" "$reps" <<'EOF'
+import json, os, re, statistics, sys
+work, base, commit, opts, stored, rows, nshards, reps = sys.argv[1:9]
+reps = int(reps)
 def timing(name):
     t = open(os.path.join(work, name + ".err")).read()
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", t).group(1))
@@ -87,12 +98,15 @@ out = {"commit": commit, "java_opts": opts, "shard_bytes": int(stored), "shard_r
        "machine": {"cpus": os.cpu_count(), "cpu": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
                                                          if l.startswith("model name")), "?")},
        "runs": {}}
-for name in ["streamed", "inmemory", "eval", "dl"]:
+names = [f"{k}-{i}" for i in range(1, reps + 1) for k in ("streamed", "inmemory")] + ["eval", "dl"]
+for name in names:
     r = timing(name)
     r["result"] = json.load(open(os.path.join(work, name + ".json")))
     out["runs"][name] = r
-s, m = out["runs"]["streamed"], out["runs"]["inmemory"]
-ratio = s["result"]["samples_per_sec"] / m["result"]["samples_per_sec"]
+med = {k: statistics.median(out["runs"][f"{k}-{i}"]["result"]["samples_per_sec"] for i in range(1, reps + 1))
+       for k in ("streamed", "inmemory")}
+ratio = med["streamed"] / med["inmemory"]
+out["median_samples_per_sec"] = med
 out["streamed_over_inmemory"] = ratio
 json.dump(out, open(base + ".json", "w"), indent=2)
 gib = int(stored) / 2**30
@@ -107,11 +121,14 @@ lines = [
     "| run | samples/s (training loop) | steps | wall s | peak RSS MiB | load before → after |",
     "|---|---:|---:|---:|---:|---|",
 ]
-for name, label in [("streamed", "train, streamed shards"), ("inmemory", "train, in memory")]:
-    r = out["runs"][name]
-    lines.append(f"| {label} | {r['result']['samples_per_sec']:.0f} | {r['result']['steps']} | {r['wall_s']:.1f} | "
-                 f"{r['peak_rss_mib']:.0f} | {' '.join(r['load_before'])} → {' '.join(r['load_after'])} |")
-lines += ["", f"Streamed throughput / in-memory: **{ratio:.3f}** (target ≥ 0.90).", "",
+for i in range(1, reps + 1):
+    for kind, label in [("streamed", "train, streamed shards"), ("inmemory", "train, in memory")]:
+        r = out["runs"][f"{kind}-{i}"]
+        lines.append(f"| {label} (pair {i}) | {r['result']['samples_per_sec']:.0f} | {r['result']['steps']} | "
+                     f"{r['wall_s']:.1f} | {r['peak_rss_mib']:.0f} | {' '.join(r['load_before'])} → "
+                     f"{' '.join(r['load_after'])} |")
+lines += ["", f"Median samples/s: streamed {med['streamed']:.0f}, in memory {med['inmemory']:.0f}; streamed / in memory: "
+          f"**{ratio:.3f}** (target ≥ 0.90).", "",
           "| run | result | wall s | peak RSS MiB | load before → after |", "|---|---|---:|---:|---|"]
 e, d = out["runs"]["eval"], out["runs"]["dl"]
 lines.append(f"| eval over the whole directory | {e['result']['samples']} rows, mse {e['result']['mse']:.5f} (raw), "
