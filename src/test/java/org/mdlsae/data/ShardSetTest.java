@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -125,13 +126,11 @@ class ShardSetTest {
         m = message(junk);
         assertTrue(m.startsWith(junk.resolve("x.safetensors").toString()), m);
 
-        // an integer dtype in a safetensors shard
+        // an integer dtype
         Path ints = Files.createDirectory(dir.resolve("ints"));
         ShardFiles.npy(ints.resolve("a.npy"), x, D, 0, 10, "<f4");
-        Files.write(ints.resolve("b.npy"), npyBytes("(2, 6)", 12 * 4).clone());
-        String descr = new String(Files.readAllBytes(ints.resolve("b.npy")), java.nio.charset.StandardCharsets.ISO_8859_1)
-                .replace("'<f4'", "'<i4'");
-        Files.write(ints.resolve("b.npy"), descr.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        String text = new String(npyBytes("(2, 6)", 12 * 4), StandardCharsets.ISO_8859_1).replace("'<f4'", "'<i4'");
+        Files.write(ints.resolve("b.npy"), text.getBytes(StandardCharsets.ISO_8859_1));
         m = message(ints);
         assertTrue(m.startsWith(ints.resolve("b.npy") + ": dtype '<i4' is not supported"), m);
 
@@ -198,11 +197,11 @@ class ShardSetTest {
         String header = dict + " ".repeat(pad % 64) + "\n";
         byte[] out = new byte[10 + header.length() + dataBytes];
         out[0] = (byte) 0x93;
-        System.arraycopy("NUMPY".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, out, 1, 5);
+        System.arraycopy("NUMPY".getBytes(StandardCharsets.US_ASCII), 0, out, 1, 5);
         out[6] = 1;
         out[8] = (byte) header.length();
         out[9] = (byte) (header.length() >> 8);
-        System.arraycopy(header.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), 0, out, 10, header.length());
+        System.arraycopy(header.getBytes(StandardCharsets.ISO_8859_1), 0, out, 10, header.length());
         return out;
     }
 }
