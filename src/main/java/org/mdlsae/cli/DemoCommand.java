@@ -12,6 +12,7 @@ import org.mdlsae.io.SaeFiles;
 import org.mdlsae.mdl.Mdl;
 import org.mdlsae.sae.Arch;
 import org.mdlsae.sweep.SweepConfig;
+import org.mdlsae.sweep.SweepResults;
 import org.mdlsae.train.TrainConfig;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -53,7 +54,9 @@ public final class DemoCommand implements Callable<Integer> {
         Dataset test = DataSources.load("mnist", null, "test", c);
         TrainConfig tc = TrainConfig.defaults(Arch.BATCHTOPK, WIDTHS.get(0), 1).withEpochs(epochs);
         SweepConfig cfg = SweepConfig.defaults(tc).withWidths(WIDTHS);
-        SweepCommand.run(cfg, train, test, "mnist", target, backend.create(), progress.mode(),
+        SweepResults.Evaluation ev = new SweepResults.Evaluation("mnist", "mnist: trained and calibrated on the train "
+                + "split, measured on the test split", train.rows(), test.rows(), "raw");
+        SweepCommand.run(cfg, train, test, ev, "mnist", target, backend.create(), progress.mode(),
                 new SaeFiles.Origin(null, null, "mnist"));
         return 0;
     }

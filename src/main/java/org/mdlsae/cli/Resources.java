@@ -6,13 +6,16 @@ import java.lang.management.MemoryType;
 import java.util.Locale;
 import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
+import org.mdlsae.math.Rows;
+import org.mdlsae.train.BatchSources;
 import org.mdlsae.train.TrainConfig;
 
 /**
  * Up-front resource checks (docs/design.md §6): every command estimates, from its shapes, the Java heap (and the
  * device memory of a GPU back end) it will need and refuses to start, with the estimate and the fix, when it does
  * not fit; a shape whose arrays would exceed what one Java array holds (an int overflow) is refused naming the
- * flag. The estimates count the arrays the code allocates; the data already loaded is in the heap's used part.
+ * flag. The estimates count the arrays the code allocates; data loaded into memory is already in the heap's used
+ * part, and data streamed from shards counts only with the buffers that read it (docs/design.md §8).
  */
 final class Resources {
     /** The most elements a Java array holds (the VM reserves a few header words). */
@@ -41,19 +44,22 @@ final class Resources {
      * The memory of one training run (train, each sweep run): the SAE's parameters, their gradients and two Adam
      * moments (4·P floats, P = 2·D·d + D + d), the batch's dense pre-activations (b·D), four b×d buffers, the TopK
      * and AuxK scratch (2·b·(k + k_aux) values and indices), on the back end; on the host the initial weights (2·P)
-     * kept during training, the downloaded result (2·P), the batch (b·d) and the shuffle (N ints). Refuses shapes
-     * that overflow a Java array first, naming {@code widthFlag} ({@code --width}, {@code --widths}).
+     * kept during training, the downloaded result (2·P), the batch (b·d) and what the batch source holds besides the
+     * data ({@link BatchSources#memoryBytes}: the shuffle for rows in memory, the mixing window and read-ahead blocks
+     * for shards streamed from disk, whose size never enters the heap). Refuses shapes that overflow a Java array
+     * first, naming {@code widthFlag} ({@code --width}, {@code --widths}).
      */
-    static Need training(TrainConfig cfg, long n, int d, Backend be, String widthFlag) {
+    static Need training(TrainConfig cfg, Rows data, Backend be, String widthFlag) {
+        long n = data.rowCount();
+        int d = data.dim();
         long width = cfg.width(), b = Math.min(cfg.batch(), n), kAux = cfg.effectiveAuxK(d), k = cfg.k();
         array(width * d, widthFlag, "the encoder and decoder would each hold D·d = " + width + "·" + d + " weights",
                 "use widths ≤ " + MAX_ARRAY / d);
         array(b * width, "--batch", "a batch's pre-activations would hold b·D = " + b + "·" + width + " values",
                 "use --batch ≤ " + Math.max(1, MAX_ARRAY / width));
-        array(n * d, "--data", "the data would hold N·d = " + n + "·" + d + " values", "use fewer rows");
         long p = 2 * width * d + width + d;
         long backend = 4 * (4 * p + b * width + 4 * b * d + 2 * b * (k + kAux)) + 4 * (b * (k + kAux) + 2 * width);
-        long host = 4 * (2 * p + 2 * p + b * d + n) + 8 * width;
+        long host = 4 * (2 * p + 2 * p + b * d) + 8 * width + BatchSources.memoryBytes(data, cfg);
         long largest = 4 * Math.max(width * d, b * width);
         boolean device = be.deviceMemoryBytes() >= 0;
         return device ? new Need(host, backend, largest) : new Need(host + backend, 0, largest);

@@ -53,24 +53,20 @@ public interface RowSource {
     }
 
     /**
-     * A view of an in-memory data set (no copy).
+     * A view of rows in memory or streamed (no copy).
      *
-     * @param ds the data set
-     * @return its rows as a source
+     * @param rows the rows
+     * @return them as a source
      */
-    static RowSource of(Dataset ds) {
+    static RowSource of(org.mdlsae.math.Rows rows) {
         return new RowSource() {
-            @Override public String name() { return ds.name(); }
-            @Override public int dim() { return ds.dim(); }
-            @Override public long rows() { return ds.rows(); }
+            @Override public String name() { return rows.name(); }
+            @Override public int dim() { return rows.dim(); }
+            @Override public long rows() { return rows.rowCount(); }
 
             @Override
             public void forEachChunk(int maxRows, Visitor visitor) {
-                if (maxRows < 1) throw new IllegalArgumentException("chunk rows must be ≥ 1, got " + maxRows);
-                for (int r0 = 0; r0 < ds.rows(); r0 += maxRows) {
-                    int n = Math.min(maxRows, ds.rows() - r0);
-                    visitor.visit(r0, n, ds.data(), r0 * ds.dim());
-                }
+                rows.forEachChunk(maxRows, visitor::visit);
             }
         };
     }

@@ -25,15 +25,18 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.logging.Logger;
 import org.mdlsae.InputException;
+import org.mdlsae.data.ShardSet;
 import org.mdlsae.io.AtomicFiles;
 import org.mdlsae.io.OutputKind;
 import org.mdlsae.io.Ownership;
+import org.mdlsae.math.Rows;
 import org.mdlsae.sae.Arch;
 import org.mdlsae.sae.SaeWeights;
 
 /**
  * A training run's checkpoint on disk (docs/design.md §6): a directory of kind {@link OutputKind#CHECKPOINT} holding
- * {@value #STATE_JSON} (the job it belongs to, the step, the data cursor and the scalars, floating-point values as
+ * {@value #STATE_JSON} (the job it belongs to, the step, the data cursor — exact for in-memory and streamed sources
+ * alike, docs/design.md §8 —, the normalisation factor and the scalars, floating-point values as
  * their bits) and {@value #STATE_BIN} (the weights, the eight Adam moment tensors and the dead-latent counters, raw
  * big-endian). It is written with {@link AtomicFiles#publishDirectory}, so a kill leaves the previous checkpoint or
  * the new one, never half of one. Used as the {@link Trainer.Checkpoints} sink of a run: a snapshot every
@@ -52,12 +55,13 @@ public final class CheckpointDir implements Trainer.Checkpoints {
     /** Default cadence without a step count: seconds of training between snapshots. */
     public static final double DEFAULT_SECONDS = 300;
     private static final byte[] MAGIC = "MDLSAECK".getBytes(StandardCharsets.US_ASCII);
-    private static final int FORMAT = 1;
+    private static final int FORMAT = 2;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final Path dir;
     private final String job;
     private final long everySteps;
+    private final Normalization norm;
     private double lastSeconds;
 
     /**
@@ -67,40 +71,83 @@ public final class CheckpointDir implements Trainer.Checkpoints {
      * @param job        the run's {@link #jobKey}
      * @param everySteps a snapshot every this many steps; 0: about every {@value #DEFAULT_SECONDS} seconds of training;
      *                   negative: never
+     * @param norm       the normalisation the run trains with (recorded, so that a resume continues with it)
      */
-    public CheckpointDir(Path dir, String job, long everySteps) {
+    public CheckpointDir(Path dir, String job, long everySteps, Normalization norm) {
         this.dir = dir;
         this.job = job;
         this.everySteps = everySteps;
+        this.norm = norm;
     }
 
     /**
-     * Identifies a job: SHA-256 of the training config, the activation rule, the data's shape and a hash of its values.
-     * Equal keys mean a checkpoint (or a finished SAE) can stand for this run.
+     * A checkpoint as loaded: the trainer's state and the normalisation of the run (its weights are in the units
+     * training saw; {@link Trainer#resume(Trainer.State, Rows, Normalization)} folds at the end).
      *
-     * @param cfg the training config
-     * @param x   the training data, n×d row-major
-     * @param n   rows
-     * @param d   values per row
+     * @param state         the snapshot
+     * @param normalization the run's normalisation
+     */
+    public record Snapshot(Trainer.State state, Normalization normalization) {
+    }
+
+    /**
+     * Identifies a job: SHA-256 of the training config, the activation rule, the data's shape and a fingerprint of the
+     * data ({@link #dataHash}). Equal keys mean a checkpoint (or a finished SAE) can stand for this run.
+     *
+     * @param cfg  the training config
+     * @param data the training rows, in memory or streamed
      * @return 32 hex digits
      */
-    public static String jobKey(TrainConfig cfg, float[] x, int n, int d) {
-        long h = 0xcbf29ce484222325L; // FNV-1a over the values' bits: a guard against changed data, not a MAC
-        for (float v : x) {
-            h ^= Float.floatToRawIntBits(v);
-            h *= 0x100000001b3L;
-        }
+    public static String jobKey(TrainConfig cfg, Rows data) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("config", cfg);
         m.put("rule", ActivationRule.of(cfg.arch(), cfg.k()).name());
-        m.put("rows", n);
-        m.put("dim", d);
-        m.put("data_hash", Long.toHexString(h));
+        m.put("rows", data.rowCount());
+        m.put("dim", data.dim());
+        m.put("data_hash", dataHash(data));
         try {
             byte[] text = JSON.writeValueAsBytes(m);
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text), 0, 16);
+            return HexFormat.of().formatHex(sha256(text), 0, 16);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A guard against changed data, not a MAC: for rows in memory, FNV-1a over the values' bits; for shards streamed
+     * from disk (which may be far larger than memory and would cost a full read), each shard's path, size,
+     * modification time, dtype and rows, and the rows used of them.
+     */
+    static String dataHash(Rows data) {
+        if (data instanceof ShardSet s) {
+            StringBuilder sb = new StringBuilder().append(s.firstRow()).append('+').append(s.rowCount());
+            for (ShardSet.Shard sh : s.shards()) {
+                Path f = sh.file().toAbsolutePath().normalize();
+                long size, mtime;
+                try {
+                    size = Files.size(f);
+                    mtime = Files.getLastModifiedTime(f).toMillis();
+                } catch (IOException e) {
+                    throw new InputException(f + ": cannot read its size and time (" + e.getMessage() + ")");
+                }
+                sb.append('|').append(f).append(',').append(size).append(',').append(mtime).append(',')
+                        .append(sh.dtype()).append(',').append(sh.rows()).append(',').append(sh.tensor());
+            }
+            return "shards:" + HexFormat.of().formatHex(sha256(sb.toString().getBytes(StandardCharsets.UTF_8)), 0, 16);
+        }
+        long[] h = {0xcbf29ce484222325L};
+        data.forEachChunk(4096, (r0, n, buf, off) -> {
+            for (int i = off, end = off + n * data.dim(); i < end; i++) {
+                h[0] ^= Float.floatToRawIntBits(buf[i]);
+                h[0] *= 0x100000001b3L;
+            }
+        });
+        return Long.toHexString(h[0]);
+    }
+
+    private static byte[] sha256(byte[] b) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(b);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e); // every Java platform has SHA-256
         }
@@ -149,6 +196,10 @@ public final class CheckpointDir implements Trainer.Checkpoints {
         m.put("last_mse_bits", Double.doubleToRawLongBits(s.lastMse()));
         m.put("last_l0_bits", Double.doubleToRawLongBits(s.lastL0()));
         m.put("seconds", s.seconds()); // for people
+        m.put("normalize", norm.method().id());
+        m.put("scaling_factor_bits", Double.doubleToRawLongBits(norm.factor()));
+        m.put("mean_norm_bits", Double.doubleToRawLongBits(norm.meanNorm()));
+        m.put("norm_sample_rows", norm.sampleRows());
         return m;
     }
 
@@ -182,11 +233,11 @@ public final class CheckpointDir implements Trainer.Checkpoints {
      * @param dir the checkpoint directory (may be absent)
      * @param job the run's {@link #jobKey}
      * @param cfg the run's config (the state is rebuilt with it)
-     * @return the state, or null if there is no checkpoint
+     * @return the state with the run's normalisation, or null if there is no checkpoint
      * @throws OtherJob if the checkpoint belongs to another job
      * @throws InputException if it is not the engine's or cannot be read
      */
-    public static Trainer.State load(Path dir, String job, TrainConfig cfg) {
+    public static Snapshot load(Path dir, String job, TrainConfig cfg) {
         if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) return null;
         if (Ownership.kindOf(dir) != OutputKind.CHECKPOINT || Ownership.foreignEntry(dir) != null) {
             throw new InputException(dir + ": not a checkpoint this engine wrote; move it away");
@@ -217,11 +268,17 @@ public final class CheckpointDir implements Trainer.Checkpoints {
             SaeWeights w = new SaeWeights(Arch.parse(h.get("arch").asText(), "checkpoint arch"), d, width, h.get("k").asInt(),
                     Float.intBitsToFloat(h.get("threshold_bits").asInt()), a[0], a[1], a[2], a[3]);
             float[][] moments = Arrays.copyOfRange(a, 4, 12);
-            return new Trainer.State(cfg, h.get("rule").asText(), h.get("step").asLong(),
+            Normalization.Method method = Normalization.Method.parse(h.get("normalize").asText(), "checkpoint normalize");
+            if (method != cfg.normalize()) throw new OtherJob(dir);
+            Normalization norm = method == Normalization.Method.NONE ? Normalization.none()
+                    : new Normalization(method, Double.longBitsToDouble(h.get("scaling_factor_bits").asLong()),
+                    Double.longBitsToDouble(h.get("mean_norm_bits").asLong()), h.get("norm_sample_rows").asInt());
+            Trainer.State state = new Trainer.State(cfg, h.get("rule").asText(), h.get("step").asLong(),
                     new BatchSource.Cursor(h.get("epoch").asInt(), h.get("position").asLong(), h.get("seed").asLong()), w, moments,
                     since, Float.intBitsToFloat(h.get("theta_bits").asInt()), h.get("samples").asLong(),
                     Double.longBitsToDouble(h.get("seconds_bits").asLong()), Double.longBitsToDouble(h.get("first_mse_bits").asLong()),
                     Double.longBitsToDouble(h.get("last_mse_bits").asLong()), Double.longBitsToDouble(h.get("last_l0_bits").asLong()));
+            return new Snapshot(state, norm);
         } catch (IOException | NullPointerException e) {
             throw new InputException(dir + ": unreadable checkpoint (" + e + "); delete it or pass --force to start afresh");
         }

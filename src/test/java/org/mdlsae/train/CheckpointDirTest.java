@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mdlsae.InputException;
 import org.mdlsae.backend.cpu.CpuBackend;
+import org.mdlsae.data.Dataset;
+import org.mdlsae.math.Rows;
 import org.mdlsae.sae.Arch;
 
 /** A checkpoint written and read back is the same state, bit for bit, and belongs to one job (docs/design.md §6). */
@@ -24,10 +26,10 @@ class CheckpointDirTest {
     @Test
     void roundTripsTheStateExactlyAndRefusesOtherJobs() throws Exception {
         TrainConfig cfg = TrainerResumeTest.config(Arch.TOPK); // TopK: θ stays NaN, which must survive
-        String job = CheckpointDir.jobKey(cfg, TrainerResumeTest.X, TrainerResumeTest.N, TrainerResumeTest.D);
+        String job = CheckpointDir.jobKey(cfg, rows(TrainerResumeTest.X));
         Path dir = tmp.resolve("run.checkpoint");
         Trainer.State[] saved = new Trainer.State[1];
-        CheckpointDir sink = new CheckpointDir(dir, job, 7);
+        CheckpointDir sink = new CheckpointDir(dir, job, 7, Normalization.none());
         new Trainer(new CpuBackend(), cfg, null).checkpoints(new Trainer.Checkpoints() {
             @Override
             public boolean due(long step, double seconds) {
@@ -40,7 +42,7 @@ class CheckpointDirTest {
                 saved[0] = s;
             }
         }).train(TrainerResumeTest.X, TrainerResumeTest.N, TrainerResumeTest.D);
-        Trainer.State a = saved[0], b = CheckpointDir.load(dir, job, cfg);
+        Trainer.State a = saved[0], b = CheckpointDir.load(dir, job, cfg).state();
         assertEquals(14, a.step(), "the last multiple of 7 among the 20 steps");
         assertEquals(a.step(), b.step());
         assertEquals(a.data(), b.data());
@@ -56,10 +58,10 @@ class CheckpointDirTest {
         }
 
         // another job: other settings, or the same settings on changed data
-        String otherCfg = CheckpointDir.jobKey(cfg.withSeed(10), TrainerResumeTest.X, TrainerResumeTest.N, TrainerResumeTest.D);
+        String otherCfg = CheckpointDir.jobKey(cfg.withSeed(10), rows(TrainerResumeTest.X));
         float[] changed = TrainerResumeTest.X.clone();
         changed[5] += 1e-3f;
-        String otherData = CheckpointDir.jobKey(cfg, changed, TrainerResumeTest.N, TrainerResumeTest.D);
+        String otherData = CheckpointDir.jobKey(cfg, rows(changed));
         assertNotEquals(job, otherCfg);
         assertNotEquals(job, otherData);
         assertThrows(CheckpointDir.OtherJob.class, () -> CheckpointDir.load(dir, otherData, cfg));
@@ -75,16 +77,36 @@ class CheckpointDirTest {
         assertFalse(Files.exists(dir));
     }
 
+    /** The normalisation a run trains with is recorded bit for bit, and a checkpoint of another method is another job. */
+    @Test
+    void recordsTheNormalisation() throws Exception {
+        TrainConfig cfg = TrainerResumeTest.config(Arch.BATCHTOPK).withNormalize(Normalization.Method.EXPECTED_AVERAGE_ONLY_IN);
+        Dataset x = new Dataset("x", TrainerResumeTest.N, TrainerResumeTest.D, TrainerResumeTest.X);
+        Normalization norm = Normalization.estimate(cfg.normalize(), x);
+        assertTrue(norm.active() && norm.factor() != 1, "the test data are not of norm sqrt(d) already");
+        String job = CheckpointDir.jobKey(cfg, x);
+        Path dir = tmp.resolve("norm.checkpoint");
+        new Trainer(new CpuBackend(), cfg, null).checkpoints(new CheckpointDir(dir, job, 5, norm)).train(x, norm);
+        CheckpointDir.Snapshot s = CheckpointDir.load(dir, job, cfg);
+        assertEquals(norm, s.normalization());
+        assertEquals(20, s.state().step());
+        assertThrows(CheckpointDir.OtherJob.class, () -> CheckpointDir.load(dir, job, cfg.withNormalize(Normalization.Method.NONE)));
+    }
+
+    private static Rows rows(float[] x) {
+        return Rows.of("x", x, TrainerResumeTest.N, TrainerResumeTest.D);
+    }
+
     @Test
     void cadence() {
-        CheckpointDir steps = new CheckpointDir(tmp, "j", 5);
+        CheckpointDir steps = new CheckpointDir(tmp, "j", 5, Normalization.none());
         assertFalse(steps.due(4, 1e6));
         assertTrue(steps.due(10, 0));
-        CheckpointDir timed = new CheckpointDir(tmp, "j", 0);
+        CheckpointDir timed = new CheckpointDir(tmp, "j", 0, Normalization.none());
         assertFalse(timed.due(1, 10));
         assertTrue(timed.due(2, CheckpointDir.DEFAULT_SECONDS + 1));
         assertFalse(timed.due(3, CheckpointDir.DEFAULT_SECONDS + 60), "five minutes after the last one, not after the start");
         assertTrue(timed.due(4, 2 * CheckpointDir.DEFAULT_SECONDS + 2));
-        assertFalse(new CheckpointDir(tmp, "j", -1).due(1_000_000, 1e9), "never");
+        assertFalse(new CheckpointDir(tmp, "j", -1, Normalization.none()).due(1_000_000, 1e9), "never");
     }
 }
