@@ -127,7 +127,6 @@ public final class SweepCommand implements Callable<Integer> {
                 evalSet = h.eval();
                 rule = h.rule();
             }
-            LOG.info("selection rows: " + rule);
             SweepResults.Evaluation ev = new SweepResults.Evaluation(evalSource != null ? evalSource : opened.source(), rule,
                     trainSet.rowCount(), evalSet.rowCount(), "raw");
             SweepResults r = run(cfg, trainSet, evalSet, ev, opened.source(), target, backend.create(), progress.mode(),

@@ -199,6 +199,7 @@ public final class Sweep {
             if (restart) Ownership.clearDirectory(dir, Set.of(LOCK));
             Ownership.createDirectory(dir.resolve("runs"), OutputKind.SWEEP_RUNS);
             checkSettings();
+            LOG.info("selection rows: " + evaluation.rule());
             norm = Normalization.estimate(cfg.train().normalize(), train);
             loadFinished();
             search();

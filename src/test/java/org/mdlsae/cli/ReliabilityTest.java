@@ -187,9 +187,11 @@ class ReliabilityTest {
                 "8,2000000", "--fvu", "0.5", "--epochs", "1", "--out", "o3");
         assertEquals(2, sweep.code(), sweep.err());
         assertFalse(Files.exists(cwd.resolve("o3")), "the narrow width was not trained first");
-        // an allocation no estimate covers (a data file larger than the heap): one line, exit 3, no stack trace
+        // an allocation no estimate covers (a data file larger than the heap, loaded whole with --in-memory rather than
+        // streamed): one line, exit 3, no stack trace
         Path big = npy("big.npy", 1 << 14, 1024); // 64 MiB of float32
-        Child.Result oom = Child.run(cwd, root.resolve("logs-oom"), "40m", "data", "info", "--data", big.toString());
+        Child.Result oom = Child.run(cwd, root.resolve("logs-oom"), "40m", "data", "info", "--data", big.toString(),
+                "--in-memory");
         assertEquals(3, oom.code(), oom.err());
         assertEquals(1, oom.errLines().strip().lines().count(), oom.err());
         assertTrue(oom.errLines().contains("hs_err") && oom.errLines().contains("MDLSAE_JAVA_OPTS"), oom.err());

@@ -78,7 +78,7 @@ class ShardCliTest {
     void aFileSweepHoldsOutItsLastRowsAndSaysSo() throws Exception {
         Path out = tmp.resolve("sweep");
         java.util.List<String> logged = new java.util.ArrayList<>();
-        java.util.logging.Logger log = java.util.logging.Logger.getLogger(SweepCommand.class.getName());
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(org.mdlsae.sweep.Sweep.class.getName());
         java.util.logging.Handler h = new java.util.logging.Handler() {
             @Override
             public void publish(java.util.logging.LogRecord rec) {
