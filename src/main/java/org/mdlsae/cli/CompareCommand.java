@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.codec.Comparison;
-import org.mdlsae.codec.RowSource;
 import org.mdlsae.codec.SaeDigest;
 import org.mdlsae.codec.Zstd;
 import org.mdlsae.io.SaeFiles;
@@ -57,7 +56,7 @@ public final class CompareCommand implements Callable<Integer> {
             Rows cal = opened.openCalibration(calib, eval, "compare");
             SaeOption.checkDims(loaded, cal, sae.dir, "--calib");
             try (Backend be = backend.create(); Sae s = Sae.upload(be, loaded.weights())) {
-                c = Comparison.run(SparseEncoder.of(s), SaeDigest.of(loaded.weights()), RowSource.of(eval), RowSource.of(cal),
+                c = Comparison.run(SparseEncoder.of(s), SaeDigest.of(loaded.weights()), eval, cal,
                         eps, zstd);
             }
         }

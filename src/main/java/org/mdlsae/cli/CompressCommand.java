@@ -6,7 +6,6 @@ import org.mdlsae.backend.Backend;
 import org.mdlsae.codec.CodeStats;
 import org.mdlsae.codec.CompressReport;
 import org.mdlsae.codec.Compressor;
-import org.mdlsae.codec.RowSource;
 import org.mdlsae.codec.SaeDigest;
 import org.mdlsae.io.OutputKind;
 import org.mdlsae.io.OutputTarget;
@@ -70,8 +69,8 @@ public final class CompressCommand implements Callable<Integer> {
             SaeOption.checkDims(loaded, cal, sae.dir, "--calib");
             try (Backend be = backend.create(); Sae s = Sae.upload(be, loaded.weights())) {
                 SparseEncoder model = SparseEncoder.of(s);
-                float[] max = CodeStats.maxima(model, RowSource.of(cal));
-                Compressor.Plan plan = Compressor.plan(model, SaeDigest.of(loaded.weights()), RowSource.of(eval), max, eps, p);
+                float[] max = CodeStats.maxima(model, cal);
+                Compressor.Plan plan = Compressor.plan(model, SaeDigest.of(loaded.weights()), eval, max, eps, p);
                 target.writeFile(o -> r[0] = plan.write(o));
             }
         }

@@ -18,7 +18,6 @@ import java.util.logging.Logger;
 import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.codec.CodecSummary;
-import org.mdlsae.codec.RowSource;
 import org.mdlsae.codec.Zstd;
 import org.mdlsae.io.AtomicFiles;
 import org.mdlsae.io.OutputKind;
@@ -277,7 +276,7 @@ public final class Sweep {
         List<SaeWeights> sel = new ArrayList<>();
         for (SweepRun run : r.runs()) if (run.selected()) sel.add(weights(dir, run));
         SaeWeights best = compare && r.best() != null ? weights(dir, r.best()) : null;
-        return CodecSummary.measure(be, sel, RowSource.of(eval), RowSource.of(train), epsMse, best, zstd);
+        return CodecSummary.measure(be, sel, eval, train, epsMse, best, zstd);
     }
 
     /** Trains (or reuses) the SAE of (width, k) and measures it. */

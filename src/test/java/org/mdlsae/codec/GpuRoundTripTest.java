@@ -62,8 +62,8 @@ class GpuRoundTripTest {
             SaeWeights w = TestSaes.random(arch, 16, 48, 4, 0f, 22);
             try (Sae sae = Sae.upload(be, w)) {
                 SparseEncoder m = SparseEncoder.of(sae);
-                float[] max = CodeStats.maxima(m, RowSource.of(data));
-                CodeStats s = CodeStats.measure(m, RowSource.of(data), max);
+                float[] max = CodeStats.maxima(m, data);
+                CodeStats s = CodeStats.measure(m, data, max);
                 double eps = Math.max(s.mseByBits()[4], s.mse()) * (1 + 1e-12);
                 CompressReport[] r = new CompressReport[1];
                 byte[] file = TestSaes.compress(sae, data, data, eps, Compressor.Precision.UNIFORM, r);
