@@ -54,9 +54,7 @@ public final class DemoCommand implements Callable<Integer> {
         Dataset test = DataSources.load("mnist", null, "test", c);
         TrainConfig tc = TrainConfig.defaults(Arch.BATCHTOPK, WIDTHS.get(0), 1).withEpochs(epochs);
         SweepConfig cfg = SweepConfig.defaults(tc).withWidths(WIDTHS);
-        SweepResults.Evaluation ev = new SweepResults.Evaluation("mnist", "mnist: trained and calibrated on the train "
-                + "split, measured on the test split", train.rows(), test.rows(), "raw");
-        SweepCommand.run(cfg, train, test, ev, "mnist", target, backend.create(), progress.mode(),
+        SweepCommand.run(cfg, train, test, SweepResults.Evaluation.mnist(train.rows(), test.rows()), "mnist", target, backend.create(), progress.mode(),
                 new SaeFiles.Origin(null, null, "mnist"));
         return 0;
     }

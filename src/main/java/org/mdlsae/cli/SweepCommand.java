@@ -114,21 +114,24 @@ public final class SweepCommand implements Callable<Integer> {
         try (DataOptions opened = data) {
             Rows all = opened.open("train", evalSource);
             Rows trainSet = all, evalSet;
-            String rule;
+            SweepResults.Evaluation ev;
             if (opened.isMnist()) {
                 evalSet = opened.openOther("mnist", "test");
-                rule = "mnist: trained and calibrated on the train split, measured on the test split";
-            } else if (evalSource != null) {
-                evalSet = opened.openOther(evalSource, "test");
-                rule = "given with --eval " + evalSource + "; trained and calibrated on all of --data " + opened.source();
+                ev = SweepResults.Evaluation.mnist(trainSet.rowCount(), evalSet.rowCount());
             } else {
-                HoldOut h = HoldOut.lastPercent(all);
-                trainSet = h.train();
-                evalSet = h.eval();
-                rule = h.rule();
+                String rule;
+                if (evalSource != null) {
+                    evalSet = opened.openOther(evalSource, "test");
+                    rule = "given with --eval " + evalSource + "; trained and calibrated on all of --data " + opened.source();
+                } else {
+                    HoldOut h = HoldOut.lastPercent(all);
+                    trainSet = h.train();
+                    evalSet = h.eval();
+                    rule = h.rule();
+                }
+                ev = new SweepResults.Evaluation(evalSource != null ? evalSource : opened.source(), rule,
+                        trainSet.rowCount(), evalSet.rowCount(), "raw");
             }
-            SweepResults.Evaluation ev = new SweepResults.Evaluation(evalSource != null ? evalSource : opened.source(), rule,
-                    trainSet.rowCount(), evalSet.rowCount(), "raw");
             SweepResults r = run(cfg, trainSet, evalSet, ev, opened.source(), target, backend.create(), progress.mode(),
                     origin.origin(opened.source()), s -> s.compare(compare, zstd).checkpointEvery(every));
             if (json) Json.print(r);

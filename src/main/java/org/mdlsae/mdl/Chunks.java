@@ -41,18 +41,13 @@ public final class Chunks {
         boolean visit(long row0, int n, FloatBuf x, SparseCode code);
     }
 
-    /** Receives each chunk's host values before it is encoded (e.g. to check them). */
-    interface HostVisitor {
-        void visit(long row0, int n, float[] buf, int off);
-    }
-
     /** Encodes {@code data} chunk by chunk and hands each chunk to {@code v}. */
     static void forEach(SparseEncoder model, Rows data, int chunkRows, Visitor v) {
         forEach(model, data, chunkRows, (r0, n, buf, off) -> { }, v);
     }
 
     /** As {@link #forEach(SparseEncoder, Rows, int, Visitor)}, showing each chunk's host values to {@code host} first. */
-    static void forEach(SparseEncoder model, Rows data, int chunkRows, HostVisitor host, Visitor v) {
+    static void forEach(SparseEncoder model, Rows data, int chunkRows, Rows.ChunkVisitor host, Visitor v) {
         Backend be = model.backend();
         int d = model.dIn();
         int chunk = rows(chunkRows, model.width(), d);

@@ -77,5 +77,16 @@ public record SweepResults(
             @JsonProperty("train_rows") long trainRows,
             @JsonProperty("eval_rows") long evalRows,
             @JsonProperty("mse_units") String mseUnits) {
+        /**
+         * The MNIST rule: train (and calibrate) on the train split, measure on the test split.
+         *
+         * @param trainRows rows of the train split
+         * @param evalRows  rows of the test split
+         * @return the evaluation
+         */
+        public static Evaluation mnist(long trainRows, long evalRows) {
+            return new Evaluation("mnist", "mnist: trained and calibrated on the train split, measured on the test split",
+                    trainRows, evalRows, "raw");
+        }
     }
 }
