@@ -27,7 +27,6 @@ import org.jocl.cl_mem;
 import org.mdlsae.backend.BackendException;
 import org.mdlsae.backend.gpu.DeviceBuf;
 import org.mdlsae.backend.gpu.KernelBackend;
-import org.mdlsae.backend.gpu.KernelSources;
 
 /**
  * The OpenCL back end: buffers are {@code cl_mem}, kernels come from the program {@link OpenCl} builds once
