@@ -5,12 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
+import java.io.RandomAccessFile;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mdlsae.backend.Backend;
+import org.mdlsae.backend.cpu.CpuBackend;
+import org.mdlsae.data.ShardSet;
 import org.mdlsae.io.Npy;
+import org.mdlsae.sae.Arch;
+import org.mdlsae.train.TrainConfig;
 
 /** Resources are checked before any work; what escapes is one line with exit 3 (docs/design.md §6). */
 class ResourcesTest {
@@ -64,5 +70,31 @@ class ResourcesTest {
             assertTrue(w.toString().contains("MDLSAE_JAVA_OPTS=-Xmx") && w.toString().contains("hs_err"), w.toString());
             assertFalse(w.toString().contains("\tat "), "no stack trace");
         }
+    }
+
+    /**
+     * Shards streamed from disk count with their read buffers, not their size: a set of 2^34 values (64 GiB, a sparse
+     * file here), beyond the heap and beyond one Java array, fits the estimate of a small SAE, and the same estimate on
+     * twice the rows is the same.
+     */
+    @Test
+    void streamedShardsCountWithTheirBuffersOnly() throws Exception {
+        int d = 16;
+        long[] heap = new long[2];
+        for (int i = 0; i < 2; i++) {
+            Path f = tmp.resolve("big" + i + ".npy");
+            byte[] header = Npy.header(1 << (29 + i), d);
+            try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
+                raf.write(header);
+                raf.setLength(header.length + 4L * d * (1L << (29 + i))); // sparse: nothing is read
+            }
+            try (ShardSet s = ShardSet.open(f, null); Backend be = new CpuBackend()) {
+                Resources.Need need = Resources.training(TrainConfig.defaults(Arch.TOPK, 64, 8), s, be, "--width");
+                heap[i] = need.heapBytes();
+                assertTrue(need.heapBytes() < 256L << 20, "estimate " + need);
+                Resources.require(need, be, "a smaller --width");
+            }
+        }
+        assertEquals(heap[0], heap[1], "the estimate does not grow with the rows");
     }
 }
