@@ -225,6 +225,40 @@ public interface Backend extends AutoCloseable {
     void encodeBackward(SparseCode z, FloatBuf gz, FloatBuf x, FloatBuf bDec, FloatBuf enc, int d,
                         FloatBuf gradEnc, FloatBuf gradBEnc, FloatBuf gradBDec);
 
+    /**
+     * The fused sparse part of a training step (docs/design.md §10): decode, residual, loss and both sparse backward
+     * products. With e = x̂ − x for x̂ = decode(z) it <b>overwrites</b>
+     * <ul>
+     *   <li>{@code xhat} = z·W_dec + b_dec and {@code g} = scale·e (n×d),</li>
+     *   <li>{@code gz[q]} = g[i,:]·dec[j,:] for each entry q = (i, j, v) with v ≠ 0, else 0,</li>
+     *   <li>{@code gradDec[j,:]} = Σ_{q in column j} v_q·g[i_q,:],</li>
+     *   <li>{@code gradEnc[j,:]} = Σ gz_q·(x[i_q,:] − b_dec) and {@code gradBEnc[j]} = Σ gz_q over the entries with
+     *       v &gt; 0 and gz ≠ 0,</li>
+     *   <li>{@code gradBDec} = Σ_i g[i,:] − Σ_j gradBEnc[j]·enc[j,:],</li>
+     * </ul>
+     * and returns Σ e² in double. Dense equivalent: {@code xhat = z @ W_dec + b_dec; g = scale·(xhat − x);
+     * gz = (g @ W_decᵀ)[z ≠ 0]; gradDec = zᵀ @ g; gradEnc = gz_denseᵀ @ (x − b_dec); gradBEnc = colsum(gz_dense);
+     * gradBDec = colsum(g) − gradBEnc @ W_enc}, i.e. exactly {@link #decode}, {@link #residual}, zeroing the four
+     * gradients, {@link #decodeBackward} and {@link #encodeBackward} in that order, which is this default (GPU back
+     * ends use it). The CPU back end does it in one pass over each row's active latents and one over each latent's
+     * entries, with the same arithmetic per output element (the weights are bit-identical; the returned sum is added in
+     * another order).
+     */
+    default double fusedSparseStep(SparseCode z, FloatBuf x, FloatBuf dec, FloatBuf bDec, FloatBuf enc, int d, float scale,
+                                   FloatBuf xhat, FloatBuf g, FloatBuf gz, FloatBuf gradDec, FloatBuf gradEnc,
+                                   FloatBuf gradBEnc, FloatBuf gradBDec) {
+        BackendContract.fusedSparseStep(z, x, dec, bDec, enc, d, xhat, g, gz, gradDec, gradEnc, gradBEnc, gradBDec);
+        decode(z, dec, bDec, d, xhat);
+        double sse = residual(x, xhat, (long) z.n() * d, scale, g);
+        fill(gradEnc, 0f);
+        fill(gradBEnc, 0f);
+        fill(gradDec, 0f);
+        fill(gradBDec, 0f);
+        decodeBackward(z, g, dec, d, gradDec, gz, gradBDec);
+        encodeBackward(z, gz, x, bDec, enc, d, gradEnc, gradBEnc, gradBDec);
+        return sse;
+    }
+
     /** Accumulates, for every entry with v > 0, {@code counts[j] += 1}. */
     void countActive(SparseCode z, IntBuf counts);
 

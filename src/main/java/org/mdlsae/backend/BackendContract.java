@@ -184,6 +184,27 @@ public final class BackendContract {
         if (gradBDec != null) need(gradBDec, d, op, "gradBDec");
     }
 
+    /** {@link Backend#fusedSparseStep}: every buffer present and large enough for the code's shape. */
+    public static void fusedSparseStep(SparseCode z, FloatBuf x, FloatBuf dec, FloatBuf bDec, FloatBuf enc, int d,
+                                       FloatBuf xhat, FloatBuf g, FloatBuf gz, FloatBuf gradDec, FloatBuf gradEnc,
+                                       FloatBuf gradBEnc, FloatBuf gradBDec) {
+        String op = "fusedSparseStep";
+        positive(op, z.n(), d, z.width());
+        code(z, op);
+        long nd = (long) z.n() * d, wd = (long) z.width() * d;
+        need(x, nd, op, "x");
+        need(dec, wd, op, "dec");
+        need(bDec, d, op, "bDec");
+        need(enc, wd, op, "enc");
+        need(xhat, nd, op, "xhat");
+        need(g, nd, op, "g");
+        need(gz, z.nnz(), op, "gz");
+        need(gradDec, wd, op, "gradDec");
+        need(gradEnc, wd, op, "gradEnc");
+        need(gradBEnc, z.width(), op, "gradBEnc");
+        need(gradBDec, d, op, "gradBDec");
+    }
+
     /** {@link Backend#countActive}. */
     public static void countActive(SparseCode z, IntBuf counts) {
         code(z, "countActive");

@@ -3,6 +3,7 @@ package org.mdlsae.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.util.Set;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Formatter;
 import java.util.logging.Level;
@@ -11,6 +12,7 @@ import java.util.logging.Logger;
 import org.mdlsae.ConfigException;
 import org.mdlsae.InputException;
 import org.mdlsae.backend.BackendException;
+import org.mdlsae.backend.choice.Backends;
 import org.mdlsae.train.DivergedException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -39,7 +41,28 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        prepareBackend(args);
         run(new Main(), args);
+    }
+
+    /** Commands that create a back end (their --backend option is {@link BackendOption}). */
+    private static final Set<String> WITH_BACKEND = Set.of("train", "sweep", "demo", "eval", "dl",
+            "compress", "decompress", "compare");
+
+    /**
+     * Starts the automatic back-end choice's probe before picocli and the command's data loading run, when the
+     * command will create a back end and --backend (else $MDLSAE_BACKEND) asks for auto: the probe's child JVM then
+     * costs no wall time of its own (docs/design.md §10).
+     */
+    static void prepareBackend(String[] args) {
+        if (args.length == 0 || !WITH_BACKEND.contains(args[0])) return;
+        String choice = System.getenv("MDLSAE_BACKEND");
+        for (int i = 1; i < args.length; i++) {
+            if (args[i].equals("--help") || args[i].equals("-h") || args[i].equals("--version")) return;
+            if (args[i].equals("--backend") && i + 1 < args.length) choice = args[i + 1];
+            else if (args[i].startsWith("--backend=")) choice = args[i].substring("--backend=".length());
+        }
+        Backends.prepare(choice);
     }
 
     /** Runs {@code command} (the whole tree, or one command started on its own) and exits with its code. */

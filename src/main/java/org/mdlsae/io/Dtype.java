@@ -29,8 +29,6 @@ public enum Dtype {
 
     private static final VarHandle SHORT_LE = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle SHORT_BE = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.BIG_ENDIAN);
-    private static final VarHandle FLOAT_LE = MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle FLOAT_BE = MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.BIG_ENDIAN);
     private static final VarHandle DOUBLE_LE = MethodHandles.byteArrayViewVarHandle(double[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle DOUBLE_BE = MethodHandles.byteArrayViewVarHandle(double[].class, ByteOrder.BIG_ENDIAN);
 
@@ -86,10 +84,9 @@ public enum Dtype {
                 VarHandle h = bigEndian ? SHORT_BE : SHORT_LE;
                 for (int i = 0; i < n; i++, p += 2) dst[dstOff + i] = Float.intBitsToFloat(((short) h.get(src, p) & 0xffff) << 16);
             }
-            case F32 -> {
-                VarHandle h = bigEndian ? FLOAT_BE : FLOAT_LE;
-                for (int i = 0; i < n; i++, p += 4) dst[dstOff + i] = (float) h.get(src, p);
-            }
+            // one bulk copy (a memory copy in the native order): the same values as element by element
+            case F32 -> java.nio.ByteBuffer.wrap(src, srcOff, 4 * n).order(bigEndian ? ByteOrder.BIG_ENDIAN
+                    : ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(dst, dstOff, n);
             case F64 -> {
                 VarHandle h = bigEndian ? DOUBLE_BE : DOUBLE_LE;
                 for (int i = 0; i < n; i++, p += 8) dst[dstOff + i] = (float) (double) h.get(src, p);

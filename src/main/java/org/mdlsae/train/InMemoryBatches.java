@@ -17,8 +17,8 @@ import org.mdlsae.backend.IntBuf;
  * <p>On a device back end ({@link #onto}) the data is copied to the device once and each batch is gathered there
  * ({@link Backend#gatherRows}) from the epoch's permutation, which is uploaded once per epoch: no per-step host gather
  * and no per-step copy of the batch (docs/design.md §9). On the CPU back end, whose buffers are host memory (a
- * resident copy would only double the memory), or when the data does not fit one device buffer, rows are gathered on
- * the host and written. Both give the same batch, bit for bit.
+ * resident copy would only double the memory), rows are written straight from the data into the batch buffer; when the
+ * data does not fit one device buffer, they are gathered on the host and written. All give the same batch, bit for bit.
  */
 public final class InMemoryBatches implements BatchSource {
     private static final long SHUFFLE_SALT = 0x5DEECE66DL;
@@ -126,7 +126,21 @@ public final class InMemoryBatches implements BatchSource {
                 if (data != null) data.close();
             }
         }
-        return BatchSource.super.onto(be, maxRows);
+        // host memory: each row goes straight from the data into the batch buffer (one copy, no staging array)
+        return new Loader() {
+            @Override
+            public int next(FloatBuf dst, int max) {
+                if (epoch == 0 || pos >= n) return 0;
+                int rows = Math.min(Math.min(max, maxRows), n - pos);
+                for (int r = 0; r < rows; r++) be.write(dst, (long) r * d, x, perm[pos + r] * d, d);
+                pos += rows;
+                return rows;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 
     /** The data resident on a device; batches gathered there in the order of the epoch's permutation. */

@@ -1,9 +1,14 @@
 package org.mdlsae.train;
 
+import org.mdlsae.backend.Backend;
+import org.mdlsae.backend.FloatBuf;
+
 import java.lang.ref.Cleaner;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.mdlsae.InputException;
+import org.mdlsae.backend.Backend;
+import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.data.ChunkMixer;
 
 /**
@@ -84,6 +89,15 @@ public final class StreamedBatches implements BatchSource {
 
     @Override
     public int next(float[] dst, int max) {
+        return next(max, (src, srcOff, row, rows) -> System.arraycopy(src, srcOff, dst, row * d, rows * d));
+    }
+
+    /** Where {@link #next(int, Sink)} puts rows: {@code rows} rows from {@code src[srcOff..]} at batch row {@code row}. */
+    private interface Sink {
+        void rows(float[] src, int srcOff, int row, int rows);
+    }
+
+    private int next(int max, Sink sink) {
         if (epoch == 0 || pos >= n) return 0;
         int want = (int) Math.min(max, n - pos);
         int got = 0;
@@ -91,11 +105,27 @@ public final class StreamedBatches implements BatchSource {
             Block b = block();
             int off = (int) (pos - b.start);
             int m = Math.min(want - got, b.rows - off);
-            System.arraycopy(b.data, off * d, dst, got * d, m * d);
+            sink.rows(b.data, off * d, got, m);
             got += m;
             pos += m;
         }
         return got;
+    }
+
+    /** Rows go from the reader's decoded blocks straight into the back end's batch buffer (no staging copy). */
+    @Override
+    public Loader onto(Backend be, int maxRows) {
+        return new Loader() {
+            @Override
+            public int next(FloatBuf dst, int max) {
+                return StreamedBatches.this.next(Math.min(max, maxRows),
+                        (src, srcOff, row, rows) -> be.write(dst, (long) row * d, src, srcOff, rows * d));
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 
     /** The block holding the row at (epoch, pos): the current one, or the next from the reader. */

@@ -8,8 +8,9 @@ import org.mdlsae.sae.Sae;
 
 /**
  * One training step on a batch, in three calls: {@link #run} (forward, loss Σ‖x − x̂‖²/batch + α·AuxK, and the
- * sparse backward, leaving the gradients of all four parameters in {@link #gEnc}, {@link #gBEnc}, {@link #gDec},
- * {@link #gBDec}), {@link #count} (active latents per latent and the dead-latent bookkeeping, on the back end) and
+ * sparse backward — decode, residual and both backward products in the back end's one fused op,
+ * {@code Backend.fusedSparseStep} —, leaving the gradients of all four parameters in {@link #gEnc}, {@link #gBEnc},
+ * {@link #gDec}, {@link #gBDec}), {@link #count} (active latents per latent and the dead-latent bookkeeping, on the back end) and
  * {@link #update} (parallel-gradient removal, Adam, decoder renormalisation). One dense encoder product (fused with
  * the selection on GPU back ends); everything else is O(nnz·d). Holds every buffer it needs, the Adam moments and the
  * dead-latent counters for reuse across steps: after the first steps a step allocates nothing (a code larger than
@@ -36,8 +37,10 @@ final class TrainStep implements AutoCloseable {
     private final FloatBuf err;
     private final IntBuf auxIdx;
     private final FloatBuf auxVal;
-    /** Row offsets i·k_aux for the largest batch; a smaller batch uses their prefix. */
+    /** Row offsets i·{@link #auxK} for the largest batch; a smaller batch uses their prefix. */
     private final IntBuf auxRowPtr;
+    /** The k of the last AuxK code: min(k_aux, dead latents). */
+    private int auxK;
     /** ∂loss/∂z of the AuxK code (rows·k_aux entries) and, grown on demand, of the main code. */
     private final FloatBuf gzAux;
     private FloatBuf gz;
@@ -90,6 +93,7 @@ final class TrainStep implements AutoCloseable {
         auxIdx = be.ints((long) maxRows * kAux);
         auxVal = be.floats((long) maxRows * kAux);
         auxRowPtr = Sae.rowPtrFixed(be, maxRows, kAux);
+        auxK = kAux;
         gzAux = be.floats((long) maxRows * kAux);
         // TopK keeps k·rows entries, BatchTopK as many on average
         gz = be.floats((long) maxRows * cfg.k());
@@ -103,34 +107,24 @@ final class TrainStep implements AutoCloseable {
     }
 
     /**
-     * Forward and backward on {@code rows} samples in {@code xb}. AuxK runs on the latents dead now (see
-     * {@link #count}) when {@code anyDead} and α &gt; 0.
+     * Forward and backward on {@code rows} samples in {@code xb}. AuxK runs on the {@code dead} latents dead now (see
+     * {@link #count}) when there are any and α &gt; 0.
      */
-    Out run(Sae sae, FloatBuf xb, int rows, boolean anyDead) {
+    Out run(Sae sae, FloatBuf xb, int rows, int dead) {
         if (rows > maxRows) throw new IllegalArgumentException("batch of " + rows + " exceeds " + maxRows);
         long rd = (long) rows * d;
         SparseCode z = rule.select(sae, xb, rows, pre, phases);
-        sae.decode(z, xhat);
-        phases.phaseEnded("decode");
-        double sse = be.residual(xb, xhat, rd, 2f / rows, g);
-        phases.phaseEnded("residual");
-
-        be.fill(gEnc, 0f);
-        be.fill(gBEnc, 0f);
-        be.fill(gDec, 0f);
-        be.fill(gBDec, 0f);
-        phases.phaseEnded("zero_grads");
         if (gz.length() < z.nnz()) {
             gz.close();
             gz = be.floats(z.nnz() + z.nnz() / 2L);
         }
-        be.decodeBackward(z, g, sae.dec(), d, gDec, gz, gBDec);
-        phases.phaseEnded("decode_backward");
-        be.encodeBackward(z, gz, xb, sae.bDec(), sae.enc(), d, gEnc, gBEnc, gBDec);
-        phases.phaseEnded("encode_backward");
+        // decode, residual and loss, both sparse backward products: one op (fused on the CPU, docs/design.md §10)
+        double sse = be.fusedSparseStep(z, xb, sae.dec(), sae.bDec(), sae.enc(), d, 2f / rows, xhat, g, gz, gDec, gEnc,
+                gBEnc, gBDec);
+        phases.phaseEnded("sparse_step");
         double aux = 0;
-        if (anyDead && auxAlpha > 0) {
-            aux = auxK(sae, xb, rows);
+        if (dead > 0 && auxAlpha > 0) {
+            aux = auxK(sae, xb, rows, dead);
             phases.phaseEnded("aux_k");
         }
         return new Out(sse, aux, rule.keptMin(), z);
@@ -209,14 +203,23 @@ final class TrainStep implements AutoCloseable {
      * ê = Σ z_aux W_dec (no b_dec); loss α·Σ‖e − ê‖²/Σ‖e − ē‖². Gradients reach the dead latents only.
      * Returns the unweighted AuxK loss.
      */
-    private double auxK(Sae sae, FloatBuf xb, int rows) {
+    private double auxK(Sae sae, FloatBuf xb, int rows, int dead) {
         long rd = (long) rows * d;
         be.copy(xb, 0, err, 0, rd);
         be.axpby(-1f, xhat, 1f, err, rd); // e = x − x̂
         double denom = be.sumSqDeviation(err, rows, d);
         if (!(denom > 0)) return 0;
-        be.topK(pre, deadMask, rows, width, kAux, auxIdx, auxVal);
-        SparseCode za = new SparseCode(rows, width, rows * kAux, auxRowPtr, auxIdx, auxVal);
+        // at most `dead` latents are eligible, so k_aux beyond it would only add (0, 0) padding that every op skips:
+        // the same code, without the padding's work
+        int k = Math.min(kAux, dead);
+        if (k != auxK) { // rewritten in place: a step allocates nothing on a device
+            int[] rp = new int[maxRows + 1];
+            for (int i = 0; i <= maxRows; i++) rp[i] = i * k;
+            be.write(auxRowPtr, 0, rp, 0, rp.length);
+            auxK = k;
+        }
+        be.topK(pre, deadMask, rows, width, k, auxIdx, auxVal);
+        SparseCode za = new SparseCode(rows, width, rows * k, auxRowPtr, auxIdx, auxVal);
         be.decode(za, sae.dec(), null, d, xhat); // xhat now holds ê; the main x̂ is no longer needed
         double sse = be.residual(err, xhat, rd, (float) (2 * auxAlpha / denom), g);
         be.decodeBackward(za, g, sae.dec(), d, gDec, gzAux, null);

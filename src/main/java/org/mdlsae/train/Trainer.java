@@ -371,7 +371,7 @@ public final class Trainer {
                 }
                 phases.phaseEnded("load_batch");
 
-                TrainStep.Out out = stepper.run(sae, xb, rows, deadCount > 0);
+                TrainStep.Out out = stepper.run(sae, xb, rows, deadCount);
                 float m = out.keptMin();
                 if (Float.isFinite(m)) theta = Float.isNaN(theta) ? m : 0.99f * theta + 0.01f * m;
                 // dead-latent bookkeeping on the back end: AuxK of the next step works on the latents dead now

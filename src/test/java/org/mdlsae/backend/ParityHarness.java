@@ -755,6 +755,50 @@ public abstract class ParityHarness {
         checkDecodeBackward("decodeBackward hot latent", code(n, 50, rp, idx, val), n, 50, 29, true, 24);
     }
 
+    void checkFusedSparseStep(String what, Code z, int n, int width, int d, long seed) {
+        Random r = new Random(seed);
+        F x = f(random(r, n * d, -1, 1));
+        F dec = f(gaussian(r, width * d, 0.3f));
+        F bDec = f(random(r, d, -0.3f, 0.3f));
+        F enc = f(gaussian(r, width * d, 0.3f));
+        // stale outputs: the op overwrites every one
+        F xhat = f(random(r, n * d, 5, 6)), g = f(random(r, n * d, 5, 6)), gz = f(random(r, Math.max(1, z.c.nnz()), 5, 6));
+        F gradDec = f(gaussian(r, width * d, 1f)), gradEnc = f(gaussian(r, width * d, 1f));
+        F gradBEnc = f(gaussian(r, width, 1f)), gradBDec = f(gaussian(r, d, 1f));
+        double c = cpu.fusedSparseStep(z.c, x.c, dec.c, bDec.c, enc.c, d, 2f / n, xhat.c, g.c, gz.c, gradDec.c, gradEnc.c,
+                gradBEnc.c, gradBDec.c);
+        double gg = gpu.fusedSparseStep(z.g, x.g, dec.g, bDec.g, enc.g, d, 2f / n, xhat.g, g.g, gz.g, gradDec.g, gradEnc.g,
+                gradBEnc.g, gradBDec.g);
+        assertClose(what + " loss", c, gg, SUM_ATOL, SUM_RTOL);
+        assertClose(what + " xhat", xhat, SUM_ATOL, SUM_RTOL);
+        assertClose(what + " g", g, SUM_ATOL, SUM_RTOL);
+        float[] gzc = Arrays.copyOf(down(gz.c, cpu), z.c.nnz()), gzg = Arrays.copyOf(down(gz.g, gpu), z.c.nnz());
+        assertClose(what + " gz", gzc, gzg, SUM_ATOL, SUM_RTOL);
+        assertClose(what + " gradDec", gradDec, SUM_ATOL, SUM_RTOL);
+        assertClose(what + " gradEnc", gradEnc, SUM_ATOL, SUM_RTOL);
+        assertClose(what + " gradBEnc", gradBEnc, SUM_ATOL, SUM_RTOL);
+        assertClose(what + " gradBDec", gradBDec, SUM_ATOL, SUM_RTOL);
+    }
+
+    /** The CPU's fused step against the back end's (by default the unfused composition of its own ops). */
+    @Test
+    void fusedSparseStep() {
+        Random r = new Random(61);
+        checkFusedSparseStep("fusedSparseStep", topKCode(this, r, N, WIDTH, K, 0.3), N, WIDTH, DIM, 62);
+        checkFusedSparseStep("fusedSparseStep CSR", csrCode(this, r, 300, 700, 30), 300, 700, 301, 63);
+        checkFusedSparseStep("fusedSparseStep empty", csrCode(this, r, 4, 9, 0), 4, 9, 5, 64);
+        F small = zeros(1);
+        Code z = topKCode(this, r, N, WIDTH, K, 0);
+        F x = zeros((long) N * DIM), w = zeros((long) WIDTH * DIM), b = zeros(DIM), gz = zeros((long) N * K);
+        F wb = zeros(WIDTH);
+        // the same refusal on both back ends
+        BackendException ce = assertThrows(BackendException.class, () -> cpu.fusedSparseStep(z.c, x.c, w.c, b.c, w.c, DIM,
+                1f, x.c, small.c, gz.c, w.c, w.c, wb.c, b.c));
+        BackendException ge = assertThrows(BackendException.class, () -> gpu.fusedSparseStep(z.g, x.g, w.g, b.g, w.g, DIM,
+                1f, x.g, small.g, gz.g, w.g, w.g, wb.g, b.g));
+        assertEquals(ce.getMessage(), ge.getMessage());
+    }
+
     /** The grouping built by decodeBackward is not reused after the code changed (here: some values set to 0). */
     @Test
     void backwardAfterTheCodeChanged() {

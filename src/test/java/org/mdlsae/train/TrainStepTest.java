@@ -10,6 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.FloatBuf;
+import org.mdlsae.backend.SparseCode;
 import org.mdlsae.backend.cpu.CpuBackend;
 import org.mdlsae.sae.Arch;
 import org.mdlsae.sae.Sae;
@@ -110,7 +111,7 @@ class TrainStepTest {
              TrainStep step = new TrainStep(be, ActivationRule.of(arch, K), D_IN,
                      TrainConfig.defaults(arch, WIDTH, K).withAux(0, D_IN / 2, null), D_IN / 2, N, N, PhaseListener.NONE);
              FloatBuf xb = be.upload(x)) {
-            TrainStep.Out out = step.run(sae, xb, N, false);
+            TrainStep.Out out = step.run(sae, xb, N, 0);
             assertEquals(ref.loss, out.sse() / N, 1e-5 * Math.max(1, ref.loss), "loss");
             int active = 0;
             for (boolean[] row : ref.mask) for (boolean b : row) if (b) active++;
@@ -159,5 +160,64 @@ class TrainStepTest {
                 fail(what + " differs at " + q + ": sparse " + got[q] + " vs dense " + want[q]);
             }
         }
+    }
+
+    /**
+     * The CPU back end's fused sparse step against the unfused composition it replaces (decode, residual, zeroed
+     * gradients, decodeBackward, encodeBackward — Backend's default): every output bit-identical, the loss equal up to
+     * the order of its double sum. Codes with padding zeros, empty rows, a hot latent, d not a multiple of any
+     * vector width, more than 16 entries per row and per latent.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"13,11,17,3,1", "64,784,256,16,2", "300,301,700,40,3", "500,29,50,2,4",
+            "3,5,9,0,5"})
+    void fusedSparseStepIsTheUnfusedCompositionBitForBit(int n, int d, int width, int perRow, long seed) {
+        CpuBackend be = new CpuBackend();
+        SplittableRandom r = new SplittableRandom(seed);
+        int[] rp = new int[n + 1];
+        java.util.List<Integer> ix = new java.util.ArrayList<>();
+        java.util.List<Float> vs = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int cnt = perRow == 0 ? 0 : r.nextInt(perRow + 1);
+            java.util.TreeSet<Integer> used = new java.util.TreeSet<>();
+            if (seed == 4) used.add(3); // one latent active in every row
+            while (used.size() < Math.min(width, cnt)) used.add(r.nextInt(width));
+            for (int j : used) {
+                ix.add(j);
+                vs.add(r.nextInt(8) == 0 ? 0f : (float) (0.01 + 2 * r.nextDouble()));
+            }
+            rp[i + 1] = ix.size();
+        }
+        int nnz = ix.size();
+        int[] idx = ix.stream().mapToInt(Integer::intValue).toArray();
+        float[] val = new float[nnz];
+        for (int q = 0; q < nnz; q++) val[q] = vs.get(q);
+        SparseCode z = new SparseCode(n, width, nnz, be.upload(rp), be.upload(idx), be.upload(val));
+        FloatBuf x = be.upload(rnd(r, n * d, 1)), dec = be.upload(rnd(r, width * d, 0.3)), bDec = be.upload(rnd(r, d, 0.2)),
+                enc = be.upload(rnd(r, width * d, 0.3));
+        float scale = 2f / n;
+        FloatBuf[] fused = new FloatBuf[7], plain = new FloatBuf[7];
+        long[] sizes = {(long) n * d, (long) n * d, Math.max(1, nnz), (long) width * d, (long) width * d, width, d};
+        for (int q = 0; q < 7; q++) {
+            // stale contents: the op must overwrite every output
+            fused[q] = be.upload(rnd(r, (int) sizes[q], 5));
+            plain[q] = be.floats(sizes[q]);
+        }
+        double sse = be.fusedSparseStep(z, x, dec, bDec, enc, d, scale, fused[0], fused[1], fused[2], fused[3], fused[4],
+                fused[5], fused[6]);
+        be.decode(z, dec, bDec, d, plain[0]);
+        double want = be.residual(x, plain[0], (long) n * d, scale, plain[1]);
+        be.decodeBackward(z, plain[1], dec, d, plain[3], plain[2], plain[6]);
+        be.encodeBackward(z, plain[2], x, bDec, enc, d, plain[4], plain[5], plain[6]);
+        String[] names = {"xhat", "g", "gz", "gradDec", "gradEnc", "gradBEnc", "gradBDec"};
+        for (int q = 0; q < 7; q++) {
+            float[] a = be.download(plain[q]), b = be.download(fused[q]);
+            if (q == 2) { // gz: only the code's entries are outputs
+                a = Arrays.copyOf(a, nnz);
+                b = Arrays.copyOf(b, nnz);
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(a, b, names[q] + " differs from the unfused composition");
+        }
+        assertEquals(want, sse, 1e-12 * Math.max(1, want));
     }
 }

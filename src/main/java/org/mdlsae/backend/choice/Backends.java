@@ -89,6 +89,16 @@ public final class Backends {
     }
 
     /**
+     * Starts what choosing {@code choice} will wait for (the OpenCL probe's child JVM of {@code auto}) in the
+     * background, so that it overlaps a command's start-up; choosing later collects it. Nothing for other choices.
+     *
+     * @param choice the back end that will be asked for (null, blank or "auto": automatic)
+     */
+    public static void prepare(String choice) {
+        if (choice == null || choice.isBlank() || choice.strip().equalsIgnoreCase("auto")) OpenClProbe.startEarly();
+    }
+
+    /**
      * CUDA if a GPU is there, then an OpenCL GPU, else the CPU (pocl's CPU device is slower than ours). OpenCL is
      * probed in a child process ({@link OpenClProbe}): loading pocl here would install LLVM's signal handlers in a JVM
      * that then runs on the CPU back end (docs/design.md §6).

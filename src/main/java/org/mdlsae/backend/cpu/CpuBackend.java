@@ -259,29 +259,101 @@ public final class CpuBackend implements Backend {
         float[] bd = bDec == null ? null : f(bDec);
         int chunks = Math.min(Parallel.CHUNKS, n);
         Parallel.forChunks(chunks, (long) z.nnz() * d, ch -> {
-            int[] off = new int[Sparse.GROUP];
-            float[] co = new float[Sparse.GROUP];
+            Scratch sc = new Scratch();
             for (int r = Parallel.start(ch, chunks, n), e = Parallel.start(ch + 1, chunks, n); r < e; r++) {
-                int o = r * d;
-                boolean first = true; // the first group starts from b_dec (or 0), later ones from the row
-                int m = 0;
-                for (int q = rp[r]; q < rp[r + 1]; q++) {
-                    float v = vs[q];
-                    if (v == 0f) continue;
-                    int j = ix[q];
-                    if (max != null) v = Quantise.centre(v, max[j], bits);
-                    if (v == 0f) continue;
-                    off[m] = j * d;
-                    co[m++] = v;
-                    if (m == Sparse.GROUP) {
-                        Sparse.axpyMany(out, o, first ? bd : null, first && bd == null, w, off, co, m, d);
-                        first = false;
-                        m = 0;
-                    }
-                }
-                if (first || m > 0) Sparse.axpyMany(out, o, first ? bd : null, first && bd == null, w, off, co, m, d);
+                decodeRow(r, rp, ix, vs, w, bd, d, out, max, bits, sc);
             }
         });
+    }
+
+    /** Per-thread index and coefficient groups of the sparse kernels. */
+    private static final class Scratch {
+        final int[] off = new int[Sparse.GROUP];
+        final int[] off2 = new int[Sparse.GROUP];
+        final int[] at = new int[Sparse.GROUP];
+        final float[] co = new float[Sparse.GROUP];
+        final float[] co2 = new float[Sparse.GROUP];
+        final float[] dots = new float[Sparse.GROUP];
+    }
+
+    /**
+     * x̂ of row r: b_dec (or 0) plus its active entries' decoder rows in groups of {@link Sparse#GROUP}, values
+     * optionally replaced by their bin centres.
+     */
+    private static void decodeRow(int r, int[] rp, int[] ix, float[] vs, float[] w, float[] bd, int d, float[] out,
+                                  float[] max, int bits, Scratch sc) {
+        int o = r * d;
+        boolean first = true; // the first group starts from b_dec (or 0), later ones from the row
+        int m = 0;
+        for (int q = rp[r]; q < rp[r + 1]; q++) {
+            float v = vs[q];
+            if (v == 0f) continue;
+            int j = ix[q];
+            if (max != null) v = Quantise.centre(v, max[j], bits);
+            if (v == 0f) continue;
+            sc.off[m] = j * d;
+            sc.co[m++] = v;
+            if (m == Sparse.GROUP) {
+                Sparse.axpyMany(out, o, first ? bd : null, first && bd == null, w, sc.off, sc.co, m, d);
+                first = false;
+                m = 0;
+            }
+        }
+        if (first || m > 0) Sparse.axpyMany(out, o, first ? bd : null, first && bd == null, w, sc.off, sc.co, m, d);
+    }
+
+    /** gz of row r's entries: g[r,:]·dec[j,:] for v ≠ 0 (dot products in groups), 0 for v = 0. */
+    private static void gradZRow(int r, int[] rp, int[] ix, float[] vs, float[] gs, float[] w, int d, float[] gzs,
+                                 Scratch sc) {
+        int o = r * d;
+        int m = 0;
+        for (int q = rp[r]; q < rp[r + 1]; q++) {
+            if (vs[q] == 0f) {
+                gzs[q] = 0f;
+                continue;
+            }
+            sc.off[m] = ix[q] * d;
+            sc.at[m++] = q;
+            if (m == Sparse.GROUP) {
+                Sparse.dotMany(gs, o, w, sc.off, sc.dots, m, d);
+                for (int u = 0; u < m; u++) gzs[sc.at[u]] = sc.dots[u];
+                m = 0;
+            }
+        }
+        if (m > 0) {
+            Sparse.dotMany(gs, o, w, sc.off, sc.dots, m, d);
+            for (int u = 0; u < m; u++) gzs[sc.at[u]] = sc.dots[u];
+        }
+    }
+
+    /** gb[c] += Σ_r g[r,c]: column blocks in parallel; within a column the rows are summed in order. */
+    private static void addColumnSums(float[] gs, int n, int d, float[] gb) {
+        int cb = Math.min(8, d);
+        Parallel.forChunks(cb, (long) n * d, ch -> {
+            int c0 = Parallel.start(ch, cb, d), c1 = Parallel.start(ch + 1, cb, d);
+            for (int r = 0; r < n; r++) {
+                int o = r * d;
+                for (int c = c0; c < c1; c++) gb[c] += gs[o + c];
+            }
+        });
+    }
+
+    /** gb −= Σ_j colSum[j]·enc[j,:] over the latents with a non-zero sum, in latent order, in groups. */
+    private static void subtractEncoderRows(float[] colSum, float[] we, int width, int d, float[] gb) {
+        int[] off = new int[Sparse.GROUP];
+        float[] co = new float[Sparse.GROUP];
+        int m = 0;
+        for (int j = 0; j < width; j++) {
+            float s = colSum[j];
+            if (s == 0f) continue;
+            off[m] = j * d;
+            co[m++] = -s;
+            if (m == Sparse.GROUP) {
+                Sparse.axpyMany(gb, 0, null, false, we, off, co, m, d);
+                m = 0;
+            }
+        }
+        if (m > 0) Sparse.axpyMany(gb, 0, null, false, we, off, co, m, d);
     }
 
     // ---------------------------------------------------------------- losses and backward
@@ -334,29 +406,9 @@ public final class CpuBackend implements Backend {
         // gz: one dot product per entry, parallel over rows.
         int chunks = Math.min(Parallel.CHUNKS, n);
         Parallel.forChunks(chunks, (long) z.nnz() * d, ch -> {
-            int[] off = new int[Sparse.GROUP];
-            int[] at = new int[Sparse.GROUP];
-            float[] dots = new float[Sparse.GROUP];
+            Scratch sc = new Scratch();
             for (int r = Parallel.start(ch, chunks, n), e = Parallel.start(ch + 1, chunks, n); r < e; r++) {
-                int o = r * d;
-                int m = 0;
-                for (int q = rp[r]; q < rp[r + 1]; q++) {
-                    if (vs[q] == 0f) {
-                        gzs[q] = 0f;
-                        continue;
-                    }
-                    off[m] = ix[q] * d;
-                    at[m++] = q;
-                    if (m == Sparse.GROUP) {
-                        Sparse.dotMany(gs, o, w, off, dots, m, d);
-                        for (int u = 0; u < m; u++) gzs[at[u]] = dots[u];
-                        m = 0;
-                    }
-                }
-                if (m > 0) {
-                    Sparse.dotMany(gs, o, w, off, dots, m, d);
-                    for (int u = 0; u < m; u++) gzs[at[u]] = dots[u];
-                }
+                gradZRow(r, rp, ix, vs, gs, w, d, gzs, sc);
             }
         });
         // gradDec: scatter by latent through a column index, so each row of gradDec has one writer.
@@ -378,18 +430,7 @@ public final class CpuBackend implements Backend {
                 }
             }
         });
-        if (gradBDec != null) {
-            // column blocks in parallel; within a column the rows are summed in order, as in a serial loop
-            float[] gb = f(gradBDec);
-            int cb = Math.min(8, d);
-            Parallel.forChunks(cb, (long) n * d, ch -> {
-                int c0 = Parallel.start(ch, cb, d), c1 = Parallel.start(ch + 1, cb, d);
-                for (int r = 0; r < n; r++) {
-                    int o = r * d;
-                    for (int c = c0; c < c1; c++) gb[c] += gs[o + c];
-                }
-            });
-        }
+        if (gradBDec != null) addColumnSums(gs, n, d, f(gradBDec));
     }
 
     @Override
@@ -426,23 +467,75 @@ public final class CpuBackend implements Backend {
                 gbe[j] += s;
             }
         });
-        if (gradBDec != null) {
-            float[] gb = f(gradBDec);
-            int[] off = new int[Sparse.GROUP];
-            float[] co = new float[Sparse.GROUP];
-            int m = 0;
-            for (int j = 0; j < width; j++) {
-                float s = colSum[j];
-                if (s == 0f) continue;
-                off[m] = j * d;
-                co[m++] = -s;
-                if (m == Sparse.GROUP) {
-                    Sparse.axpyMany(gb, 0, null, false, we, off, co, m, d);
-                    m = 0;
+        if (gradBDec != null) subtractEncoderRows(colSum, we, width, d, f(gradBDec));
+    }
+
+    /**
+     * The fused step (docs/design.md §10): one pass over each row's active latents (decode into x̂, residual and loss,
+     * gz by dot products with the decoder rows the decode just read), the column sums of g, and one pass over each
+     * latent's entries writing its decoder and encoder gradient rows together (each written once, no zero fill).
+     * Every output element sees the operations of the unfused composition in the same order, so the gradients are
+     * bit-identical to it; the loss is summed per row chunk.
+     */
+    @Override
+    public double fusedSparseStep(SparseCode z, FloatBuf x, FloatBuf dec, FloatBuf bDec, FloatBuf enc, int d, float scale,
+                                  FloatBuf xhat, FloatBuf g, FloatBuf gz, FloatBuf gradDec, FloatBuf gradEnc,
+                                  FloatBuf gradBEnc, FloatBuf gradBDec) {
+        BackendContract.fusedSparseStep(z, x, dec, bDec, enc, d, xhat, g, gz, gradDec, gradEnc, gradBEnc, gradBDec);
+        int n = z.n(), width = z.width();
+        int[] rp = i(z.rowPtr()), ix = i(z.idx());
+        float[] vs = f(z.val()), xs = f(x), w = f(dec), bd = f(bDec), we = f(enc), out = f(xhat), gs = f(g), gzs = f(gz);
+        float[] gd = f(gradDec), ge = f(gradEnc), gbe = f(gradBEnc), gb = f(gradBDec);
+        int chunks = Math.min(Parallel.CHUNKS, n);
+        double[] part = new double[chunks];
+        Parallel.forChunks(chunks, (long) z.nnz() * d, ch -> {
+            Scratch sc = new Scratch();
+            double sum = 0;
+            for (int r = Parallel.start(ch, chunks, n), e = Parallel.start(ch + 1, chunks, n); r < e; r++) {
+                decodeRow(r, rp, ix, vs, w, bd, d, out, null, 0, sc);
+                for (int q = r * d, end = q + d; q < end; q++) {
+                    float diff = out[q] - xs[q];
+                    gs[q] = scale * diff;
+                    sum += (double) diff * diff;
                 }
+                gradZRow(r, rp, ix, vs, gs, w, d, gzs, sc);
             }
-            if (m > 0) Sparse.axpyMany(gb, 0, null, false, we, off, co, m, d);
-        }
+            part[ch] = sum;
+        });
+        Arrays.fill(gb, 0f);
+        addColumnSums(gs, n, d, gb);
+        Columns cols = Columns.of(z, rp, ix, vs);
+        float[] colSum = new float[width];
+        int cc = Math.min(Parallel.CHUNKS, width);
+        int[] bounds = cols.balanced(cc);
+        Parallel.forChunks(cc, (long) z.nnz() * d, ch -> {
+            Scratch sc = new Scratch();
+            for (int j = bounds[ch], e = bounds[ch + 1]; j < e; j++) {
+                int wo = j * d;
+                Arrays.fill(gd, wo, wo + d, 0f);
+                Arrays.fill(ge, wo, wo + d, 0f);
+                float s = 0;
+                for (int q0 = cols.start[j]; q0 < cols.start[j + 1]; q0 += Sparse.GROUP) {
+                    int m = Math.min(Sparse.GROUP, cols.start[j + 1] - q0), m2 = 0;
+                    for (int u = 0; u < m; u++) {
+                        int q = cols.entry[q0 + u], ro = cols.row[q0 + u] * d;
+                        sc.off[u] = ro;
+                        sc.co[u] = vs[q];
+                        float gv = gzs[q];
+                        if (gv == 0f) continue;
+                        s += gv;
+                        sc.off2[m2] = ro;
+                        sc.co2[m2++] = gv;
+                    }
+                    Sparse.axpyMany(gd, wo, null, false, gs, sc.off, sc.co, m, d);
+                    if (m2 > 0) Sparse.axpySubMany(ge, wo, xs, sc.off2, bd, sc.co2, m2, d);
+                }
+                colSum[j] = s;
+                gbe[j] = s;
+            }
+        });
+        subtractEncoderRows(colSum, we, width, d, gb);
+        return sum(part);
     }
 
     @Override

@@ -23,6 +23,8 @@ public final class OpenClProbe {
     private static final String GPU = "opencl-gpu";
     private static final long TIMEOUT_S = 60;
     private static Boolean cached;
+    /** A child started early ({@link #startEarly}) whose answer is not collected yet. */
+    private static Process pending;
 
     private OpenClProbe() {
     }
@@ -39,11 +41,23 @@ public final class OpenClProbe {
      * (then OpenCL is simply not chosen automatically). Runs once per JVM.
      */
     public static synchronized boolean hasGpuInChildProcess() {
-        if (cached == null) cached = runChild();
+        if (cached == null) {
+            Process p = pending != null ? pending : start();
+            pending = null;
+            cached = p != null && collect(p);
+        }
         return cached;
     }
 
-    private static boolean runChild() {
+    /**
+     * Starts the child probe now, so that its JVM start-up (a few tenths of a second, mostly waiting) overlaps the
+     * command's own start and data loading; {@link #hasGpuInChildProcess} collects the answer (docs/design.md §10).
+     */
+    public static synchronized void startEarly() {
+        if (cached == null && pending == null) pending = start();
+    }
+
+    private static Process start() {
         String java = ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx64m", "-XX:TieredStopAtLevel=1", "-cp",
@@ -51,6 +65,15 @@ public final class OpenClProbe {
         try {
             Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             p.getOutputStream().close();
+            return p;
+        } catch (IOException e) {
+            LOG.fine("OpenCL probe could not start a child JVM: " + e.getMessage());
+            return null;
+        }
+    }
+
+    private static boolean collect(Process p) {
+        try {
             if (!p.waitFor(TIMEOUT_S, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 LOG.fine("OpenCL probe timed out; not using OpenCL");
@@ -60,7 +83,7 @@ public final class OpenClProbe {
             LOG.fine(() -> "OpenCL probe (child process): exit " + p.exitValue() + ", " + out);
             return p.exitValue() == 0 && out.equals(GPU);
         } catch (IOException e) {
-            LOG.fine("OpenCL probe could not start a child JVM: " + e.getMessage());
+            LOG.fine("OpenCL probe: cannot read the child's answer: " + e.getMessage());
             return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
