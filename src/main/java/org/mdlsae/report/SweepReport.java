@@ -149,10 +149,13 @@ public final class SweepReport {
                     + "activations: each input is sent as its few non-zero latent values, quantised to B bits each. "
                     + "Fix a reconstruction tolerance ε (mean squared error). Among all SAEs that reconstruct within ε "
                     + "(the <i>admissible</i> ones), MDL selection picks the one whose codes take the fewest bits per "
-                    + "sample, its description length (DL). For each width D the sweep bisects for the smallest k that "
-                    + "meets ε; for every admissible SAE it finds the smallest precision B* that still meets ε after "
-                    + "quantisation and measures the entropy of the quantised codes; each width is represented by its "
-                    + "admissible SAE of least DL (the smallest k often leaves so little headroom that B* must be large). Narrow SAEs need many active latents per input, so their DL "
+                    + "sample, its description length (DL). For each width D the sweep finds its k — by default in one "
+                    + "training whose k is lowered while the SAE meets ε on rows held out of the training rows and its "
+                    + "DL falls, or (--search bisect) by bisection for the smallest k that meets ε —; for every "
+                    + "admissible SAE it finds the smallest precision B* that still meets ε after quantisation and "
+                    + "measures the entropy of the quantised codes; each width is represented by its admissible SAE of "
+                    + "least DL (the smallest k often leaves so little headroom that B* must be large). Narrow SAEs "
+                    + "need many active latents per input, so their DL "
                     + "grows with L0; very wide ones need fewer, but every index costs more (log<sub>2</sub> D) and "
                     + "their features drift toward memorising whole inputs. The ε-MDL-optimal SAE sits in between.</p>\n");
         }
