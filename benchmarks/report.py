@@ -4,6 +4,7 @@ table, with the target ratios of the benchmarks issue (docs/design.md §5) compu
 Usage: python report.py WORK_DIR RESULTS_DIR   (standard library only)
 """
 import json
+import statistics
 import math
 import os
 import sys
@@ -77,6 +78,7 @@ def main():
     taux = load(os.path.join(work, "torch-aux.json"))
     dlp = load(os.path.join(work, "dl-numpy.json"))
     demo = load(os.path.join(work, "demo.json"))
+    train = load(os.path.join(work, "train.json"))
     m = java["machine"]
     targets = []
     L = []
@@ -261,7 +263,7 @@ def main():
         if coef:
             L.append("Cost model fitted to this table (seconds per epoch): t ≈ %.3g·N·d·D + %.3g·(N/batch)·D·d + %.3g·N·k·d "
                      "(GEMM; per-step optimiser over the 2·D·d parameters; sparse work). Multiply by epochs and by the "
-                     "number of SAEs a sweep trains (bisection over k: about log2(k_max) per width)." % tuple(coef))
+                     "number of SAEs a sweep trains (anneal: 1.5 trainings per width; bisection over k: about log2(k_max) per width)." % tuple(coef))
             summary["epoch_model"] = {"gemm_per_NdD": coef[0], "optimiser_per_step_Dd": coef[1], "sparse_per_Nkd": coef[2]}
         L.append("Trainer memory (formula) = 4 bytes × (weights, gradients and two Adam moments of 2·D·d + D + d "
                  "parameters + batch·D pre-activations + 4·batch·d scratch + 2·batch·k_aux AuxK scratch); 'measured' is "
@@ -269,10 +271,55 @@ def main():
                  "floats) comes on top. Give the JVM about twice the sum (-Xmx) to leave the collector room.")
         L.append("")
 
+    # ---------------------------------------------------------------- whole train processes
+    if train:
+        L.append("## Whole training processes (BatchTopK, d = 784, k = 16, batch 4096, 16384 rows; wall time from outside, "
+                 "start-up included), best / median of the repetitions")
+        L.append("")
+        L.append("| D | epochs | `./mdlsae train` s | ours samples/s | PyTorch process s | PyTorch samples/s | ours ÷ PyTorch process "
+                 "| PyTorch step samples/s (steady state, `step` part) | ours ÷ PyTorch step (≥ 5) |")
+        L.append("|---|---|---|---|---|---|---|---|---|")
+        steps_by_D = {}
+        for r in (tstep or {}).get("step", []):
+            if r["d"] == 784 and r["k"] == 16:
+                steps_by_D[r["D"]] = r["samples_per_s_best"]
+        summary["train"] = []
+        for D in sorted({r["D"] for r in train}, reverse=True):
+            for E in sorted({r["epochs"] for r in train if r["D"] == D}):
+                runs = [r for r in train if r["D"] == D and r["epochs"] == E]
+                eng = sorted(r["wall_s"] for r in runs if r["who"] == "engine")
+                tor = sorted(r["wall_s"] for r in runs if r["who"] == "torch")
+                samples = runs[0]["rows"] * E
+                e_sps = samples / eng[0] if eng else None
+                t_sps = samples / tor[0] if tor else None
+                p_step = steps_by_D.get(D)
+                r_proc = ratio(e_sps, t_sps) if e_sps and t_sps else None
+                r_step = ratio(e_sps, p_step) if e_sps and p_step else None
+                L.append("| %d | %d | %s | %s | %s | %s | %s | %s | %s |" % (
+                    D, E, "%.2f / %.2f" % (eng[0], statistics.median(eng)) if eng else "–", fx(e_sps, 0),
+                    "%.2f / %.2f" % (tor[0], statistics.median(tor)) if tor else "–", fx(t_sps, 0), fx(r_proc, 1),
+                    fx(p_step, 0), fx(r_step, 1)))
+                summary["train"].append({"D": D, "epochs": E, "ours_samples_per_s": e_sps, "torch_process_samples_per_s": t_sps,
+                                         "torch_step_samples_per_s": p_step, "ratio_vs_process": r_proc, "ratio_vs_step": r_step,
+                                         "load_before": [r["load_before"] for r in runs]})
+        L.append("")
+        L.append("Ours: `./mdlsae train --data train16k.npy --arch batchtopk --width D --k 16 --batch 4096 --epochs E` (the "
+                 "launcher, the jar's JVM start, the file streamed from disk, training, the SAE saved). PyTorch process: "
+                 "`peers/torch_train.py` (python start, `import torch`, the file loaded, the same recipe and epochs). "
+                 "PyTorch step: the steady-state samples/s of the `step` part's dense-autograd step at batch 4096 — "
+                 "without its start-up, loading or per-epoch work, the stricter comparison.")
+        L.append("")
+
     if demo:
         L.append("## MNIST demo sweep")
         L.append("")
         L.append("`%s`: **%.0f s** wall time (load average before: %s)." % (demo["command"], demo["wall_s"], demo.get("load_before", "n/a")))
+        if demo.get("dl_curve"):
+            L.append("")
+            L.append("Selected width %s; admissible widths %s. Per width (the run representing it): %s." % (
+                demo.get("selected_width"), demo.get("admissible_widths"),
+                "; ".join("D=%d k=%d DL %.1f headroom %+.5f" % (c["width"], c["k"], c["dl_bits"], c["headroom"])
+                          for c in demo["dl_curve"])))
         L.append("")
 
     # ---------------------------------------------------------------- targets
@@ -283,6 +330,16 @@ def main():
         tag = " (docs/design.md §5 headline shape)" if s["id"] == headline else ""
         targets.append(("step ≥ 5× faster than PyTorch, %s%s" % (s["id"], tag), "%s× (median %s×)" % (fx(s["speedup_best"], 1), fx(s["speedup_median"], 1)), s["met_speedup"]))
         targets.append(("step ≤ 1.5× one encoder GEMM, %s%s" % (s["id"], tag), "%s×" % fx(s["ours_over_gemm_best"]), s["met_gemm"]))
+    for t in summary.get("train", []):
+        if t["ratio_vs_step"] is not None:
+            targets.append(("whole `train` run ≥ 5× PyTorch step samples/s, D = %d, %d epochs" % (t["D"], t["epochs"]),
+                            "%s× (%s× the PyTorch process)" % (fx(t["ratio_vs_step"], 1), fx(t["ratio_vs_process"], 1)),
+                            t["ratio_vs_step"] >= 5))
+    if demo:
+        adm = demo.get("admissible_widths") or []
+        interior = demo.get("selected_width") is not None and len(adm) > 2 and adm[0] < demo["selected_width"] < adm[-1]
+        targets.append(("`./mdlsae demo` under 60 s, selecting an interior width", "%.0f s, D = %s of %s" % (
+            demo["wall_s"], demo.get("selected_width"), adm), demo["wall_s"] < 60 and interior))
     if targets:
         L.append("## Targets (docs/design.md §5), ratios from this run")
         L.append("")
@@ -295,7 +352,8 @@ def main():
     stamp = time.strftime("%Y-%m-%d_%H%M", time.localtime()) + "_" + m["commit"].split("-")[0][:12]
     os.makedirs(outdir, exist_ok=True)
     merged = {"machine": m, "summary": summary, "targets": [{"target": a, "measured": b, "met": c} for a, b, c in targets],
-              "engine": java, "peers": {"gemm": peers_gemm, "torch_step": tstep, "torch_aux": taux, "dl": dlp}, "demo": demo}
+              "engine": java, "peers": {"gemm": peers_gemm, "torch_step": tstep, "torch_aux": taux, "dl": dlp}, "demo": demo,
+              "train": train}
     jpath = os.path.join(outdir, stamp + ".json")
     mpath = os.path.join(outdir, stamp + ".md")
     with open(jpath, "w") as f:
