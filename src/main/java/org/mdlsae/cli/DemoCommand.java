@@ -53,7 +53,8 @@ public final class DemoCommand implements Callable<Integer> {
         Dataset train = DataSources.load("mnist", null, "train", c);
         Dataset test = DataSources.load("mnist", null, "test", c);
         TrainConfig tc = TrainConfig.defaults(Arch.BATCHTOPK, WIDTHS.get(0), 1).withEpochs(epochs);
-        SweepConfig cfg = SweepConfig.defaults(tc).withWidths(WIDTHS);
+        // the demo is a quick look: one annealed training per width (docs/design.md §10)
+        SweepConfig cfg = SweepConfig.defaults(tc).withWidths(WIDTHS).withSearch(SweepConfig.Search.ANNEAL);
         SweepCommand.run(cfg, train, test, SweepResults.Evaluation.mnist(train.rows(), test.rows()), "mnist", target, backend.create(), progress.mode(),
                 new SaeFiles.Origin(null, null, "mnist"));
         return 0;

@@ -41,12 +41,12 @@ import org.mdlsae.train.Trainer;
 /**
  * The MDL selection of docs/design.md §2.4 and §10: for each width find its k, measure B* and the entropy DL of every
  * SAE trained on the evaluation split, represent each width by its least-DL admissible run, and select the minimum-DL
- * one. Two search modes ({@link SweepConfig.Search}): {@code anneal} (default) trains each width once while an
+ * one. Two search modes ({@link SweepConfig.Search}): {@code anneal} trains each width once while an
  * {@link Anneal} schedule lowers k on control rows held out from training ({@link WidthSearch}, one self-contained
- * unit per width, named {@code runs/w{D}-anneal}); {@code bisect} finds by bisection the smallest integer k whose SAE
- * meets ε on the evaluation split, warm-started from the narrower neighbour: a wider dictionary needs at most the k of
- * a narrower one for the same MSE, so that k bounds the bisection from above (if the bound fails through training
- * noise, the bound doubles until it passes or reaches the cap).
+ * unit per width, named {@code runs/w{D}-anneal}); {@code bisect} (the default) finds by bisection the smallest
+ * integer k whose SAE meets ε on the evaluation split, warm-started from the narrower neighbour: a wider dictionary
+ * needs at most the k of a narrower one for the same MSE, so that k bounds the bisection from above (if the bound
+ * fails through training noise, the bound doubles until it passes or reaches the cap).
  *
  * <p>Every trained SAE is saved under {@code DIR/runs/w{D}-k{k}} with a {@code run.json}; a re-run with the same
  * settings reuses finished runs (never retrains them), so a killed sweep resumes where it stopped with the same
