@@ -41,7 +41,7 @@ import org.mdlsae.train.Normalization;
  * second half and the decay), so requiring ε itself in the descent would stop it at too large a k. The slack is
  * checked: at {@value #CHECK_AT} of the fine-tuning, when the SAE is nearly what it will be, it is measured against
  * {@value #CHECK_MARGIN}·ε (the control rows are not the selection's: some headroom is kept), and if it misses, k is
- * raised for the last steps by the factor (MSE/tolerance)^(1/{@value #CHECK_ALPHA}) (at least a tenth) that a flat
+ * raised for the last steps by the factor (MSE/tolerance)^(1/{@value #CHECK_ALPHA}) (at least a tenth) that a
  * power law MSE ∝ k^-α asks for — more latents lower the MSE at once, without training. How much an SAE still improves
  * after a half-budget cycle depends on the data and the budget (on MNIST at 15 epochs MSE falls by a quarter, on
  * MiniLM activations at 5 epochs by an eighth), so the slack is set for the steeper case and the check corrects it
@@ -62,8 +62,8 @@ public final class Anneal implements KSchedule {
     public static final double CHECK_AT = 0.9;
     /** The check's tolerance is CHECK_MARGIN·ε: the control rows are not the selection's, so some headroom is kept. */
     public static final double CHECK_MARGIN = 0.97;
-    /** The check raises k as if MSE ∝ k^-CHECK_ALPHA (a small exponent: a large enough step). */
-    static final double CHECK_ALPHA = 0.3;
+    /** The check raises k as if MSE ∝ k^-CHECK_ALPHA (MiniLM activations: about k^-0.55 near ε). */
+    static final double CHECK_ALPHA = 0.5;
     /** The descent's working tolerance is ε/SLACK (the SAE improves after the descent). */
     public static final double SLACK = 0.75;
     /** Measurements planned in the descent window (it sets the period). */
