@@ -29,10 +29,13 @@ import org.mdlsae.math.Stats;
 import org.mdlsae.mdl.DlReport;
 import org.mdlsae.mdl.Mdl;
 import org.mdlsae.mdl.Selection;
+import org.mdlsae.data.HoldOut;
+import org.mdlsae.sae.FeatureCharacter;
 import org.mdlsae.sae.Metrics;
 import org.mdlsae.sae.Sae;
 import org.mdlsae.sae.SaeWeights;
 import org.mdlsae.train.CheckpointDir;
+import org.mdlsae.train.Convergence;
 import org.mdlsae.train.Normalization;
 import org.mdlsae.train.Provenance;
 import org.mdlsae.train.TrainConfig;
@@ -67,6 +70,11 @@ public final class Sweep {
         default void runStarted(int index, int width, int k) {
         }
 
+        /** A run of one seed starts; by default {@link #runStarted(int, int, int)}. */
+        default void runStarted(int index, int width, int k, long seed) {
+            runStarted(index, width, k);
+        }
+
         /** Training progress of the current run. */
         default void trainStep(TrainListener.Progress p) {
         }
@@ -94,6 +102,9 @@ public final class Sweep {
     private double epsMse;
     private double epsFvu;
     private Normalization norm;
+    /** The rows each run trains on (without the held-out rows of a run to convergence), for its features. */
+    private Rows trainedOn;
+    private Regimes.Criteria criteria;
     private int index;
     private long started;
 
@@ -200,6 +211,9 @@ public final class Sweep {
             checkSettings();
             LOG.info("selection rows: " + evaluation.rule());
             norm = Normalization.estimate(cfg.train().normalize(), train);
+            trainedOn = cfg.train().convergence() == null ? train : HoldOut.forStopping(train).train();
+            criteria = Regimes.Criteria.of(FeatureCharacter.rowsExtent(trainedOn));
+            if (cfg.train().convergence() != null) LOG.info("stopping rule: " + HoldOut.forStopping(train).rule());
             loadFinished();
             search();
             SweepResults r = results(true);
@@ -215,21 +229,22 @@ public final class Sweep {
         for (int width : cfg.widths()) {
             int cap = Math.min(width, cfg.kMax());
             int hi = prevK == null ? cap : Math.min(cap, prevK);
-            SweepRun atHi = probe(width, hi);
-            while (!atHi.admissible() && hi < cap) {
+            List<SweepRun> atHi = probe(width, hi);
+            while (!admissible(atHi) && hi < cap) {
                 hi = Math.min(cap, 2 * hi);
                 atHi = probe(width, hi);
             }
-            if (!atHi.admissible()) {
-                LOG.info(String.format(Locale.ROOT, "width %d: inadmissible (k = %d gives MSE %.5g > ε = %.5g)", width, hi,
-                        atHi.mse(), epsMse));
+            if (!admissible(atHi)) {
+                LOG.info(String.format(Locale.ROOT, "width %d: inadmissible (k = %d gives MSE %.5g > ε = %.5g%s)", width, hi,
+                        atHi.stream().mapToDouble(SweepRun::mse).max().orElse(Double.NaN), epsMse,
+                        atHi.size() > 1 ? " for some seed" : ""));
                 settled.add(width);
                 continue;
             }
             int lo = 0; // k = 0 never meets ε
             while (hi - lo > 1) {
                 int mid = (lo + hi) >>> 1;
-                if (probe(width, mid).admissible()) hi = mid;
+                if (admissible(probe(width, mid))) hi = mid;
                 else lo = mid;
             }
             prevK = hi;
@@ -237,56 +252,151 @@ public final class Sweep {
         }
     }
 
+    /** A point is admissible when its SAE meets ε for every seed. */
+    private static boolean admissible(List<SweepRun> point) {
+        return point.stream().allMatch(SweepRun::admissible);
+    }
+
     /**
-     * The runs so far with per-width selection. The best run is named only when the search is complete; before
-     * that it is reported as provisional, with the widths whose search has not finished.
+     * The runs so far with per-width selection (docs/design.md §2.4, §11). For each seed, a width is represented by its
+     * admissible run of least DL (the smallest k meeting ε often leaves so little headroom that quantisation needs many
+     * bits, and a slightly larger k codes in fewer bits); these runs are marked {@code selected}. The selected width
+     * is the width of least mean DL over the seeds among the widths admissible for every seed (ties to the narrower);
+     * its run for the first seed is the best run. The best run is named only when the search is complete; before that
+     * it is reported as provisional, with the widths whose search has not finished.
      */
     SweepResults results(boolean complete) {
+        List<Long> seeds = cfg.seedList();
         List<SweepRun> all = new ArrayList<>(runs.values());
-        all.sort(Comparator.comparingInt(SweepRun::width).thenComparingInt(SweepRun::k));
-        // A width is represented by its admissible run of least DL: the smallest k meeting ε often leaves so little
-        // headroom that quantisation needs many bits, and a slightly larger k codes in fewer bits.
-        Map<Integer, SweepRun> rep = new TreeMap<>();
+        all.sort(Comparator.comparingInt(SweepRun::width).thenComparingInt(SweepRun::k).thenComparingLong(this::seedOf));
+        // per (width, seed): the admissible run of least DL, else (for the features only) the run of least MSE
+        Map<Integer, Map<Long, SweepRun>> rep = new TreeMap<>();
+        Map<Integer, Map<Long, SweepRun>> fallback = new TreeMap<>();
         for (SweepRun r : all) {
-            if (!r.admissible()) continue;
-            rep.merge(r.width(), r, (a, b) -> b.dlBits() < a.dlBits() ? b : a);
+            Map<Long, SweepRun> ofWidth = (r.admissible() ? rep : fallback).computeIfAbsent(r.width(), w -> new TreeMap<>());
+            ofWidth.merge(seedOf(r), r, (a, b) -> (r.admissible() ? b.dlBits() < a.dlBits() : b.mse() < a.mse()) ? b : a);
         }
         List<SweepRun> out = new ArrayList<>();
-        List<Selection.Entry> selected = new ArrayList<>();
-        for (SweepRun r : all) {
-            boolean sel = rep.get(r.width()) == r;
-            out.add(r.withSelected(sel));
-            if (sel) selected.add(new Selection.Entry(r.width(), r.k(), true, r.dlBits()));
+        for (SweepRun r : all) out.add(r.withSelected(rep.getOrDefault(r.width(), Map.of()).get(seedOf(r)) == r));
+        // the width of least mean DL among the widths admissible for every seed, and each seed's own choice
+        List<WidthSummary> byWidth = new ArrayList<>();
+        List<Selection.Entry> candidates = new ArrayList<>();
+        java.util.TreeSet<Integer> trainedWidths = new java.util.TreeSet<>(rep.keySet());
+        trainedWidths.addAll(fallback.keySet());
+        for (int w : trainedWidths) {
+            WidthSummary ws = summary(w, seeds, rep.getOrDefault(w, Map.of()), fallback.getOrDefault(w, Map.of()));
+            byWidth.add(ws);
+            if (ws.admissible()) candidates.add(new Selection.Entry(w, 0, true, ws.dlMean()));
         }
+        int bi = Selection.bestIndex(candidates);
+        Integer bestWidth = bi >= 0 ? candidates.get(bi).width() : null;
         SweepRun best = null;
-        int bi = Selection.bestIndex(selected);
-        if (bi >= 0) {
-            Selection.Entry e = selected.get(bi);
-            for (SweepRun r : out) if (r.selected() && r.width() == e.width()) best = r;
+        if (bestWidth != null) {
+            SweepRun b = rep.get(bestWidth).get(seeds.get(0));
+            for (SweepRun r : out) if (r.dir().equals(b.dir())) best = r;
+        }
+        List<Integer> bySeed = new ArrayList<>();
+        for (long seed : seeds) {
+            List<Selection.Entry> own = new ArrayList<>();
+            rep.forEach((w, m) -> {
+                SweepRun r = m.get(seed);
+                if (r != null) own.add(new Selection.Entry(w, r.k(), true, r.dlBits()));
+            });
+            int i = Selection.bestIndex(own);
+            bySeed.add(i >= 0 ? own.get(i).width() : null);
+        }
+        Boolean stable = complete ? bySeed.stream().distinct().count() == 1 && bySeed.get(0) != null : null;
+        List<WidthSummary> labelled = new ArrayList<>();
+        for (WidthSummary ws : byWidth) {
+            labelled.add(ws.withRegime(Regimes.label(ws.memorisation(), ws.extent(), criteria, ws.width(), bestWidth)));
         }
         double secs = (System.nanoTime() - started) / 1e9;
         List<Integer> missing = new ArrayList<>();
         for (int w : cfg.widths()) if (!settled.contains(w)) missing.add(w);
         return new SweepResults(dataName, train.dim(), epsMse, epsFvu, cfg.train().arch().id(), cfg.widths(), out,
-                complete ? best : null, secs, complete, missing, complete ? null : best, evaluation);
+                complete ? best : null, secs, complete, missing, complete ? null : best, evaluation, null, seeds,
+                SELECTION_RULE, labelled, bySeed, stable, criteria);
+    }
+
+    /** The selection rule with seeds, as results.json states it. */
+    static final String SELECTION_RULE = "each seed's width is represented by its admissible run of least DL; the selected "
+            + "width has the least mean DL over the seeds among the widths admissible for every seed (ties: the narrower); "
+            + "best is its run for the first seed; optimum_by_seed is the width each seed alone would select";
+
+    private static WidthSummary summary(int width, List<Long> seeds, Map<Long, SweepRun> rep, Map<Long, SweepRun> fallback) {
+        List<Double> dl = new ArrayList<>();
+        List<Integer> ks = new ArrayList<>();
+        List<SweepRun> shown = new ArrayList<>();
+        int trained = 0;
+        for (long seed : seeds) {
+            SweepRun r = rep.get(seed);
+            dl.add(r == null ? null : r.dlBits());
+            SweepRun f = r != null ? r : fallback.get(seed);
+            ks.add(f == null ? null : f.k());
+            if (f != null) {
+                shown.add(f);
+                trained++;
+            }
+        }
+        double[] d = dl.stream().filter(java.util.Objects::nonNull).mapToDouble(Double::doubleValue).toArray();
+        Double mean = d.length == 0 ? null : java.util.Arrays.stream(d).average().orElseThrow();
+        Double std = null;
+        if (d.length > 1) {
+            double ss = 0;
+            for (double v : d) ss += (v - mean) * (v - mean);
+            std = Math.sqrt(ss / (d.length - 1));
+        }
+        return new WidthSummary(width, trained, d.length, d.length == seeds.size(), mean, std,
+                d.length == 0 ? null : java.util.Arrays.stream(d).min().orElseThrow(),
+                d.length == 0 ? null : java.util.Arrays.stream(d).max().orElseThrow(), dl, ks,
+                mean(shown, SweepRun::l0), mean(shown, SweepRun::mse), mean(shown, r -> r.epochs()),
+                mean(shown, r -> r.features() == null ? null : r.features().memorisation()),
+                mean(shown, r -> r.features() == null ? null : r.features().extent()),
+                mean(shown, r -> r.features() == null ? null : r.features().deadFraction()), null);
+    }
+
+    /** The mean of the non-null values, or null. */
+    private static Double mean(List<SweepRun> runs, java.util.function.Function<SweepRun, Number> f) {
+        double s = 0;
+        int n = 0;
+        for (SweepRun r : runs) {
+            Number v = f.apply(r);
+            if (v == null) continue;
+            s += v.doubleValue();
+            n++;
+        }
+        return n == 0 ? null : s / n;
+    }
+
+    /** A run's seed (runs recorded before sweeps had seeds were trained with the sweep's seed). */
+    private long seedOf(SweepRun r) {
+        return r.seed() != null ? r.seed() : cfg.train().seed();
     }
 
     /** The codec's section: rate–distortion curves and two-part code of the selected runs, and the comparison. */
     private CodecSummary codec(SweepResults r) {
         List<SaeWeights> sel = new ArrayList<>();
-        for (SweepRun run : r.runs()) if (run.selected()) sel.add(weights(dir, run));
+        long first = cfg.train().seed(); // with several seeds, the first seed's runs
+        for (SweepRun run : r.runs()) if (run.selected() && seedOf(run) == first) sel.add(weights(dir, run));
         SaeWeights best = compare && r.best() != null ? weights(dir, r.best()) : null;
         return CodecSummary.measure(be, sel, eval, train, epsMse, best, zstd);
     }
 
-    /** Trains (or reuses) the SAE of (width, k) and measures it. */
-    private SweepRun probe(int width, int k) throws IOException {
-        String name = runName(width, k);
+    /** Trains (or reuses) the SAEs of (width, k), one per seed, and measures them. */
+    private List<SweepRun> probe(int width, int k) throws IOException {
+        List<SweepRun> point = new ArrayList<>();
+        for (long seed : cfg.seedList()) point.add(probe(width, k, seed));
+        return point;
+    }
+
+    /** Trains (or reuses) the SAE of (width, k, seed) and measures it. */
+    private SweepRun probe(int width, int k, long seed) throws IOException {
+        String name = runName(width, k, seed);
         SweepRun done = runs.get(name);
         if (done != null) return done;
         index++;
-        listener.runStarted(index, width, k);
-        TrainConfig tc = cfg.train().withShape(cfg.train().arch(), width, k);
+        listener.runStarted(index, width, k, seed);
+        TrainConfig tc = cfg.train().withShape(cfg.train().arch(), width, k).withSeed(seed);
         Path runDir = dir.resolve("runs").resolve(name);
         // an unfinished run's checkpoint sits beside its directory until the run is published
         Path ckpt = dir.resolve("runs").resolve(name + ".checkpoint");
@@ -312,12 +422,14 @@ public final class Sweep {
         sweepEntry.put("width", width);
         sweepEntry.put("k", k);
         sweepEntry.put("eps", epsMse);
+        if (cfg.seeds() > 1) sweepEntry.put("seed", seed);
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("sweep", sweepEntry);
         extra.put("job", job);
         Provenance p = Provenance.of(tc, tr, Provenance.Data.of(dataName, train), be, used);
         Provenance.save(runDir, tr, p, extra, origin);
-        SweepRun run = measure(tr.weights(), tr, tc.totalEpochs(train.rowCount()), "runs/" + name);
+        int epochs = tr.stopping() != null ? tr.stopping().epochs() : tc.totalEpochs(train.rowCount());
+        SweepRun run = measure(tr.weights(), tr, epochs, "runs/" + name, seed);
         AtomicFiles.writeString(runDir.resolve("run.json"), JSON.writeValueAsString(run) + "\n");
         CheckpointDir.delete(ckpt);
         runs.put(name, run);
@@ -326,14 +438,15 @@ public final class Sweep {
         return run;
     }
 
-    private SweepRun measure(SaeWeights w, Trainer.Result tr, int epochs, String rel) {
+    private SweepRun measure(SaeWeights w, Trainer.Result tr, int epochs, String rel, long seed) {
         try (Sae sae = Sae.upload(be, w)) {
             DlReport d = Mdl.of(sae, eval).calibration(train).tolerance(epsMse).evaluate();
             Metrics m = Metrics.evaluate(sae, eval);
+            FeatureCharacter f = FeatureCharacter.measure(sae, trainedOn);
             return new SweepRun(w.width(), w.k(), epochs, tr.seconds(), epsMse - d.mse(), rel, false, d.bits(), d.dlBits(),
                     d.dlBoundBits(), d.denseBits() == null ? null : d.denseBits().doubleValue(), d.mse(), d.mseQuantized(),
                     d.fvu(), d.l0(), d.deadFraction(), w.width(), d.admissible(), m.msePerToken(),
-                    finite(m.explainedVariance()), finite(m.cossim()), m.l2Ratio());
+                    finite(m.explainedVariance()), finite(m.cossim()), m.l2Ratio(), seed, f, tr.stopping());
         }
     }
 
@@ -341,8 +454,10 @@ public final class Sweep {
         return Double.isFinite(v) ? v : null;
     }
 
-    private static String runName(int width, int k) {
-        return String.format(Locale.ROOT, "w%05d-k%04d", width, k);
+    /** A run's directory name: {@code wDDDDD-kKKKK}, with {@code -sSEED} when the sweep has several seeds. */
+    private String runName(int width, int k, long seed) {
+        String base = String.format(Locale.ROOT, "w%05d-k%04d", width, k);
+        return cfg.seeds() > 1 ? base + "-s" + seed : base;
     }
 
     /** The settings that make runs reusable; a directory holding other settings is refused. */
@@ -367,6 +482,9 @@ public final class Sweep {
         s.put("aux_alpha", t.auxAlpha());
         s.put("aux_k", t.auxK() == null ? "auto" : t.auxK());
         s.put("dead_samples", t.deadSamples() == null ? "auto" : t.deadSamples());
+        // written only when used, so that sweeps recorded before they existed still match
+        if (t.convergence() != null) s.put("convergence", t.convergence().resolved());
+        if (cfg.seeds() > 1) s.put("seeds", cfg.seeds());
         return s;
     }
 
@@ -392,8 +510,9 @@ public final class Sweep {
                 if (!Files.isRegularFile(rj)) continue;
                 SweepRun r = JSON.readValue(rj.toFile(), SweepRun.class);
                 // runs of widths outside this grid (an earlier sweep into the same directory) take no part
-                if (p.getFileName().toString().equals(runName(r.width(), r.k())) && cfg.widths().contains(r.width())) {
-                    runs.put(runName(r.width(), r.k()), r);
+                String name = runName(r.width(), r.k(), seedOf(r));
+                if (p.getFileName().toString().equals(name) && cfg.widths().contains(r.width())) {
+                    runs.put(name, r);
                     listener.runFinished(0, r, true);
                 }
             }
@@ -404,13 +523,20 @@ public final class Sweep {
         AtomicFiles.writeString(dir.resolve("results.json"), JSON.writeValueAsString(r) + "\n");
         StringBuilder csv = new StringBuilder(
                 "width,k,epochs,train_seconds,headroom,selected,admissible,bits,dl_bits,dl_bound_bits,dense_bits,mse,mse_quantized,fvu,l0,dead_fraction,dir,"
-                + "mse_per_token,explained_variance,cossim,l2_ratio\n");
+                + "mse_per_token,explained_variance,cossim,l2_ratio,seed,features_live,features_dead_fraction,memorisation,extent,"
+                + "stop_reason,best_epoch\n");
         for (SweepRun x : r.runs()) {
+            FeatureCharacter f = x.features();
+            Convergence.Outcome st = x.stopping();
             csv.append(String.join(",", String.valueOf(x.width()), String.valueOf(x.k()), String.valueOf(x.epochs()),
                     num(x.trainSeconds()), num(x.headroom()), String.valueOf(x.selected()), String.valueOf(x.admissible()),
                     x.bits() == null ? "" : x.bits().toString(), num(x.dlBits()), num(x.dlBoundBits()), num(x.denseBits()),
                     num(x.mse()), num(x.mseQuantized()), num(x.fvu()), num(x.l0()), num(x.deadFraction()), x.dir(),
-                    num(x.msePerToken()), num(x.explainedVariance()), num(x.cossim()), num(x.l2Ratio())))
+                    num(x.msePerToken()), num(x.explainedVariance()), num(x.cossim()), num(x.l2Ratio()),
+                    x.seed() == null ? "" : x.seed().toString(), f == null ? "" : String.valueOf(f.live()),
+                    f == null ? "" : num(f.deadFraction()), f == null ? "" : num(f.memorisation()),
+                    f == null ? "" : num(f.extent()), st == null ? "" : st.reason(),
+                    st == null ? "" : String.valueOf(st.bestEpoch())))
                     .append('\n');
         }
         AtomicFiles.writeString(dir.resolve("results.csv"), csv.toString());
@@ -418,6 +544,19 @@ public final class Sweep {
 
     private static String num(Double v) {
         return v == null || !Double.isFinite(v) ? "" : String.format(Locale.ROOT, "%.6g", v);
+    }
+
+    /**
+     * The character of a run's features on the rows it trained on, with each latent's usage there (for the report's
+     * pictures, docs/design.md §11). Valid while {@link #run} runs, e.g. in its {@code finish}.
+     *
+     * @param run a run of this sweep
+     * @return the measurement
+     */
+    public FeatureCharacter features(SweepRun run) {
+        try (Sae sae = Sae.upload(be, weights(dir, run))) {
+            return FeatureCharacter.measure(sae, trainedOn);
+        }
     }
 
     /** Loads the weights of a run of a finished sweep. */

@@ -15,8 +15,11 @@ import org.mdlsae.train.TrainConfig;
  * @param fvu      tolerance as FVU on the evaluation split, or null
  * @param kMax     largest k the search tries (default {@value #DEFAULT_K_MAX}; capped at each width)
  * @param train    training settings shared by all runs (its width and k are replaced per run)
+ * @param seeds    how many times each (width, k) is trained, with seeds {@code train.seed}, {@code train.seed + 1}, …
+ *                 (default 1; docs/design.md §11: the selection then takes the width of least mean DL among the
+ *                 widths admissible for every seed)
  */
-public record SweepConfig(List<Integer> widths, Double eps, Double fvu, int kMax, TrainConfig train) {
+public record SweepConfig(List<Integer> widths, Double eps, Double fvu, int kMax, TrainConfig train, int seeds) {
 
     /** Default k cap. */
     public static final int DEFAULT_K_MAX = 128;
@@ -35,7 +38,23 @@ public record SweepConfig(List<Integer> widths, Double eps, Double fvu, int kMax
         if (fvu != null && !(fvu > 0 && Double.isFinite(fvu))) throw bad("fvu", "must be a finite number > 0, got " + fvu);
         if (kMax < 1) throw bad("kMax", "must be ≥ 1, got " + kMax);
         if (train == null) throw bad("train", "is required");
+        if (seeds < 1) throw bad("seeds", "must be ≥ 1, got " + seeds);
         widths = List.copyOf(widths);
+    }
+
+    /** A sweep with one seed. */
+    public SweepConfig(List<Integer> widths, Double eps, Double fvu, int kMax, TrainConfig train) {
+        this(widths, eps, fvu, kMax, train, 1);
+    }
+
+    /** The training seeds of each (width, k): {@code train.seed}, {@code train.seed + 1}, … */
+    public List<Long> seedList() {
+        return java.util.stream.LongStream.range(0, seeds).map(i -> train.seed() + i).boxed().toList();
+    }
+
+    /** The same sweep with {@code n} seeds per (width, k). */
+    public SweepConfig withSeeds(int n) {
+        return new SweepConfig(widths, eps, fvu, kMax, train, n);
     }
 
     /**
@@ -71,11 +90,11 @@ public record SweepConfig(List<Integer> widths, Double eps, Double fvu, int kMax
 
     /** The same sweep over other widths. */
     public SweepConfig withWidths(List<Integer> w) {
-        return new SweepConfig(w, eps, fvu, kMax, train);
+        return new SweepConfig(w, eps, fvu, kMax, train, seeds);
     }
 
     /** The same sweep at MSE tolerance ε. */
     public SweepConfig withEps(double e) {
-        return new SweepConfig(widths, e, null, kMax, train);
+        return new SweepConfig(widths, e, null, kMax, train, seeds);
     }
 }

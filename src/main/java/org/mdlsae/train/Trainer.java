@@ -5,6 +5,7 @@ import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.data.Dataset;
+import org.mdlsae.data.HoldOut;
 import org.mdlsae.math.Rows;
 import org.mdlsae.sae.Arch;
 import org.mdlsae.sae.Sae;
@@ -90,9 +91,11 @@ public final class Trainer {
      * @param finalMse      MSE per element of the last step's batch
      * @param finalL0       mean active latents per sample in the last step
      * @param deadFraction  fraction of latents dead at the end (no firing within the dead-sample window)
+     * @param stopping      why and when a run to convergence stopped (its weights are those of its best epoch, so
+     *                      the last batch's figures above need not be theirs); null for a fixed budget
      */
     public record Result(SaeWeights weights, double seconds, double samplesPerSec, long steps, double initialMse,
-                         double finalMse, double finalL0, double deadFraction) {
+                         double finalMse, double finalL0, double deadFraction, Convergence.Outcome stopping) {
     }
 
     /**
@@ -134,10 +137,16 @@ public final class Trainer {
      * @param firstMse   MSE of the first step
      * @param lastMse    MSE of the last step
      * @param lastL0     L0 of the last step
+     * @param stopping   the convergence rule's state (held-out MSEs, patience, plateau, best weights); null for a fixed
+     *                   budget
      */
     public record State(TrainConfig config, String rule, long step, BatchSource.Cursor data, SaeWeights weights,
                         float[][] moments, long[] sinceFired, float theta, long samples, double seconds, double firstMse,
-                        double lastMse, double lastL0) {
+                        double lastMse, double lastL0, EarlyStop.State stopping) {
+    }
+
+    private void setThreshold(Sae sae, float theta) {
+        if (cfg.arch() == Arch.BATCHTOPK) sae.setThreshold(Float.isNaN(theta) ? 0f : theta);
     }
 
     /** Rows of the data whose mean initialises b_dec. */
@@ -181,7 +190,8 @@ public final class Trainer {
      * {@link #init}: a {@code data.Dataset} is shuffled exactly every epoch ({@link InMemoryBatches}, the same run as
      * {@link #train(float[], int, int)}), a {@code data.ShardSet} is mixed by chunks and read ahead
      * ({@link StreamedBatches}). The config's normalisation is estimated on the rows, applied to every batch and
-     * folded into the returned weights, so they take raw activations and the result's MSEs are in raw units.
+     * folded into the returned weights, so they take raw activations and the result's MSEs are in raw units. A config
+     * with a {@link Convergence} rule holds rows out of training for it ({@link #heldOut}).
      *
      * @param data the training rows
      * @return the result
@@ -203,10 +213,33 @@ public final class Trainer {
                     + cfg.normalize().id());
         }
         if (data.rowCount() < 1) throw new InputException("training data " + data.name() + " is empty");
-        SaeWeights start = init(cfg, initRows(data, norm), (int) Math.min(data.rowCount(), INIT_ROWS), data.dim());
-        try (BatchSource src = norm.apply(BatchSources.of(data, cfg))) {
-            return norm.fold(train(start, src));
+        HoldOut split = heldOut(data);
+        Rows rows = split == null ? data : split.train();
+        SaeWeights start = init(cfg, initRows(rows, norm), (int) Math.min(rows.rowCount(), INIT_ROWS), rows.dim());
+        try (BatchSource src = norm.apply(BatchSources.of(rows, cfg))) {
+            return norm.fold(run(start, null, src, stopping(split, norm, rows.rowCount(), src, null)));
         }
+    }
+
+    /**
+     * The split of a run to convergence: the rows it trains on and the rows of its stopping rule
+     * ({@link HoldOut#forStopping}); null for a fixed budget, which trains on all rows.
+     *
+     * @param data the rows given to {@link #train(Rows)}
+     * @return the split, or null
+     */
+    public HoldOut heldOut(Rows data) {
+        return cfg.convergence() == null ? null : HoldOut.forStopping(data);
+    }
+
+    /** The convergence rule of a run over the split's training rows, its held-out rows loaded and normalised. */
+    private EarlyStop stopping(HoldOut split, Normalization norm, long n, BatchSource src, EarlyStop.State from) {
+        if (split == null) return null;
+        Rows h = split.eval();
+        float[] x = new float[Math.multiplyExact((int) h.rowCount(), h.dim())];
+        h.read(0, (int) h.rowCount(), x, 0);
+        norm.scale(x, x.length);
+        return new EarlyStop(cfg, n, (int) Math.min(cfg.batch(), n), x, h.dim(), split.rule(), from);
     }
 
     /** Rows that fix b_dec: the first {@value #INIT_ROWS} of in-memory data, else that many spread evenly. */
@@ -234,14 +267,22 @@ public final class Trainer {
     }
 
     /**
-     * Trains on the batches of {@code data}, starting from {@code start}.
+     * Trains on the batches of {@code data}, starting from {@code start}, for the config's fixed budget.
      *
      * @param start initial weights (width and d_in must match)
      * @param data  a fresh source
      * @return the result
+     * @throws IllegalArgumentException for a config with a convergence rule (it needs rows: {@link #train(Rows)})
      */
     public Result train(SaeWeights start, BatchSource data) {
-        return run(start, null, data);
+        fixedBudget();
+        return run(start, null, data, null);
+    }
+
+    private void fixedBudget() {
+        if (cfg.convergence() != null) {
+            throw new IllegalArgumentException("training to convergence holds rows out of the data: train on Rows, not a BatchSource");
+        }
     }
 
     /**
@@ -253,6 +294,12 @@ public final class Trainer {
      * @return the result
      */
     public Result resume(State from, BatchSource data) {
+        fixedBudget();
+        check(from);
+        return run(from.weights(), from, data, null);
+    }
+
+    private void check(State from) {
         if (!from.config().equals(cfg)) {
             throw new InputException("the checkpoint was made with other training settings (" + from.config() + "); "
                     + "resume with the same settings or start afresh");
@@ -263,7 +310,9 @@ public final class Trainer {
         if (from.moments().length != 8 || from.sinceFired().length != cfg.width()) {
             throw new InputException("the checkpoint's optimiser state does not fit a width-" + cfg.width() + " SAE");
         }
-        return run(from.weights(), from, data);
+        if ((from.stopping() == null) != (cfg.convergence() == null)) {
+            throw new InputException("the checkpoint's state of the convergence rule does not fit the settings");
+        }
     }
 
     /**
@@ -280,12 +329,15 @@ public final class Trainer {
             throw new IllegalArgumentException("normalisation " + norm.method().id() + " differs from the config's "
                     + cfg.normalize().id());
         }
-        try (BatchSource src = norm.apply(BatchSources.of(data, cfg))) {
-            return norm.fold(resume(from, src));
+        check(from);
+        HoldOut split = heldOut(data);
+        Rows rows = split == null ? data : split.train();
+        try (BatchSource src = norm.apply(BatchSources.of(rows, cfg))) {
+            return norm.fold(run(from.weights(), from, src, stopping(split, norm, rows.rowCount(), src, from.stopping())));
         }
     }
 
-    private Result run(SaeWeights start, State from, BatchSource data) {
+    private Result run(SaeWeights start, State from, BatchSource data, EarlyStop stop) {
         int d = data.dim();
         long n = data.rows();
         if (start.dIn() != d) throw new InputException("SAE d_in " + start.dIn() + " does not match data dimension " + d);
@@ -299,6 +351,7 @@ public final class Trainer {
         int width = cfg.width();
         int b = (int) Math.min(cfg.batch(), n);
         long steps = cfg.steps(n);
+        long perEpoch = (n + b - 1) / b;
         long budget = cfg.totalSamples(n);
         long deadAfter = cfg.effectiveDeadSamples(n);
         LrSchedule schedule = new LrSchedule(cfg.effectiveLr(), steps, cfg.warmupFraction(), cfg.decayFraction());
@@ -324,7 +377,7 @@ public final class Trainer {
                 lastL0 = from.lastL0();
             }
             long t0 = System.nanoTime();
-            while (step < steps) {
+            while (step < (stop == null ? steps : stop.end())) {
                 phases.stepStarted(step + 1);
                 // a sample budget cuts the last batch so that exactly that many samples are seen
                 int want = (int) Math.min(b, budget - samples);
@@ -344,7 +397,7 @@ public final class Trainer {
                 long active = tally[0];
                 deadCount = (int) tally[1];
                 step++;
-                stepper.update(sae, (float) schedule.at(step), (int) Math.min(step, Integer.MAX_VALUE));
+                stepper.update(sae, (float) (stop == null ? schedule.at(step) : stop.lr(step)), (int) Math.min(step, Integer.MAX_VALUE));
 
                 samples += rows;
                 double sse = out.sse();
@@ -354,20 +407,28 @@ public final class Trainer {
                 if (!Double.isFinite(sse)) {
                     throw new DivergedException("training diverged at step " + step + " (loss " + sse + "); lower the learning rate");
                 }
+                if (stop != null && samples % n == 0) { // an epoch ended: the convergence rule measures the held-out rows
+                    setThreshold(sae, theta);
+                    stop.epochEnd(step, sae);
+                }
                 double secs = priorSeconds + (System.nanoTime() - t0) / 1e9;
-                listener.onStep(new TrainListener.Progress(data.epoch(), cfg.totalEpochs(n), step, steps, sse / rows, lastMse,
-                        lastL0, (double) deadCount / width, samples / Math.max(secs, 1e-9)));
+                long total = stop == null ? steps : stop.end();
+                int epochs = stop == null ? cfg.totalEpochs(n) : (int) (total / perEpoch);
+                listener.onStep(new TrainListener.Progress(data.epoch(), epochs, step, total,
+                        sse / rows, lastMse, lastL0, (double) deadCount / width, samples / Math.max(secs, 1e-9)));
                 if (checkpoints != null && checkpoints.due(step, secs)) {
                     float[][] mo = new float[8][];
                     for (int i = 0; i < 8; i++) mo[i] = be.download(stepper.moments[i]);
                     checkpoints.save(new State(cfg, rule.name(), step, data.cursor(), sae.download(), mo, stepper.sinceFired(),
-                            theta, samples, secs, firstMse, lastMse, lastL0));
+                            theta, samples, secs, firstMse, lastMse, lastL0, stop == null ? null : stop.state()));
                 }
             }
             double secs = priorSeconds + (System.nanoTime() - t0) / 1e9;
-            if (cfg.arch() == Arch.BATCHTOPK) sae.setThreshold(Float.isNaN(theta) ? 0f : theta);
-            return new Result(sae.download(), secs, samples / Math.max(secs, 1e-9), step, firstMse, lastMse, lastL0,
-                    (double) deadCount / width);
+            setThreshold(sae, theta);
+            // a run to convergence keeps the weights of its best epoch
+            SaeWeights w = stop != null && stop.bestWeights() != null ? stop.bestWeights() : sae.download();
+            return new Result(w, secs, samples / Math.max(secs, 1e-9), step, firstMse, lastMse, lastL0,
+                    (double) deadCount / width, stop == null ? null : stop.outcome(step));
         }
     }
 }
