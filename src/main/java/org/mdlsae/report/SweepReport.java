@@ -1,6 +1,5 @@
 package org.mdlsae.report;
 
-import static org.mdlsae.report.Html.cap;
 import static org.mdlsae.report.Html.duration;
 import static org.mdlsae.report.Html.esc;
 import static org.mdlsae.report.Html.fmt;

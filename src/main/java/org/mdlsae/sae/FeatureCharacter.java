@@ -157,6 +157,11 @@ public record FeatureCharacter(
         return counted > 0 ? sum / counted : Double.NaN;
     }
 
+    /** The same figures without the per-latent usage (what results keep: equal after a JSON round trip). */
+    public FeatureCharacter withoutUsage() {
+        return new FeatureCharacter(rows, live, deadFraction, memorisation, extent, null);
+    }
+
     /**
      * Latents by decreasing usage, ties by index; latents never active are left out.
      *

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,6 +18,7 @@ import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.codec.CodecSummary;
 import org.mdlsae.codec.Zstd;
+import org.mdlsae.data.HoldOut;
 import org.mdlsae.io.AtomicFiles;
 import org.mdlsae.io.OutputKind;
 import org.mdlsae.io.OutputLock;
@@ -28,8 +28,6 @@ import org.mdlsae.math.Rows;
 import org.mdlsae.math.Stats;
 import org.mdlsae.mdl.DlReport;
 import org.mdlsae.mdl.Mdl;
-import org.mdlsae.mdl.Selection;
-import org.mdlsae.data.HoldOut;
 import org.mdlsae.sae.FeatureCharacter;
 import org.mdlsae.sae.Metrics;
 import org.mdlsae.sae.Sae;
@@ -258,119 +256,24 @@ public final class Sweep {
     }
 
     /**
-     * The runs so far with per-width selection (docs/design.md §2.4, §11). For each seed, a width is represented by its
-     * admissible run of least DL (the smallest k meeting ε often leaves so little headroom that quantisation needs many
-     * bits, and a slightly larger k codes in fewer bits); these runs are marked {@code selected}. The selected width
-     * is the width of least mean DL over the seeds among the widths admissible for every seed (ties to the narrower);
-     * its run for the first seed is the best run. The best run is named only when the search is complete; before that
-     * it is reported as provisional, with the widths whose search has not finished.
+     * The runs so far with the selection of {@link SeedSelection} (docs/design.md §2.4, §11). The best run is named only
+     * when the search is complete; before that it is reported as provisional, with the widths whose search has not
+     * finished.
      */
     SweepResults results(boolean complete) {
         List<Long> seeds = cfg.seedList();
-        List<SweepRun> all = new ArrayList<>(runs.values());
-        all.sort(Comparator.comparingInt(SweepRun::width).thenComparingInt(SweepRun::k).thenComparingLong(this::seedOf));
-        // per (width, seed): the admissible run of least DL, else (for the features only) the run of least MSE
-        Map<Integer, Map<Long, SweepRun>> rep = new TreeMap<>();
-        Map<Integer, Map<Long, SweepRun>> fallback = new TreeMap<>();
-        for (SweepRun r : all) {
-            Map<Long, SweepRun> ofWidth = (r.admissible() ? rep : fallback).computeIfAbsent(r.width(), w -> new TreeMap<>());
-            ofWidth.merge(seedOf(r), r, (a, b) -> (r.admissible() ? b.dlBits() < a.dlBits() : b.mse() < a.mse()) ? b : a);
-        }
-        List<SweepRun> out = new ArrayList<>();
-        for (SweepRun r : all) out.add(r.withSelected(rep.getOrDefault(r.width(), Map.of()).get(seedOf(r)) == r));
-        // the width of least mean DL among the widths admissible for every seed, and each seed's own choice
-        List<WidthSummary> byWidth = new ArrayList<>();
-        List<Selection.Entry> candidates = new ArrayList<>();
-        java.util.TreeSet<Integer> trainedWidths = new java.util.TreeSet<>(rep.keySet());
-        trainedWidths.addAll(fallback.keySet());
-        for (int w : trainedWidths) {
-            WidthSummary ws = summary(w, seeds, rep.getOrDefault(w, Map.of()), fallback.getOrDefault(w, Map.of()));
-            byWidth.add(ws);
-            if (ws.admissible()) candidates.add(new Selection.Entry(w, 0, true, ws.dlMean()));
-        }
-        int bi = Selection.bestIndex(candidates);
-        Integer bestWidth = bi >= 0 ? candidates.get(bi).width() : null;
-        SweepRun best = null;
-        if (bestWidth != null) {
-            SweepRun b = rep.get(bestWidth).get(seeds.get(0));
-            for (SweepRun r : out) if (r.dir().equals(b.dir())) best = r;
-        }
-        List<Integer> bySeed = new ArrayList<>();
-        for (long seed : seeds) {
-            List<Selection.Entry> own = new ArrayList<>();
-            rep.forEach((w, m) -> {
-                SweepRun r = m.get(seed);
-                if (r != null) own.add(new Selection.Entry(w, r.k(), true, r.dlBits()));
-            });
-            int i = Selection.bestIndex(own);
-            bySeed.add(i >= 0 ? own.get(i).width() : null);
-        }
-        Boolean stable = complete ? bySeed.stream().distinct().count() == 1 && bySeed.get(0) != null : null;
-        List<WidthSummary> labelled = new ArrayList<>();
-        for (WidthSummary ws : byWidth) {
-            labelled.add(ws.withRegime(Regimes.label(ws.memorisation(), ws.extent(), criteria, ws.width(), bestWidth)));
-        }
+        SeedSelection sel = SeedSelection.of(new ArrayList<>(runs.values()), seeds, cfg.train().seed(), criteria);
+        Boolean stable = complete ? sel.stable() : null;
         double secs = (System.nanoTime() - started) / 1e9;
         List<Integer> missing = new ArrayList<>();
         for (int w : cfg.widths()) if (!settled.contains(w)) missing.add(w);
-        return new SweepResults(dataName, train.dim(), epsMse, epsFvu, cfg.train().arch().id(), cfg.widths(), out,
-                complete ? best : null, secs, complete, missing, complete ? null : best, evaluation, null, seeds,
-                SELECTION_RULE, labelled, bySeed, stable, criteria);
+        return new SweepResults(dataName, train.dim(), epsMse, epsFvu, cfg.train().arch().id(), cfg.widths(), sel.runs(),
+                complete ? sel.best() : null, secs, complete, missing, complete ? null : sel.best(), evaluation, null, seeds,
+                SeedSelection.RULE, sel.byWidth(), sel.bySeed(), stable, criteria);
     }
 
-    /** The selection rule with seeds, as results.json states it. */
-    static final String SELECTION_RULE = "each seed's width is represented by its admissible run of least DL; the selected "
-            + "width has the least mean DL over the seeds among the widths admissible for every seed (ties: the narrower); "
-            + "best is its run for the first seed; optimum_by_seed is the width each seed alone would select";
-
-    private static WidthSummary summary(int width, List<Long> seeds, Map<Long, SweepRun> rep, Map<Long, SweepRun> fallback) {
-        List<Double> dl = new ArrayList<>();
-        List<Integer> ks = new ArrayList<>();
-        List<SweepRun> shown = new ArrayList<>();
-        int trained = 0;
-        for (long seed : seeds) {
-            SweepRun r = rep.get(seed);
-            dl.add(r == null ? null : r.dlBits());
-            SweepRun f = r != null ? r : fallback.get(seed);
-            ks.add(f == null ? null : f.k());
-            if (f != null) {
-                shown.add(f);
-                trained++;
-            }
-        }
-        double[] d = dl.stream().filter(java.util.Objects::nonNull).mapToDouble(Double::doubleValue).toArray();
-        Double mean = d.length == 0 ? null : java.util.Arrays.stream(d).average().orElseThrow();
-        Double std = null;
-        if (d.length > 1) {
-            double ss = 0;
-            for (double v : d) ss += (v - mean) * (v - mean);
-            std = Math.sqrt(ss / (d.length - 1));
-        }
-        return new WidthSummary(width, trained, d.length, d.length == seeds.size(), mean, std,
-                d.length == 0 ? null : java.util.Arrays.stream(d).min().orElseThrow(),
-                d.length == 0 ? null : java.util.Arrays.stream(d).max().orElseThrow(), dl, ks,
-                mean(shown, SweepRun::l0), mean(shown, SweepRun::mse), mean(shown, r -> r.epochs()),
-                mean(shown, r -> r.features() == null ? null : r.features().memorisation()),
-                mean(shown, r -> r.features() == null ? null : r.features().extent()),
-                mean(shown, r -> r.features() == null ? null : r.features().deadFraction()), null);
-    }
-
-    /** The mean of the non-null values, or null. */
-    private static Double mean(List<SweepRun> runs, java.util.function.Function<SweepRun, Number> f) {
-        double s = 0;
-        int n = 0;
-        for (SweepRun r : runs) {
-            Number v = f.apply(r);
-            if (v == null) continue;
-            s += v.doubleValue();
-            n++;
-        }
-        return n == 0 ? null : s / n;
-    }
-
-    /** A run's seed (runs recorded before sweeps had seeds were trained with the sweep's seed). */
     private long seedOf(SweepRun r) {
-        return r.seed() != null ? r.seed() : cfg.train().seed();
+        return SeedSelection.seedOf(r, cfg.train().seed());
     }
 
     /** The codec's section: rate–distortion curves and two-part code of the selected runs, and the comparison. */
@@ -442,7 +345,7 @@ public final class Sweep {
         try (Sae sae = Sae.upload(be, w)) {
             DlReport d = Mdl.of(sae, eval).calibration(train).tolerance(epsMse).evaluate();
             Metrics m = Metrics.evaluate(sae, eval);
-            FeatureCharacter f = FeatureCharacter.measure(sae, trainedOn);
+            FeatureCharacter f = FeatureCharacter.measure(sae, trainedOn).withoutUsage();
             return new SweepRun(w.width(), w.k(), epochs, tr.seconds(), epsMse - d.mse(), rel, false, d.bits(), d.dlBits(),
                     d.dlBoundBits(), d.denseBits() == null ? null : d.denseBits().doubleValue(), d.mse(), d.mseQuantized(),
                     d.fvu(), d.l0(), d.deadFraction(), w.width(), d.admissible(), m.msePerToken(),
