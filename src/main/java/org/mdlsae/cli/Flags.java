@@ -32,6 +32,7 @@ final class Flags {
             entry("SweepConfig.fvu", "--fvu"),
             entry("SweepConfig.kMax", "--k-max"),
             entry("SweepConfig.seeds", "--seeds"),
+            entry("SweepConfig.search", "--search"),
             entry("Mdl.eps", "--eps"),
             entry("Mdl.fvu", "--fvu"),
             entry("Mdl.delta", "--delta"),

@@ -28,9 +28,12 @@ import picocli.CommandLine.Option;
 
 /** {@code mdlsae sweep}: the ε-MDL selection over a width grid. */
 @Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"For each width, find by bisection the smallest k whose SAE meets the tolerance on the evaluation "
-                + "split, measure B* and the entropy DL, and select the minimum-DL SAE. Writes results.json, results.csv, "
-                + "every SAE, and report.html into --out. Re-running with the same settings resumes: finished runs are reused.",
+        description = {"For each width, find the k of least description length whose SAE meets the tolerance (--search "
+                + "anneal: one training per width lowers k while the SAE meets it on control rows held out from training; "
+                + "bisect: a training per k tried, bisecting for the smallest k meeting it on the evaluation split), "
+                + "measure B* and the entropy DL on the evaluation split, and select the minimum-DL SAE. Writes "
+                + "results.json, results.csv, every SAE, and report.html into --out. Re-running with the same settings "
+                + "resumes: finished runs are reused.",
                 "The selection never measures rows it trained on: mnist trains on its train split and measures on its test "
                         + "split; a file or directory measures on --eval when given, else on its last 10% of rows, held out "
                         + "from training (the log and results.json say which). ε and MSE are in the data's raw units."})
@@ -60,6 +63,10 @@ public final class SweepCommand implements Callable<Integer> {
                     + "mean DL among the widths admissible for every seed, and the report shows the spread and whether each "
                     + "seed alone would select the same width (default: ${DEFAULT-VALUE}).")
     int seeds;
+
+    @Option(names = "--search", paramLabel = "anneal|bisect", defaultValue = SweepConfig.DEFAULT_SEARCH_TEXT,
+            description = "How each width finds its k (default: ${DEFAULT-VALUE}; docs/design.md §10).")
+    String search;
 
     @Mixin
     TrainOptions train;
@@ -115,7 +122,8 @@ public final class SweepCommand implements Callable<Integer> {
         }
         SweepConfig.checkWidths(widths);
         Double eps = tol.eps == null && tol.fvu == null ? Double.valueOf(Mdl.DEFAULT_EPS) : tol.eps;
-        SweepConfig cfg = new SweepConfig(widths, eps, tol.fvu, kMax, train.toConfig(widths.get(0), 1), seeds);
+        SweepConfig cfg = new SweepConfig(widths, eps, tol.fvu, kMax, train.toConfig(widths.get(0), 1), seeds,
+                search(search));
         Zstd zstd = compare ? Zstd.find(zstdJar) : null;
         try (DataOptions opened = data) {
             Rows all = opened.open("train", evalSource);
@@ -143,6 +151,12 @@ public final class SweepCommand implements Callable<Integer> {
             if (json) Json.print(r);
         }
         return 0;
+    }
+
+    /** The search mode named by {@code --search}. */
+    static SweepConfig.Search search(String s) {
+        for (SweepConfig.Search m : SweepConfig.Search.values()) if (m.id().equals(s)) return m;
+        throw new InputException("--search must be anneal or bisect, got '" + s + "'");
     }
 
     /** Runs a sweep with progress on standard error, writes the report, and prints a one-line summary. */

@@ -17,8 +17,8 @@ public final class TrainOptions {
 
     @Option(names = "--epochs", paramLabel = "N|auto",
             description = "Epochs (default: " + TrainConfig.DEFAULT_EPOCHS + " unless --samples is given), or auto: train "
-                    + "until the MSE of held-out training rows stops improving (every 10th row of data in memory, the last "
-                    + "rows of shards; at most 10000), then decay the learning rate and keep the best epoch's weights "
+                    + "until the MSE of held-out training rows stops improving (10% of them, evenly spread in memory, the last "
+                    + "rows of shards; at most 4096), then decay the learning rate and keep the best epoch's weights "
                     + "(docs/design.md §11).")
     String epochs;
 

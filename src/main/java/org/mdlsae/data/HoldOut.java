@@ -8,18 +8,17 @@ import org.mdlsae.math.Rows;
  * Deterministic held-out splits. {@link #lastPercent}: the split of a sweep without {@code --eval} (docs/design.md §8):
  * the last {@value #PERCENT} % of the rows (at least one) are held out for selection, the rows before them are trained
  * on. Contiguous on purpose: with shard files in file-name order the held-out rows are whole trailing shards or a tail
- * of one, which a reader can name, and no training window ever touches them. {@link #forStopping}: the rows whose MSE
- * decides when training has converged (docs/design.md §11), never the rows a sweep selects on.
+ * of one, which a reader can name, and no training window ever touches them. {@link #control}: the rows the annealing
+ * search decides k on (docs/design.md §10) and whose MSE decides when training has converged (docs/design.md §11),
+ * never the rows a sweep selects on.
  *
  * @param train the rows trained on (and calibrated on)
- * @param eval  the held-out rows the selection measures
+ * @param eval  the held-out rows (the selection's, or the control rows)
  * @param rule  the split in words, for logs and results.json
  */
 public record HoldOut(Rows train, Rows eval, String rule) {
     /** Percentage of rows held out. */
     public static final int PERCENT = 10;
-    /** Rows held out for the stopping rule at most. */
-    public static final int MAX_STOPPING_ROWS = 10_000;
 
     /**
      * Splits rows into the first 90 % and the last 10 %.
@@ -44,42 +43,41 @@ public record HoldOut(Rows train, Rows eval, String rule) {
         throw new IllegalArgumentException("cannot split " + all + ": give a Dataset or a ShardSet");
     }
 
+    /** The most rows {@link #control} holds out. */
+    public static final int CONTROL_MAX = 4096;
+
     /**
-     * The held-out rows of training to convergence (docs/design.md §11). Rows in memory: every s-th row, rows s − 1,
-     * 2s − 1, … with s = max(10, ⌈n / {@value #MAX_STOPPING_ROWS}⌉) (so 10 % of the rows, at most
-     * {@value #MAX_STOPPING_ROWS}, spread over the whole set: data sets such as mnist's train split are stored grouped
-     * by class, so a tail would be one class); the last row when n &lt; s. Rows streamed from shards: the last
-     * min(⌈10 %⌉, {@value #MAX_STOPPING_ROWS}) rows, contiguous as for selection. The rest is trained on.
+     * The control rows of the annealing search (docs/design.md §10): {@value #PERCENT} % of the training rows, at
+     * most {@value #CONTROL_MAX} and at least one, held out from training so that the search's k decisions are made
+     * on rows that are neither trained on nor the selection's. In-memory rows are taken evenly spread (every m-th row,
+     * since a split may be ordered, as mnist's train split is by digit); a shard set's are its last rows (a view,
+     * never touched by a training window).
      *
-     * @param all a {@link Dataset} (the parts are copies) or a {@link ShardSet} (the parts are views)
-     * @return the split: {@code train} the rows trained on, {@code eval} the rows of the stopping rule
+     * @param train the sweep's training rows ({@link Dataset}: the parts are copies; {@link ShardSet}: views)
+     * @return {@code train()} the rows to train on, {@code eval()} the control rows
      * @throws InputException if there are fewer than 2 rows
      */
-    public static HoldOut forStopping(Rows all) {
-        long n = all.rowCount();
-        if (n < 2) throw new InputException(all.name() + ": " + n + " row(s) cannot be split into training rows and the held-out "
-                + "rows of --epochs auto; give more data or a fixed --epochs");
-        if (all instanceof Dataset ds) {
-            int stride = (int) Math.max(PERCENT, (n + MAX_STOPPING_ROWS - 1) / MAX_STOPPING_ROWS);
-            int held = (int) Math.max(1, n / stride);
-            int first = n < stride ? (int) n - 1 : stride - 1;
-            int[] keep = new int[(int) n - held], out = new int[held];
-            for (int i = 0, a = 0, b = 0; i < n; i++) {
-                if (b < held && i == first + b * stride) out[b++] = i;
+    public static HoldOut control(Rows train) {
+        long n = train.rowCount();
+        if (n < 2) throw new InputException(train.name() + ": " + n + " row(s) cannot be split into training and control rows");
+        long held = Math.max(1, Math.min(CONTROL_MAX, n * PERCENT / 100));
+        if (train instanceof Dataset ds) {
+            int stride = (int) (n / held);
+            int[] keep = new int[(int) (n - held)], ctl = new int[(int) held];
+            int a = 0, b = 0;
+            for (int i = 0; i < n; i++) {
+                if (b < held && i % stride == stride - 1) ctl[b++] = i;
                 else keep[a++] = i;
             }
-            String rule = String.format(Locale.ROOT, "held out for the stopping rule: one row in %d of %s (rows %d, %d, …; "
-                    + "%d rows); trained on the other %d", stride, all.name(), first, first + stride, held, n - held);
-            return new HoldOut(ds.select(keep).withName(ds.name() + "[train]"), ds.select(out).withName(ds.name() + "[stop]"),
-                    rule);
+            String rule = String.format(Locale.ROOT, "control: every %d-th row of %s (%d rows), held out from training",
+                    stride, ds.name(), held);
+            return new HoldOut(ds.select(keep).withName(ds.name() + "[train]"), ds.select(ctl).withName(ds.name() + "[control]"), rule);
         }
-        if (all instanceof ShardSet s) {
-            long held = Math.min(MAX_STOPPING_ROWS, Math.max(1, (n * PERCENT + 99) / 100));
+        if (train instanceof ShardSet s) {
             long cut = n - held;
-            String rule = String.format(Locale.ROOT, "held out for the stopping rule: the last %d rows of %s (rows %d to %d); "
-                    + "trained on rows 0 to %d", held, all.name(), cut, n - 1, cut - 1);
-            return new HoldOut(s.slice(0, cut), s.slice(cut, n), rule);
+            return new HoldOut(s.slice(0, cut), s.slice(cut, n), String.format(Locale.ROOT,
+                    "control: the last %d rows of %s (rows %d to %d), held out from training", held, s.name(), cut, n - 1));
         }
-        throw new IllegalArgumentException("cannot split " + all + ": give a Dataset or a ShardSet");
+        throw new IllegalArgumentException("cannot split " + train + ": give a Dataset or a ShardSet");
     }
 }

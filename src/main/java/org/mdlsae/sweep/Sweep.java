@@ -26,7 +26,6 @@ import org.mdlsae.io.Ownership;
 import org.mdlsae.io.SaeFiles;
 import org.mdlsae.math.Rows;
 import org.mdlsae.math.Stats;
-import org.mdlsae.mdl.DlReport;
 import org.mdlsae.mdl.Mdl;
 import org.mdlsae.sae.FeatureCharacter;
 import org.mdlsae.sae.Metrics;
@@ -41,11 +40,14 @@ import org.mdlsae.train.TrainListener;
 import org.mdlsae.train.Trainer;
 
 /**
- * The MDL selection of docs/design.md §2.4: for each width (narrow to wide) find by bisection the smallest integer k
- * whose SAE meets ε on the evaluation split, find B* and the entropy DL of every admissible SAE trained on the
- * way, represent each width by its least-DL admissible run, and select the minimum-DL one. The search for a width is warm-started from its narrower neighbour: a wider dictionary needs
- * at most the k of a narrower one for the same MSE, so that k bounds the bisection from above (if the bound
- * fails through training noise, the bound doubles until it passes or reaches the cap).
+ * The MDL selection of docs/design.md §2.4 and §10: for each width find its k, measure B* and the entropy DL of every
+ * SAE trained on the evaluation split, represent each width by its least-DL admissible run, and select the minimum-DL
+ * one. Two search modes ({@link SweepConfig.Search}): {@code anneal} (default) trains each width once while an
+ * {@link Anneal} schedule lowers k on control rows held out from training ({@link WidthSearch}, one self-contained
+ * unit per width, named {@code runs/w{D}-anneal}); {@code bisect} finds by bisection the smallest integer k whose SAE
+ * meets ε on the evaluation split, warm-started from the narrower neighbour: a wider dictionary needs at most the k of
+ * a narrower one for the same MSE, so that k bounds the bisection from above (if the bound fails through training
+ * noise, the bound doubles until it passes or reaches the cap).
  *
  * <p>Every trained SAE is saved under {@code DIR/runs/w{D}-k{k}} with a {@code run.json}; a re-run with the same
  * settings reuses finished runs (never retrains them), so a killed sweep resumes where it stopped with the same
@@ -100,7 +102,12 @@ public final class Sweep {
     private double epsMse;
     private double epsFvu;
     private Normalization norm;
-    /** The rows each run trains on (without the held-out rows of a run to convergence), for its features. */
+    /**
+     * The split of the training rows into the rows trained on and the control rows (docs/design.md §10, §11): the
+     * annealing search's k decisions and the convergence rule both measure the control rows; null when neither is used.
+     */
+    private HoldOut control;
+    /** The rows each run trains on (the training rows without the control rows, if any), for its features. */
     private Rows trainedOn;
     private Regimes.Criteria criteria;
     private int index;
@@ -209,9 +216,14 @@ public final class Sweep {
             checkSettings();
             LOG.info("selection rows: " + evaluation.rule());
             norm = Normalization.estimate(cfg.train().normalize(), train);
-            trainedOn = cfg.train().convergence() == null ? train : HoldOut.forStopping(train).train();
+            if (cfg.search() == SweepConfig.Search.ANNEAL || cfg.train().convergence() != null) {
+                control = HoldOut.control(train);
+                LOG.info((cfg.search() == SweepConfig.Search.ANNEAL ? "k schedule" : "")
+                        + (cfg.search() == SweepConfig.Search.ANNEAL && cfg.train().convergence() != null ? " and " : "")
+                        + (cfg.train().convergence() != null ? "stopping rule" : "") + ": " + control.rule());
+            }
+            trainedOn = control == null ? train : control.train();
             criteria = Regimes.Criteria.of(FeatureCharacter.rowsExtent(trainedOn));
-            if (cfg.train().convergence() != null) LOG.info("stopping rule: " + HoldOut.forStopping(train).rule());
             loadFinished();
             search();
             SweepResults r = results(true);
@@ -223,6 +235,19 @@ public final class Sweep {
     }
 
     private void search() throws IOException {
+        if (cfg.search() == SweepConfig.Search.ANNEAL) {
+            for (int width : cfg.widths()) {
+                for (long seed : cfg.seedList()) {
+                    SweepRun r = anneal(width, seed);
+                    if (!r.admissible()) {
+                        LOG.info(String.format(Locale.ROOT, "width %d%s: inadmissible (k = %d gives MSE %.5g > ε = %.5g)",
+                                width, cfg.seeds() > 1 ? " seed " + seed : "", r.k(), r.mse(), epsMse));
+                    }
+                }
+                settled.add(width);
+            }
+            return;
+        }
         Integer prevK = null;
         for (int width : cfg.widths()) {
             int cap = Math.min(width, cfg.kMax());
@@ -294,16 +319,53 @@ public final class Sweep {
 
     /** Trains (or reuses) the SAE of (width, k, seed) and measures it. */
     private SweepRun probe(int width, int k, long seed) throws IOException {
-        String name = runName(width, k, seed);
+        TrainConfig tc = cfg.train().withShape(cfg.train().arch(), width, k).withSeed(seed);
+        return trained(runName(width, k, seed), width, k, seed, tc, (ckpt, from, used) -> {
+            Trainer trainer = new Trainer(be, tc, listener::trainStep).checkpoints(ckpt);
+            if (control != null) trainer.stoppingRows(control.eval(), control.rule());
+            return new Trained(from == null ? trainer.train(trainedOn, used) : trainer.resume(from, trainedOn, used), null);
+        });
+    }
+
+    /** Trains (or reuses) the width's one annealed SAE of a seed ({@link WidthSearch#anneal}) and measures it. */
+    private SweepRun anneal(int width, long seed) throws IOException {
+        SweepConfig seeded = cfg.withTrain(cfg.train().withSeed(seed));
+        WidthSearch.Inputs in = new WidthSearch.Inputs(seeded, width, epsMse, control.train(), control.eval(), norm);
+        return trained(annealName(width, seed), width, in.config().k(), seed, in.config(), (ckpt, from, used) -> {
+            WidthSearch.Outcome o = WidthSearch.anneal(be, new WidthSearch.Inputs(seeded, width, epsMse, control.train(),
+                    control.eval(), used), ckpt, from, listener::trainStep);
+            Map<String, Object> search = new LinkedHashMap<>();
+            search.put("mode", SweepConfig.Search.ANNEAL.id());
+            search.put("k_start", o.config().k());
+            search.put("control", control.rule());
+            search.put("levels", o.levels());
+            return new Trained(o.result(), search);
+        });
+    }
+
+    /** A training's result and what the search records about it in cfg.json (null: nothing). */
+    private record Trained(Trainer.Result result, Map<String, Object> search) {
+    }
+
+    /** How a run trains, given its checkpoint sink, the snapshot to continue from (or null) and the normalisation. */
+    private interface Training {
+        Trained run(CheckpointDir ckpt, Trainer.State from, Normalization used);
+    }
+
+    /**
+     * Trains (or reuses) one run of the sweep, then saves, measures and records it: the run's directory, checkpoint,
+     * run.json and results.json. It trains on {@link #trainedOn} (the checkpoint's job is keyed on those rows).
+     */
+    private SweepRun trained(String name, int width, int k, long seed, TrainConfig tc, Training how) throws IOException {
         SweepRun done = runs.get(name);
         if (done != null) return done;
         index++;
         listener.runStarted(index, width, k, seed);
-        TrainConfig tc = cfg.train().withShape(cfg.train().arch(), width, k).withSeed(seed);
+        Rows rows = trainedOn;
         Path runDir = dir.resolve("runs").resolve(name);
         // an unfinished run's checkpoint sits beside its directory until the run is published
         Path ckpt = dir.resolve("runs").resolve(name + ".checkpoint");
-        String job = CheckpointDir.jobKey(tc, train);
+        String job = CheckpointDir.jobKey(tc, rows);
         CheckpointDir.Snapshot from;
         try {
             from = CheckpointDir.load(ckpt, job, tc);
@@ -315,24 +377,24 @@ public final class Sweep {
         // a resumed run continues with the normalisation its checkpoint recorded
         Normalization used = from == null ? norm : from.normalization();
         if (from != null) {
-            LOG.info(String.format(Locale.ROOT, "D=%d k=%d: resuming from its checkpoint (step %d)", width, k,
-                    from.state().step()));
+            LOG.info(String.format(Locale.ROOT, "%s: resuming from its checkpoint (step %d)", name, from.state().step()));
         }
-        Trainer trainer = new Trainer(be, tc, listener::trainStep)
-                .checkpoints(new CheckpointDir(ckpt, job, checkpointEvery, used));
-        Trainer.Result tr = from == null ? trainer.train(train, used) : trainer.resume(from.state(), train, used);
+        Trained t = how.run(new CheckpointDir(ckpt, job, checkpointEvery, used), from == null ? null : from.state(), used);
+        Trainer.Result tr = t.result();
         Map<String, Object> sweepEntry = new LinkedHashMap<>();
         sweepEntry.put("width", width);
-        sweepEntry.put("k", k);
+        sweepEntry.put("k", tr.weights().k());
         sweepEntry.put("eps", epsMse);
+        if (t.search() != null) sweepEntry.put("search", t.search());
         if (cfg.seeds() > 1) sweepEntry.put("seed", seed);
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("sweep", sweepEntry);
         extra.put("job", job);
-        Provenance p = Provenance.of(tc, tr, Provenance.Data.of(dataName, train), be, used);
+        Provenance p = Provenance.of(tc, tr, Provenance.Data.of(dataName, rows), be, used);
         Provenance.save(runDir, tr, p, extra, origin);
-        int epochs = tr.stopping() != null ? tr.stopping().epochs() : tc.totalEpochs(train.rowCount());
-        SweepRun run = measure(tr.weights(), tr, epochs, "runs/" + name, seed);
+        int epochs = tr.stopping() != null ? tr.stopping().epochs() : tc.totalEpochs(rows.rowCount());
+        SweepRun run = WidthSearch.measure(be, tr.weights(), tr, epochs, "runs/" + name, eval, train, epsMse)
+                .withTraining(seed, character(tr.weights()), tr.stopping());
         AtomicFiles.writeString(runDir.resolve("run.json"), JSON.writeValueAsString(run) + "\n");
         CheckpointDir.delete(ckpt);
         runs.put(name, run);
@@ -341,20 +403,17 @@ public final class Sweep {
         return run;
     }
 
-    private SweepRun measure(SaeWeights w, Trainer.Result tr, int epochs, String rel, long seed) {
+    /** The character of an SAE's features on the rows it trained on (docs/design.md §11), without the usage. */
+    private FeatureCharacter character(SaeWeights w) {
         try (Sae sae = Sae.upload(be, w)) {
-            DlReport d = Mdl.of(sae, eval).calibration(train).tolerance(epsMse).evaluate();
-            Metrics m = Metrics.evaluate(sae, eval);
-            FeatureCharacter f = FeatureCharacter.measure(sae, trainedOn).withoutUsage();
-            return new SweepRun(w.width(), w.k(), epochs, tr.seconds(), epsMse - d.mse(), rel, false, d.bits(), d.dlBits(),
-                    d.dlBoundBits(), d.denseBits() == null ? null : d.denseBits().doubleValue(), d.mse(), d.mseQuantized(),
-                    d.fvu(), d.l0(), d.deadFraction(), w.width(), d.admissible(), m.msePerToken(),
-                    finite(m.explainedVariance()), finite(m.cossim()), m.l2Ratio(), seed, f, tr.stopping());
+            return FeatureCharacter.measure(sae, trainedOn).withoutUsage();
         }
     }
 
-    private static Double finite(double v) {
-        return Double.isFinite(v) ? v : null;
+    /** The annealed run's directory name: {@code wDDDDD-anneal}, with {@code -sSEED} when the sweep has several seeds. */
+    private String annealName(int width, long seed) {
+        String base = String.format(Locale.ROOT, "w%05d-anneal", width);
+        return cfg.seeds() > 1 ? base + "-s" + seed : base;
     }
 
     /** A run's directory name: {@code wDDDDD-kKKKK}, with {@code -sSEED} when the sweep has several seeds. */
@@ -385,6 +444,11 @@ public final class Sweep {
         s.put("aux_alpha", t.auxAlpha());
         s.put("aux_k", t.auxK() == null ? "auto" : t.auxK());
         s.put("dead_samples", t.deadSamples() == null ? "auto" : t.deadSamples());
+        // bisection's settings are those of sweeps made before the search modes, so those directories resume
+        if (cfg.search() != SweepConfig.Search.BISECT) {
+            s.put("search", cfg.search().id());
+            s.put("k_max", cfg.kMax());
+        }
         // written only when used, so that sweeps recorded before they existed still match
         if (t.convergence() != null) s.put("convergence", t.convergence().resolved());
         if (cfg.seeds() > 1) s.put("seeds", cfg.seeds());
@@ -413,7 +477,8 @@ public final class Sweep {
                 if (!Files.isRegularFile(rj)) continue;
                 SweepRun r = JSON.readValue(rj.toFile(), SweepRun.class);
                 // runs of widths outside this grid (an earlier sweep into the same directory) take no part
-                String name = runName(r.width(), r.k(), seedOf(r));
+                String name = cfg.search() == SweepConfig.Search.ANNEAL ? annealName(r.width(), seedOf(r))
+                        : runName(r.width(), r.k(), seedOf(r));
                 if (p.getFileName().toString().equals(name) && cfg.widths().contains(r.width())) {
                     runs.put(name, r);
                     listener.runFinished(0, r, true);

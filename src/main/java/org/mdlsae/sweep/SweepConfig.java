@@ -18,8 +18,29 @@ import org.mdlsae.train.TrainConfig;
  * @param seeds    how many times each (width, k) is trained, with seeds {@code train.seed}, {@code train.seed + 1}, …
  *                 (default 1; docs/design.md §11: the selection then takes the width of least mean DL among the
  *                 widths admissible for every seed)
+ * @param search   how each width finds its k (default {@link #DEFAULT_SEARCH}; docs/design.md §10)
  */
-public record SweepConfig(List<Integer> widths, Double eps, Double fvu, int kMax, TrainConfig train, int seeds) {
+public record SweepConfig(List<Integer> widths, Double eps, Double fvu, int kMax, TrainConfig train, int seeds,
+                          Search search) {
+
+    /** How a width's k is found. */
+    public enum Search {
+        /** One training per width whose k is lowered while the SAE meets ε on control rows ({@link Anneal}). */
+        ANNEAL,
+        /** A training per k tried, bisecting over k, warm-started from the narrower width. */
+        BISECT;
+
+        /** The CLI's spelling. */
+        public String id() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** Default search mode, as the CLI writes it. */
+    public static final String DEFAULT_SEARCH_TEXT = "anneal";
+
+    /** Default search mode. */
+    public static final Search DEFAULT_SEARCH = Search.valueOf(DEFAULT_SEARCH_TEXT.toUpperCase(java.util.Locale.ROOT));
 
     /** Default k cap. */
     public static final int DEFAULT_K_MAX = 128;
@@ -39,12 +60,18 @@ public record SweepConfig(List<Integer> widths, Double eps, Double fvu, int kMax
         if (kMax < 1) throw bad("kMax", "must be ≥ 1, got " + kMax);
         if (train == null) throw bad("train", "is required");
         if (seeds < 1) throw bad("seeds", "must be ≥ 1, got " + seeds);
+        if (search == null) throw bad("search", "is required: anneal or bisect");
         widths = List.copyOf(widths);
     }
 
-    /** A sweep with one seed. */
+    /** A sweep with one seed and the default search mode. */
     public SweepConfig(List<Integer> widths, Double eps, Double fvu, int kMax, TrainConfig train) {
-        this(widths, eps, fvu, kMax, train, 1);
+        this(widths, eps, fvu, kMax, train, 1, DEFAULT_SEARCH);
+    }
+
+    /** A sweep with one seed. */
+    public SweepConfig(List<Integer> widths, Double eps, Double fvu, int kMax, TrainConfig train, Search search) {
+        this(widths, eps, fvu, kMax, train, 1, search);
     }
 
     /** The training seeds of each (width, k): {@code train.seed}, {@code train.seed + 1}, … */
@@ -54,7 +81,7 @@ public record SweepConfig(List<Integer> widths, Double eps, Double fvu, int kMax
 
     /** The same sweep with {@code n} seeds per (width, k). */
     public SweepConfig withSeeds(int n) {
-        return new SweepConfig(widths, eps, fvu, kMax, train, n);
+        return new SweepConfig(widths, eps, fvu, kMax, train, n, search);
     }
 
     /**
@@ -90,11 +117,21 @@ public record SweepConfig(List<Integer> widths, Double eps, Double fvu, int kMax
 
     /** The same sweep over other widths. */
     public SweepConfig withWidths(List<Integer> w) {
-        return new SweepConfig(w, eps, fvu, kMax, train, seeds);
+        return new SweepConfig(w, eps, fvu, kMax, train, seeds, search);
+    }
+
+    /** The same sweep with other training settings. */
+    public SweepConfig withTrain(TrainConfig t) {
+        return new SweepConfig(widths, eps, fvu, kMax, t, seeds, search);
+    }
+
+    /** The same sweep with another search mode. */
+    public SweepConfig withSearch(Search s) {
+        return new SweepConfig(widths, eps, fvu, kMax, train, seeds, s);
     }
 
     /** The same sweep at MSE tolerance ε. */
     public SweepConfig withEps(double e) {
-        return new SweepConfig(widths, e, null, kMax, train, seeds);
+        return new SweepConfig(widths, e, null, kMax, train, seeds, search);
     }
 }

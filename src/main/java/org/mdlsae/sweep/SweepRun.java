@@ -70,7 +70,17 @@ public record SweepRun(
                     Integer bits, Double dlBits, Double dlBoundBits, Double denseBits, double mse, Double mseQuantized,
                     double fvu, double l0, double deadFraction, int dSae, boolean admissible) {
         this(width, k, epochs, trainSeconds, headroom, dir, selected, bits, dlBits, dlBoundBits, denseBits, mse,
-                mseQuantized, fvu, l0, deadFraction, dSae, admissible, null, null, null, null, null, null, null);
+                mseQuantized, fvu, l0, deadFraction, dSae, admissible, null, null, null, null);
+    }
+
+    /** A run without its seed, features and stopping record (the fields of docs/design.md §11). */
+    public SweepRun(int width, int k, int epochs, double trainSeconds, double headroom, String dir, boolean selected,
+                    Integer bits, Double dlBits, Double dlBoundBits, Double denseBits, double mse, Double mseQuantized,
+                    double fvu, double l0, double deadFraction, int dSae, boolean admissible, Double msePerToken,
+                    Double explainedVariance, Double cossim, Double l2Ratio) {
+        this(width, k, epochs, trainSeconds, headroom, dir, selected, bits, dlBits, dlBoundBits, denseBits, mse,
+                mseQuantized, fvu, l0, deadFraction, dSae, admissible, msePerToken, explainedVariance, cossim, l2Ratio,
+                null, null, null);
     }
 
     /** The same run with {@code selected} set. */
@@ -78,5 +88,12 @@ public record SweepRun(
         return new SweepRun(width, k, epochs, trainSeconds, headroom, dir, s, bits, dlBits, dlBoundBits, denseBits, mse,
                 mseQuantized, fvu, l0, deadFraction, dSae, admissible, msePerToken, explainedVariance, cossim, l2Ratio,
                 seed, features, stopping);
+    }
+
+    /** The same run with what its training says: its seed, its features' character and how it stopped. */
+    public SweepRun withTraining(Long s, FeatureCharacter f, Convergence.Outcome stop) {
+        return new SweepRun(width, k, epochs, trainSeconds, headroom, dir, selected, bits, dlBits, dlBoundBits, denseBits, mse,
+                mseQuantized, fvu, l0, deadFraction, dSae, admissible, msePerToken, explainedVariance, cossim, l2Ratio,
+                s, f, stop);
     }
 }

@@ -36,9 +36,11 @@ import org.mdlsae.sae.SaeWeights;
  * A training run's checkpoint on disk (docs/design.md §6): a directory of kind {@link OutputKind#CHECKPOINT} holding
  * {@value #STATE_JSON} (the job it belongs to, the step, the data cursor — exact for in-memory and streamed sources
  * alike, docs/design.md §8 —, the normalisation factor and the scalars, floating-point values as
- * their bits) and {@value #STATE_BIN} (the weights, the eight Adam moment tensors and the dead-latent counters, raw
- * big-endian). A run to convergence adds its rule's state ({@code stopping} in {@value #STATE_JSON}: held-out MSEs,
- * patience, plateau) and its best weights so far, after the other arrays of {@value #STATE_BIN} (docs/design.md §11). It is written with {@link AtomicFiles#publishDirectory}, so a kill leaves the previous checkpoint or
+ * their bits, and a k schedule's state when the run has one, docs/design.md §10) and {@value #STATE_BIN} (the weights,
+ * the eight Adam moment tensors and the dead-latent counters, raw big-endian). A run to convergence adds its rule's
+ * state ({@code stopping} in {@value #STATE_JSON}: held-out MSEs, patience, plateau) and its best weights so far, after
+ * the other arrays of {@value #STATE_BIN} (docs/design.md §11). It is written with {@link AtomicFiles#publishDirectory},
+ * so a kill leaves the previous checkpoint or
  * the new one, never half of one. Used as the {@link Trainer.Checkpoints} sink of a run: a snapshot every
  * {@code everySteps} steps, or, with 0, about every five minutes of training. A run continued from it with
  * {@link Trainer#resume} ends bit-identical (CPU back end) to the run that was never stopped.
@@ -200,6 +202,7 @@ public final class CheckpointDir implements Trainer.Checkpoints {
         m.put("scaling_factor_bits", Double.doubleToRawLongBits(norm.factor()));
         m.put("mean_norm_bits", Double.doubleToRawLongBits(norm.meanNorm()));
         m.put("norm_sample_rows", norm.sampleRows());
+        if (s.schedule() != null) m.put("k_schedule", s.schedule());
         EarlyStop.State st = s.stopping();
         if (st != null) { // a run to convergence (docs/design.md §11); its best weights follow the arrays in state.bin
             Map<String, Object> c = new LinkedHashMap<>();
@@ -311,7 +314,7 @@ public final class CheckpointDir implements Trainer.Checkpoints {
                     since, Float.intBitsToFloat(h.get("theta_bits").asInt()), h.get("samples").asLong(),
                     Double.longBitsToDouble(h.get("seconds_bits").asLong()), Double.longBitsToDouble(h.get("first_mse_bits").asLong()),
                     Double.longBitsToDouble(h.get("last_mse_bits").asLong()), Double.longBitsToDouble(h.get("last_l0_bits").asLong()),
-                    stop);
+                    h.hasNonNull("k_schedule") ? h.get("k_schedule").asText() : null, stop);
             return new Snapshot(state, norm);
         } catch (IOException | NullPointerException e) {
             throw new InputException(dir + ": unreadable checkpoint (" + e + "); delete it or pass --force to start afresh");

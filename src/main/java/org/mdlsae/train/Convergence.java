@@ -9,8 +9,9 @@ import org.mdlsae.ConfigException;
  * takes its documented default, a value out of range is refused with a {@link ConfigException} naming
  * {@code TrainConfig.convergence.<component>}.
  *
- * <p>The rule: rows are held out of training for it ({@code data.HoldOut.forStopping}: every 10th row of data in
- * memory, the last rows of shards; at most 10 000), and their MSE is measured after every epoch with the weights of
+ * <p>The rule: rows are held out of training for it ({@code data.HoldOut.control}: 10 % of the rows, at most 4096,
+ * evenly spread over data in memory, the last rows of shards; a sweep's annealing search uses the same rows for its
+ * k decisions), and their MSE is measured after every epoch with the weights of
  * that moment (BatchTopK with its running θ, as it would be saved). An epoch <em>improves</em> when that MSE is below
  * (1 − {@code minImprovement}) × the MSE of the last improving epoch (or of the first epoch). The learning rate warms up
  * as in a default fixed run (over {@code warmupFraction} × {@value TrainConfig#DEFAULT_EPOCHS} epochs of steps) and then
@@ -83,7 +84,7 @@ public record Convergence(@JsonProperty("min_improvement") Double minImprovement
      *
      * @param reason         {@code plateau} (no improvement for {@code patience} epochs, then the decay) or {@code cap}
      *                       (the constant phase reached its share of {@code maxEpochs})
-     * @param epochs         epochs trained in all
+     * @param epochs         epochs trained in all (every epoch number here counts from the start of the run)
      * @param steps          optimiser steps
      * @param plateauEpoch   the epoch at which the constant phase ended (the decay started after it)
      * @param bestEpoch      the epoch whose weights were kept (least held-out MSE)
@@ -92,6 +93,7 @@ public record Convergence(@JsonProperty("min_improvement") Double minImprovement
      * @param heldOutRows    rows of the stopping rule
      * @param trainedRows    rows trained on
      * @param heldOut        which rows were held out, in words
+     * @param scheduleEpochs epochs of a k schedule's descent before the rule's cycle began (0 without one)
      */
     @JsonInclude(JsonInclude.Include.ALWAYS)
     public record Outcome(@JsonProperty("reason") String reason, @JsonProperty("epochs") int epochs,
@@ -100,11 +102,12 @@ public record Convergence(@JsonProperty("min_improvement") Double minImprovement
                           @JsonProperty("best_held_out_mse") double bestHeldOutMse,
                           @JsonProperty("last_held_out_mse") double lastHeldOutMse,
                           @JsonProperty("held_out_rows") long heldOutRows, @JsonProperty("trained_rows") long trainedRows,
-                          @JsonProperty("held_out") String heldOut) {
+                          @JsonProperty("held_out") String heldOut,
+                          @JsonProperty("k_schedule_epochs") int scheduleEpochs) {
         /** The same outcome with its MSEs divided by {@code s2} (normalised units to raw). */
         Outcome scaled(double s2) {
             return new Outcome(reason, epochs, steps, plateauEpoch, bestEpoch, bestHeldOutMse / s2, lastHeldOutMse / s2,
-                    heldOutRows, trainedRows, heldOut);
+                    heldOutRows, trainedRows, heldOut, scheduleEpochs);
         }
     }
 }

@@ -35,7 +35,10 @@ public final class EarlyStop {
     private int bestEpoch;
     private double last = Double.NaN;
     private long decayStart = -1;
+    /** The end of the decay (valid once {@code decayStart} ≥ 0). */
     private long end;
+    /** Steps before the rule's cycle (a k schedule's descent), set by the trainer. */
+    private long offset;
     private int plateauEpoch;
     private String reason;
     private SaeWeights bestWeights;
@@ -50,7 +53,7 @@ public final class EarlyStop {
      * @param bestEpoch    its epoch (0 before the first)
      * @param last         the last held-out MSE (NaN before the first)
      * @param decayStart   the step after which the learning rate decays (−1 while constant)
-     * @param end          the step at which training ends
+     * @param end          the step at which training ends (meaningful once the decay has started)
      * @param plateauEpoch the epoch at which the constant phase ended (0 while constant)
      * @param reason       why it ended ({@code plateau} or {@code cap}; null while constant)
      * @param bestWeights  weights of the best epoch, θ set (null before the first)
@@ -83,7 +86,6 @@ public final class EarlyStop {
         this.heldRows = heldOut.length / d;
         this.trainedRows = n;
         this.rule = rule;
-        this.end = (long) maxEpochs * stepsPerEpoch;
         if (from != null) {
             epoch = from.epoch();
             since = from.since();
@@ -99,14 +101,45 @@ public final class EarlyStop {
         }
     }
 
-    /** The step at which training ends: the cap until the plateau, then the end of the decay. */
-    long end() {
-        return end;
+    /**
+     * Starts the rule's cycle after {@code steps} steps of another (a k schedule's descent, docs/design.md §11): its
+     * warm-up, epochs and cap count from there.
+     */
+    void offset(long steps) {
+        this.offset = steps;
     }
 
-    /** The learning rate of step s (1-based): warm-up, constant, and after the plateau a linear decay to 0. */
+    /** Steps before the rule's cycle. */
+    long offset() {
+        return offset;
+    }
+
+    /** The step at which training ends: the cap until the plateau, then the end of the decay. */
+    long end() {
+        return decayStart < 0 ? offset + maxEpochs * stepsPerEpoch : end;
+    }
+
+    /** Whether the final decay has started (its steps are {@link #decayStart()} to {@link #end()}). */
+    boolean decaying() {
+        return decayStart >= 0;
+    }
+
+    /** The step after which the learning rate decays, or −1 while it is constant. */
+    long decayStart() {
+        return decayStart;
+    }
+
+    /** Forgets the best epoch so far (k changed: the weights kept must be of the final k). */
+    void resetBest() {
+        best = Double.POSITIVE_INFINITY;
+        bestEpoch = 0;
+        bestWeights = null;
+    }
+
+    /** The learning rate of step s (1-based, s &gt; offset): warm-up, constant, and after the plateau a linear decay to 0. */
     double lr(long s) {
-        if (warm > 0 && s <= warm) return peak * s / warm;
+        long t = s - offset;
+        if (warm > 0 && t <= warm) return peak * t / warm;
         if (decayStart >= 0 && s > decayStart) return peak * Math.max(0, end - s + 1) / (double) (end - decayStart + 1);
         return peak;
     }
@@ -114,16 +147,17 @@ public final class EarlyStop {
     /**
      * Measures the held-out MSE after an epoch and applies the rule; training ends when the steps reach {@link #end}.
      *
-     * @param step  steps done (an epoch boundary)
-     * @param sae   the weights now, θ set as they would be saved
+     * @param step    steps done (an epoch boundary)
+     * @param current the weights as they would be saved now (k and θ set)
+     * @param sae     the weights now on the back end, θ set
      */
-    void epochEnd(long step, Sae sae) {
+    void epochEnd(long step, java.util.function.Supplier<SaeWeights> current, Sae sae) {
         epoch++;
         last = heldOutMse(sae);
         if (last < best) {
             best = last;
             bestEpoch = epoch;
-            bestWeights = sae.download();
+            bestWeights = current.get();
         }
         if (Double.isNaN(ref) || last < ref * (1 - minImprovement)) {
             ref = last;
@@ -172,9 +206,10 @@ public final class EarlyStop {
         return new State(epoch, since, ref, best, bestEpoch, last, decayStart, end, plateauEpoch, reason, bestWeights);
     }
 
-    /** What happened, in the units training saw. */
+    /** What happened, in the units training saw; epochs count from the start of the run (a descent included). */
     Convergence.Outcome outcome(long steps) {
-        return new Convergence.Outcome(reason == null ? "cap" : reason, epoch, steps, plateauEpoch, bestEpoch, best, last,
-                heldRows, trainedRows, rule);
+        int before = (int) (offset / stepsPerEpoch);
+        return new Convergence.Outcome(reason == null ? "cap" : reason, before + epoch, steps, before + plateauEpoch,
+                before + bestEpoch, best, last, heldRows, trainedRows, rule, before);
     }
 }

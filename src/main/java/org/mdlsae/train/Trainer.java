@@ -33,6 +33,9 @@ public final class Trainer {
     private ActivationRule rule;
     private PhaseListener phases = PhaseListener.NONE;
     private Checkpoints checkpoints;
+    private KSchedule kSchedule;
+    private Rows stopRows;
+    private String stopRule;
 
     /**
      * @param backend  where to train
@@ -77,6 +80,33 @@ public final class Trainer {
      */
     public Trainer checkpoints(Checkpoints c) {
         this.checkpoints = c;
+        return this;
+    }
+
+    /**
+     * Lets {@code s} change k while the run trains (docs/design.md §10); the config's k is the largest k it may use
+     * (buffers are sized for it) and the result's weights carry the schedule's final k.
+     *
+     * @param s the schedule, or null for a fixed k
+     * @return this trainer
+     */
+    public Trainer kSchedule(KSchedule s) {
+        this.kSchedule = s;
+        return this;
+    }
+
+    /**
+     * Gives a run to convergence its held-out rows (docs/design.md §11) instead of holding them out of the training rows
+     * itself: the rows passed to {@link #train(Rows, Normalization)} are then all trained on. A sweep passes the control
+     * rows its annealing search uses too, so that one split serves both.
+     *
+     * @param rows the held-out rows (raw units; at most one Java array)
+     * @param rule which rows they are, in words
+     * @return this trainer
+     */
+    public Trainer stoppingRows(Rows rows, String rule) {
+        this.stopRows = rows;
+        this.stopRule = rule;
         return this;
     }
 
@@ -137,12 +167,20 @@ public final class Trainer {
      * @param firstMse   MSE of the first step
      * @param lastMse    MSE of the last step
      * @param lastL0     L0 of the last step
+     * @param schedule   the {@link KSchedule}'s state (null for runs at a fixed k)
      * @param stopping   the convergence rule's state (held-out MSEs, patience, plateau, best weights); null for a fixed
      *                   budget
      */
     public record State(TrainConfig config, String rule, long step, BatchSource.Cursor data, SaeWeights weights,
                         float[][] moments, long[] sinceFired, float theta, long samples, double seconds, double firstMse,
-                        double lastMse, double lastL0, EarlyStop.State stopping) {
+                        double lastMse, double lastL0, String schedule, EarlyStop.State stopping) {
+        /** The state of a run at a fixed k with a fixed budget. */
+        public State(TrainConfig config, String rule, long step, BatchSource.Cursor data, SaeWeights weights,
+                     float[][] moments, long[] sinceFired, float theta, long samples, double seconds, double firstMse,
+                     double lastMse, double lastL0) {
+            this(config, rule, step, data, weights, moments, sinceFired, theta, samples, seconds, firstMse, lastMse,
+                    lastL0, null, null);
+        }
     }
 
     private void setThreshold(Sae sae, float theta) {
@@ -222,14 +260,15 @@ public final class Trainer {
     }
 
     /**
-     * The split of a run to convergence: the rows it trains on and the rows of its stopping rule
-     * ({@link HoldOut#forStopping}); null for a fixed budget, which trains on all rows.
+     * The split of a run to convergence: the rows it trains on and the rows of its stopping rule — those given to
+     * {@link #stoppingRows}, else {@link HoldOut#control} of the data; null for a fixed budget, which trains on all rows.
      *
      * @param data the rows given to {@link #train(Rows)}
      * @return the split, or null
      */
     public HoldOut heldOut(Rows data) {
-        return cfg.convergence() == null ? null : HoldOut.forStopping(data);
+        if (cfg.convergence() == null) return null;
+        return stopRows != null ? new HoldOut(data, stopRows, stopRule) : HoldOut.control(data);
     }
 
     /** The convergence rule of a run over the split's training rows, its held-out rows loaded and normalised. */
@@ -313,6 +352,10 @@ public final class Trainer {
         if ((from.stopping() == null) != (cfg.convergence() == null)) {
             throw new InputException("the checkpoint's state of the convergence rule does not fit the settings");
         }
+        if ((from.schedule() == null) != (kSchedule == null)) {
+            throw new InputException("the checkpoint was made " + (kSchedule == null ? "with" : "without")
+                    + " a k schedule; resume it with the same search mode or start afresh");
+        }
     }
 
     /**
@@ -337,6 +380,11 @@ public final class Trainer {
         }
     }
 
+    /** The weights as an SAE of k latents with threshold θ (BatchTopK; NaN θ stays NaN, as before the first step). */
+    private static SaeWeights withK(SaeWeights w, int k, float theta) {
+        return new SaeWeights(w.arch(), w.dIn(), w.width(), k, theta, w.enc(), w.bEnc(), w.dec(), w.bDec(), w.thresholds());
+    }
+
     private Result run(SaeWeights start, State from, BatchSource data, EarlyStop stop) {
         int d = data.dim();
         long n = data.rows();
@@ -350,11 +398,18 @@ public final class Trainer {
         }
         int width = cfg.width();
         int b = (int) Math.min(cfg.batch(), n);
-        long steps = cfg.steps(n);
         long perEpoch = (n + b - 1) / b;
-        long budget = cfg.totalSamples(n);
+        long configSteps = cfg.steps(n);
         long deadAfter = cfg.effectiveDeadSamples(n);
-        LrSchedule schedule = new LrSchedule(cfg.effectiveLr(), steps, cfg.warmupFraction(), cfg.decayFraction());
+        // with a convergence rule, a k schedule's own cycles are sized as for a default fixed run (30 epochs, or the cap
+        // if fewer); its descent comes first and the rule's cycle follows it (docs/design.md §11)
+        long scheduleSteps = stop == null ? configSteps
+                : perEpoch * Math.min(TrainConfig.DEFAULT_EPOCHS, cfg.convergence().effectiveMaxEpochs());
+        LrSchedule schedule = new LrSchedule(cfg.effectiveLr(), scheduleSteps, cfg.warmupFraction(), cfg.decayFraction());
+        // a k schedule may add steps of full batches before the config's (its descent)
+        long steps = kSchedule == null ? configSteps : kSchedule.steps(scheduleSteps);
+        if (stop != null) stop.offset(kSchedule == null ? 0 : steps - scheduleSteps);
+        long budget = stop != null ? Long.MAX_VALUE : cfg.totalSamples(n) + (steps - configSteps) * b;
 
         try (Sae sae = Sae.upload(be, start);
              TrainStep stepper = new TrainStep(be, rule, d, cfg, cfg.effectiveAuxK(d), b, deadAfter, phases);
@@ -366,6 +421,7 @@ public final class Trainer {
             double priorSeconds = 0, firstMse = Double.NaN, lastMse = Double.NaN, lastL0 = Double.NaN;
             if (from != null) {
                 data.restore(from.data());
+                if (kSchedule != null) kSchedule.restore(from.schedule());
                 for (int i = 0; i < 8; i++) be.write(stepper.moments[i], 0, from.moments()[i], 0, from.moments()[i].length);
                 deadCount = stepper.restoreDead(from.sinceFired());
                 theta = from.theta();
@@ -376,6 +432,9 @@ public final class Trainer {
                 lastMse = from.lastMse();
                 lastL0 = from.lastL0();
             }
+            int kNow = kSchedule == null ? cfg.k() : kSchedule.k();
+            if (kNow != cfg.k()) stepper.k(kNow);
+            if (stop != null && kSchedule != null) kSchedule.finalDecay(stop.decayStart(), stop.end());
             long t0 = System.nanoTime();
             while (step < (stop == null ? steps : stop.end())) {
                 phases.stepStarted(step + 1);
@@ -397,7 +456,10 @@ public final class Trainer {
                 long active = tally[0];
                 deadCount = (int) tally[1];
                 step++;
-                stepper.update(sae, (float) (stop == null ? schedule.at(step) : stop.lr(step)), (int) Math.min(step, Integer.MAX_VALUE));
+                // a run to convergence: after a k schedule's descent (offset), the convergence rule's cycle
+                double lr = stop != null && step > stop.offset() ? stop.lr(step)
+                        : kSchedule == null ? schedule.at(step) : kSchedule.lr(step, schedule);
+                stepper.update(sae, (float) lr, (int) Math.min(step, Integer.MAX_VALUE));
 
                 samples += rows;
                 double sse = out.sse();
@@ -407,9 +469,23 @@ public final class Trainer {
                 if (!Double.isFinite(sse)) {
                     throw new DivergedException("training diverged at step " + step + " (loss " + sse + "); lower the learning rate");
                 }
-                if (stop != null && samples % n == 0) { // an epoch ended: the convergence rule measures the held-out rows
+                if (kSchedule != null) {
+                    float th = theta;
+                    int kk = kNow;
+                    if (kSchedule.afterStep(step, steps, () -> withK(sae.download(), kk, th))) {
+                        kNow = kSchedule.k();
+                        stepper.k(kNow);
+                        theta = Float.NaN; // θ restarts: at the end it is the mean over steps at the final k
+                        if (stop != null) stop.resetBest(); // the weights kept are those of the final k
+                    }
+                }
+                if (stop != null && step > stop.offset() && samples % n == 0) {
+                    // an epoch ended: the convergence rule measures the held-out rows with the weights as they would be saved
                     setThreshold(sae, theta);
-                    stop.epochEnd(step, sae);
+                    int kk = kNow;
+                    boolean constant = !stop.decaying();
+                    stop.epochEnd(step, () -> withK(sae.download(), kk, sae.threshold()), sae);
+                    if (constant && stop.decaying() && kSchedule != null) kSchedule.finalDecay(stop.decayStart(), stop.end());
                 }
                 double secs = priorSeconds + (System.nanoTime() - t0) / 1e9;
                 long total = stop == null ? steps : stop.end();
@@ -420,13 +496,15 @@ public final class Trainer {
                     float[][] mo = new float[8][];
                     for (int i = 0; i < 8; i++) mo[i] = be.download(stepper.moments[i]);
                     checkpoints.save(new State(cfg, rule.name(), step, data.cursor(), sae.download(), mo, stepper.sinceFired(),
-                            theta, samples, secs, firstMse, lastMse, lastL0, stop == null ? null : stop.state()));
+                            theta, samples, secs, firstMse, lastMse, lastL0, kSchedule == null ? null : kSchedule.state(),
+                            stop == null ? null : stop.state()));
                 }
             }
             double secs = priorSeconds + (System.nanoTime() - t0) / 1e9;
             setThreshold(sae, theta);
             // a run to convergence keeps the weights of its best epoch
-            SaeWeights w = stop != null && stop.bestWeights() != null ? stop.bestWeights() : sae.download();
+            SaeWeights w = stop != null && stop.bestWeights() != null ? stop.bestWeights()
+                    : withK(sae.download(), kNow, sae.threshold());
             return new Result(w, secs, samples / Math.max(secs, 1e-9), step, firstMse, lastMse, lastL0,
                     (double) deadCount / width, stop == null ? null : stop.outcome(step));
         }

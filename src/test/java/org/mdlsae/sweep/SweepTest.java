@@ -46,7 +46,7 @@ class SweepTest {
 
     static SweepConfig config(double eps, int epochs) {
         TrainConfig t = TrainConfig.defaults(Arch.TOPK, 4, 1).withEpochs(epochs).withBatch(32).withLr(1e-2);
-        return new SweepConfig(List.of(2, 12, 24), eps, null, 16, t);
+        return new SweepConfig(List.of(2, 12, 24), eps, null, 16, t, SweepConfig.Search.BISECT);
     }
 
     @Test
@@ -253,13 +253,45 @@ class SweepTest {
         }
         assertTrue(json.get("runs").get(0).get("features").has("memorisation"));
         // seed 1's runs are those of a one-seed sweep with --seed 1: its first run, bit for bit
-        SweepConfig one = new SweepConfig(cfg.widths(), cfg.eps(), null, cfg.kMax(), cfg.train().withSeed(1));
+        SweepConfig one = cfg.withSeeds(1).withTrain(cfg.train().withSeed(1));
         Path single = tmp.resolve("seed1");
         new Sweep(new CpuBackend(), one, train, eval, "s", single, null).run();
         assertTrue(java.util.Arrays.equals(Files.readAllBytes(single.resolve("runs/w00002-k0002/sae_weights.safetensors")),
                 Files.readAllBytes(dir.resolve("runs/w00002-k0002-s1/sae_weights.safetensors"))));
         assertFalse(java.util.Arrays.equals(Files.readAllBytes(dir.resolve("runs/w00002-k0002-s0/sae_weights.safetensors")),
                 Files.readAllBytes(dir.resolve("runs/w00002-k0002-s1/sae_weights.safetensors"))), "the seeds differ");
+    }
+
+    /**
+     * The annealing search with seeds and training to convergence (docs/design.md §10, §11): one run per width and
+     * seed, each stopped by the convergence rule on the control rows (which the k schedule uses too), its descent
+     * counted in its epochs, and its features measured on the rows it trained on.
+     */
+    @Test
+    void annealWithSeedsTrainsEachWidthToConvergence() throws Exception {
+        Dataset train = synthetic(500, 9), eval = synthetic(200, 10);
+        double var = org.mdlsae.math.Stats.sumSqDeviation(eval.data(), eval.rows(), eval.dim()) / (200.0 * 16);
+        TrainConfig t = TrainConfig.defaults(Arch.TOPK, 4, 1).withBatch(32).withLr(1e-2)
+                .withConvergence(new org.mdlsae.train.Convergence(1e-3, 3, 40));
+        SweepConfig cfg = new SweepConfig(List.of(12, 24), 0.3 * var, null, 16, t, 2, SweepConfig.Search.ANNEAL);
+        Path dir = tmp.resolve("anneal-auto");
+        SweepResults r = new Sweep(new CpuBackend(), cfg, train, eval, "s", dir, null).run();
+        assertEquals(4, r.runs().size(), "one run per width and seed");
+        for (SweepRun x : r.runs()) {
+            assertEquals(String.format("runs/w%05d-anneal-s%d", x.width(), x.seed()), x.dir());
+            org.mdlsae.train.Convergence.Outcome st = x.stopping();
+            assertNotNull(st, "stopped by the convergence rule");
+            assertEquals(50, st.heldOutRows(), "the control rows: 10 % of 500");
+            assertEquals(450, st.trainedRows());
+            assertEquals(15, st.scheduleEpochs(), "the descent: half of a default 30-epoch run");
+            assertTrue(st.epochs() > st.plateauEpoch() && st.plateauEpoch() > 15 && st.epochs() <= 15 + 40, st.toString());
+            assertTrue(st.bestEpoch() > 15, "the kept weights are of the fine-tuning: " + st);
+            assertEquals(st.epochs(), x.epochs());
+            assertEquals(450, x.features().rows(), "features on the rows it trained on");
+        }
+        JsonNode cfgJson = new ObjectMapper().readTree(dir.resolve(r.runs().get(0).dir()).resolve("cfg.json").toFile());
+        assertTrue(cfgJson.at("/mdlsae/result/stopping/reason").isTextual(), cfgJson.toString());
+        assertEquals(3, cfgJson.at("/mdlsae/train/convergence/patience").asInt());
     }
 
     /** A run of the selection test: DL given, admissible when it has one. */
@@ -301,6 +333,7 @@ class SweepTest {
         assertThrows(InputException.class, () -> new SweepConfig(List.of(), 0.01, null, 16, t));
         assertThrows(InputException.class, () -> new SweepConfig(List.of(32), -1.0, null, 16, t));
         assertThrows(InputException.class, () -> new SweepConfig(List.of(32), 0.01, 0.2, 16, t));
-        assertThrows(InputException.class, () -> new SweepConfig(List.of(32), 0.01, null, 16, t, 0));
+        assertThrows(InputException.class, () -> new SweepConfig(List.of(32), 0.01, null, 16, t, 0,
+                SweepConfig.DEFAULT_SEARCH));
     }
 }

@@ -45,7 +45,7 @@ class ConvergenceTest {
         Trainer.Result whole = new Trainer(be, cfg, null).train(DATA);
         Convergence.Outcome st = whole.stopping();
         assertNotNull(st);
-        HoldOut split = HoldOut.forStopping(DATA);
+        HoldOut split = HoldOut.control(DATA);
         assertEquals(30, st.heldOutRows(), "every 10th of 300 rows");
         assertEquals(270, st.trainedRows());
         assertEquals(split.rule(), st.heldOut());
@@ -112,7 +112,7 @@ class ConvergenceTest {
         Convergence.Outcome st = res.stopping();
         assertTrue(st.bestEpoch() < st.epochs(), "the held-out MSE never rose: " + st);
         assertTrue(st.lastHeldOutMse() > st.bestHeldOutMse(), st.toString());
-        HoldOut split = HoldOut.forStopping(ds);
+        HoldOut split = HoldOut.control(ds);
         try (Sae sae = Sae.upload(be, res.weights())) {
             assertEquals(st.bestHeldOutMse(), Metrics.evaluate(sae, split.eval()).mse(), 1e-12);
         }
@@ -149,13 +149,13 @@ class ConvergenceTest {
 
     @Test
     void heldOutRowsAreSpreadOverRowsInMemory() {
-        HoldOut h = HoldOut.forStopping(DATA);
+        HoldOut h = HoldOut.control(DATA);
         assertEquals(30, h.eval().rowCount());
         assertEquals(270, h.train().rowCount());
         float[] row = new float[TrainerResumeTest.D];
         h.eval().read(1, 1, row, 0);
         assertArrayEquals(DATA.row(19), row, "the second held-out row is row 19");
         Dataset five = new Dataset("five", 5, 2, new float[10]);
-        assertEquals(1, HoldOut.forStopping(five).eval().rowCount(), "fewer rows than the stride: the last row");
+        assertEquals(1, HoldOut.control(five).eval().rowCount(), "fewer rows than the stride: the last row");
     }
 }

@@ -94,7 +94,7 @@ class TrainerResumeTest {
         long[] allDead = new long[WIDTH];
         java.util.Arrays.fill(allDead, cfg.effectiveDeadSamples(N));
         Trainer.State forgetful = new Trainer.State(s7.config(), s7.rule(), s7.step(), s7.data(), s7.weights(), s7.moments(),
-                allDead, s7.theta(), s7.samples(), s7.seconds(), s7.firstMse(), s7.lastMse(), s7.lastL0(), null);
+                allDead, s7.theta(), s7.samples(), s7.seconds(), s7.firstMse(), s7.lastMse(), s7.lastL0());
         Trainer.Result wrong = new Trainer(be, cfg, null).resume(forgetful, new InMemoryBatches(X, N, D, 9));
         assertFalse(wrong.weights().sameAs(whole.weights()), "sinceFired had no effect on the continued run");
     }
