@@ -60,13 +60,10 @@ public record FeatureCharacter(
         double[] extent = new double[width];
         float[] unit = new float[dec.length];
         for (int j = 0; j < width; j++) {
-            double s2 = 0, s4 = 0;
-            for (int c = 0, o = j * d; c < d; c++) {
-                double w2 = (double) dec[o + c] * dec[o + c];
-                s2 += w2;
-                s4 += w2 * w2;
-            }
-            extent[j] = s4 > 0 ? s2 * s2 / (d * s4) : 0;
+            double pr = participation(dec, j * d, d);
+            extent[j] = Double.isNaN(pr) ? 0 : pr;
+            double s2 = 0;
+            for (int c = 0, o = j * d; c < d; c++) s2 += (double) dec[o + c] * dec[o + c];
             double inv = s2 > 0 ? 1 / Math.sqrt(s2) : 0;
             for (int c = 0, o = j * d; c < d; c++) unit[o + c] = (float) (dec[o + c] * inv);
         }
@@ -142,19 +139,25 @@ public record FeatureCharacter(
             int n = (int) Math.min(4096, m - r0);
             data.read(r0, n, x, 0);
             for (int i = 0; i < n; i++) {
-                double s2 = 0, s4 = 0;
-                for (int c = 0, o = i * d; c < d; c++) {
-                    double v2 = (double) x[o + c] * x[o + c];
-                    s2 += v2;
-                    s4 += v2 * v2;
-                }
-                if (s4 > 0) {
-                    sum += s2 * s2 / (d * s4);
+                double pr = participation(x, i * d, d);
+                if (!Double.isNaN(pr)) {
+                    sum += pr;
                     counted++;
                 }
             }
         }
         return counted > 0 ? sum / counted : Double.NaN;
+    }
+
+    /** (Σw²)²/(d·Σw⁴) of the d values from {@code off}; NaN when they are all 0. */
+    private static double participation(float[] a, int off, int d) {
+        double s2 = 0, s4 = 0;
+        for (int c = off; c < off + d; c++) {
+            double v2 = (double) a[c] * a[c];
+            s2 += v2;
+            s4 += v2 * v2;
+        }
+        return s4 > 0 ? s2 * s2 / (d * s4) : Double.NaN;
     }
 
     /** The same figures without the per-latent usage (what results keep: equal after a JSON round trip). */

@@ -255,7 +255,7 @@ public final class Trainer {
         Rows rows = split == null ? data : split.train();
         SaeWeights start = init(cfg, initRows(rows, norm), (int) Math.min(rows.rowCount(), INIT_ROWS), rows.dim());
         try (BatchSource src = norm.apply(BatchSources.of(rows, cfg))) {
-            return norm.fold(run(start, null, src, stopping(split, norm, rows.rowCount(), src, null)));
+            return norm.fold(run(start, null, src, stopping(split, norm, rows.rowCount(), null)));
         }
     }
 
@@ -272,7 +272,7 @@ public final class Trainer {
     }
 
     /** The convergence rule of a run over the split's training rows, its held-out rows loaded and normalised. */
-    private EarlyStop stopping(HoldOut split, Normalization norm, long n, BatchSource src, EarlyStop.State from) {
+    private EarlyStop stopping(HoldOut split, Normalization norm, long n, EarlyStop.State from) {
         if (split == null) return null;
         Rows h = split.eval();
         float[] x = new float[Math.multiplyExact((int) h.rowCount(), h.dim())];
@@ -376,7 +376,7 @@ public final class Trainer {
         HoldOut split = heldOut(data);
         Rows rows = split == null ? data : split.train();
         try (BatchSource src = norm.apply(BatchSources.of(rows, cfg))) {
-            return norm.fold(run(from.weights(), from, src, stopping(split, norm, rows.rowCount(), src, from.stopping())));
+            return norm.fold(run(from.weights(), from, src, stopping(split, norm, rows.rowCount(), from.stopping())));
         }
     }
 
