@@ -33,14 +33,14 @@ final class RegimeChart {
     static byte[] render(ReportView v) {
         XYChart c = Charts.chart("Feature character per width (training rows)", "width D (log2 scale)", "fraction");
         Charts.log2Axis(v, c);
-        add(c, v, "memorisation (mean largest cosine with a row)", WidthSummary::memorisation, SeriesMarkers.CIRCLE, OPTIMUM);
-        add(c, v, "extent (mean participation ratio)", WidthSummary::extent, SeriesMarkers.SQUARE, DL_COLOR);
+        add(c, v, "memorisation", WidthSummary::memorisation, SeriesMarkers.CIRCLE, OPTIMUM);
+        add(c, v, "extent", WidthSummary::extent, SeriesMarkers.SQUARE, DL_COLOR);
         add(c, v, "dead fraction", WidthSummary::featuresDeadFraction, SeriesMarkers.TRIANGLE_UP, DEAD_COLOR);
         if (v.r.regimeCriteria() != null) {
             double a = v.r.regimeCriteria().wholeInputCosine(), e = v.r.regimeCriteria().rowsExtent();
             double[] xs = {log2(v.widths.first()), log2(v.widths.last())};
-            dashed(c.addSeries("A threshold (memorisation)", xs, new double[] {a, a}), OPTIMUM);
-            if (Double.isFinite(e)) dashed(c.addSeries("D threshold (extent of the rows)", xs, new double[] {e, e}), DL_COLOR);
+            dashed(c.addSeries("A: memorisation ≥ this", xs, new double[] {a, a}), OPTIMUM);
+            if (Double.isFinite(e)) dashed(c.addSeries("D: extent ≥ this", xs, new double[] {e, e}), DL_COLOR);
         }
         if (v.best != null) {
             c.addAnnotation(new AnnotationLine(log2(v.best.width()), true, false));
