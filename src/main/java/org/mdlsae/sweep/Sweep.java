@@ -216,11 +216,10 @@ public final class Sweep {
             checkSettings();
             LOG.info("selection rows: " + evaluation.rule());
             norm = Normalization.estimate(cfg.train().normalize(), train);
-            if (cfg.search() == SweepConfig.Search.ANNEAL || cfg.train().convergence() != null) {
+            boolean anneal = cfg.search() == SweepConfig.Search.ANNEAL, auto = cfg.train().convergence() != null;
+            if (anneal || auto) {
                 control = HoldOut.control(train);
-                LOG.info((cfg.search() == SweepConfig.Search.ANNEAL ? "k schedule" : "")
-                        + (cfg.search() == SweepConfig.Search.ANNEAL && cfg.train().convergence() != null ? " and " : "")
-                        + (cfg.train().convergence() != null ? "stopping rule" : "") + ": " + control.rule());
+                LOG.info((anneal ? auto ? "k schedule and stopping rule" : "k schedule" : "stopping rule") + ": " + control.rule());
             }
             trainedOn = control == null ? train : control.train();
             criteria = Regimes.Criteria.of(FeatureCharacter.rowsExtent(trainedOn));
