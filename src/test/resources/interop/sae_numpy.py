@@ -35,15 +35,23 @@ def load_safetensors(path):
     return out
 
 
-def main():
-    sae_dir, x_path, out_path = sys.argv[1:4]
+def load(sae_dir):
+    """The cfg.json and the tensors of an SAE directory."""
     cfg = json.load(open(f"{sae_dir}/cfg.json"))
     w = load_safetensors(f"{sae_dir}/sae_weights.safetensors")
-    x = np.load(x_path).astype(np.float32)
     assert w["W_enc"].shape == (cfg["d_in"], cfg["d_sae"])
     assert w["W_dec"].shape == (cfg["d_sae"], cfg["d_in"])
+    return cfg, w
+
+
+def pre_activations(cfg, w, x):
     xin = x - w["b_dec"] if cfg.get("apply_b_dec_to_input", True) else x
-    pre = xin.astype(np.float64) @ w["W_enc"].astype(np.float64) + w["b_enc"]
+    return xin.astype(np.float64) @ w["W_enc"].astype(np.float64) + w["b_enc"]
+
+
+def encode(cfg, w, x):
+    """The latent code z (N x d_sae, float64) of rows x."""
+    pre = pre_activations(cfg, w, x)
     act = np.maximum(pre, 0.0)
     if cfg["architecture"] == "topk":
         k = cfg["k"]
@@ -56,7 +64,14 @@ def main():
         z = act * (pre > w["threshold"])
     else:
         raise SystemExit("unsupported architecture " + cfg["architecture"])
-    xhat = z @ w["W_dec"].astype(np.float64) + w["b_dec"]
+    return z
+
+
+def main():
+    sae_dir, x_path, out_path = sys.argv[1:4]
+    cfg, w = load(sae_dir)
+    x = np.load(x_path).astype(np.float32)
+    xhat = encode(cfg, w, x) @ w["W_dec"].astype(np.float64) + w["b_dec"]
     np.save(out_path, xhat.astype(np.float32))
 
 

@@ -21,6 +21,7 @@ import org.mdlsae.mdl.DlReport;
 import org.mdlsae.mdl.Mdl;
 import org.mdlsae.report.SweepReport;
 import org.mdlsae.sae.Arch;
+import org.mdlsae.sae.FeatureCharacter;
 import org.mdlsae.sae.Metrics;
 import org.mdlsae.sae.Sae;
 import org.mdlsae.sae.SaeWeights;
@@ -297,6 +298,18 @@ public final class MdlSae implements AutoCloseable {
      */
     public Metrics evaluate(SaeWeights w, Rows data) {
         return Metrics.evaluate(device(w, data), data);
+    }
+
+    /**
+     * The character of the SAE's features on the first 10 000 rows: live latents, dead fraction, memorisation and
+     * extent (docs/design.md §11), with each latent's usage.
+     *
+     * @param w    the SAE
+     * @param data rows (e.g. the rows it was trained on)
+     * @return the measurement
+     */
+    public FeatureCharacter features(SaeWeights w, Rows data) {
+        return FeatureCharacter.measure(device(w, data), data);
     }
 
     /**

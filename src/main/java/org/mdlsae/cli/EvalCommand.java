@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.io.SaeFiles;
 import org.mdlsae.math.Rows;
+import org.mdlsae.sae.FeatureCharacter;
 import org.mdlsae.sae.Metrics;
 import org.mdlsae.sae.Sae;
 import org.mdlsae.sae.SaeWeights;
@@ -17,7 +18,8 @@ import picocli.CommandLine.Option;
 /** {@code mdlsae eval}: reconstruction quality of a saved SAE, with the metric names of docs/design.md §7. */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Evaluate a saved SAE: mse (per element), mse_per_token, explained_variance, fvu, cossim, l2_ratio, "
-                + "l0, dead_fraction (mnist: the test split unless --split).",
+                + "l0, dead_fraction (mnist: the test split unless --split), and the features' character on the first "
+                + FeatureCharacter.MAX_ROWS + " rows: live, dead_fraction, memorisation, extent (docs/design.md §11).",
                 "Files and directories of shards are measured whole, streamed in bounded memory; MSE is in the data's "
                         + "raw units (a normalised SAE has its factor folded in)."})
 public final class EvalCommand implements Callable<Integer> {
@@ -37,6 +39,7 @@ public final class EvalCommand implements Callable<Integer> {
     public Integer call() {
         SaeFiles.Loaded loaded = sae.load();
         Metrics m;
+        FeatureCharacter f;
         String name;
         try (DataOptions opened = data) {
             Rows ds = opened.open("test");
@@ -48,6 +51,7 @@ public final class EvalCommand implements Callable<Integer> {
                         "a narrower SAE");
                 try (Sae s = Sae.upload(be, loaded.weights())) {
                     m = Metrics.evaluate(s, ds);
+                    f = FeatureCharacter.measure(s, ds);
                 }
             }
         }
@@ -66,6 +70,7 @@ public final class EvalCommand implements Callable<Integer> {
         out.put("d_sae", w.width());
         out.put("k", w.arch().hasK() ? w.k() : null);
         out.put("samples", m.samples());
+        out.put("features", f);
         out.put("architecture", w.arch().id());
         out.put("format", loaded.format().id());
         out.put("units", Map.of("mse", "mean over samples x d elements", "mse_per_token", "mean over samples of the sum over d"));
@@ -79,6 +84,9 @@ public final class EvalCommand implements Callable<Integer> {
                             + "  l0                  %.2f%n  dead_fraction       %.1f%%%n  d_in %d, d_sae %d, k %s (%s)%n",
                     m.mse(), m.msePerToken(), m.explainedVariance(), m.fvu(), m.cossim(), m.l2Ratio(), m.l0(),
                     100 * m.deadFraction(), w.dIn(), w.width(), w.arch().hasK() ? String.valueOf(w.k()) : "–", w.arch().id());
+            System.out.printf(Locale.ROOT, "  features on the first %d rows: %d live (dead %.1f%%), memorisation %s, extent %s%n",
+                    f.rows(), f.live(), 100 * f.deadFraction(), f.memorisation() == null ? "–" : String.format(Locale.ROOT, "%.4f", f.memorisation()),
+                    f.extent() == null ? "–" : String.format(Locale.ROOT, "%.4f", f.extent()));
         }
         return 0;
     }

@@ -58,6 +58,12 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--k-max", defaultValue = "" + SweepConfig.DEFAULT_K_MAX, description = "Largest k tried (default: ${DEFAULT-VALUE}).")
     int kMax;
 
+    @Option(names = "--seeds", defaultValue = "1", paramLabel = "N",
+            description = "Train each (width, k) N times, with seeds --seed, --seed + 1, …; the selected width has the least "
+                    + "mean DL among the widths admissible for every seed, and the report shows the spread and whether each "
+                    + "seed alone would select the same width (default: ${DEFAULT-VALUE}).")
+    int seeds;
+
     @Option(names = "--search", paramLabel = "anneal|bisect", defaultValue = SweepConfig.DEFAULT_SEARCH_TEXT,
             description = "How each width finds its k (default: ${DEFAULT-VALUE}; docs/design.md §10).")
     String search;
@@ -116,7 +122,8 @@ public final class SweepCommand implements Callable<Integer> {
         }
         SweepConfig.checkWidths(widths);
         Double eps = tol.eps == null && tol.fvu == null ? Double.valueOf(Mdl.DEFAULT_EPS) : tol.eps;
-        SweepConfig cfg = new SweepConfig(widths, eps, tol.fvu, kMax, train.toConfig(widths.get(0), 1), search(search));
+        SweepConfig cfg = new SweepConfig(widths, eps, tol.fvu, kMax, train.toConfig(widths.get(0), 1), seeds,
+                search(search));
         Zstd zstd = compare ? Zstd.find(zstdJar) : null;
         try (DataOptions opened = data) {
             Rows all = opened.open("train", evalSource);
@@ -174,11 +181,11 @@ public final class SweepCommand implements Callable<Integer> {
             ProgressBar[] bar = new ProgressBar[1];
             Sweep.Listener l = new Sweep.Listener() {
                 @Override
-                public void runStarted(int index, int width, int k) {
+                public void runStarted(int index, int width, int k, long seed) {
                     // the sweep's own progress (which width of the grid) leads the current run's bar
                     int pos = cfg.widths().indexOf(width) + 1;
-                    bar[0] = new ProgressBar(String.format(Locale.ROOT, "sweep width %d/%d | run %d: D=%d k=%d", pos,
-                            cfg.widths().size(), index, width, k), mode);
+                    bar[0] = new ProgressBar(String.format(Locale.ROOT, "sweep width %d/%d | run %d: D=%d k=%d%s", pos,
+                            cfg.widths().size(), index, width, k, cfg.seeds() > 1 ? " seed " + seed : ""), mode);
                 }
 
                 @Override
@@ -191,15 +198,18 @@ public final class SweepCommand implements Callable<Integer> {
                 public void runFinished(int index, SweepRun r, boolean reused) {
                     if (bar[0] != null) bar[0].finish(String.format(Locale.ROOT, "%.1f s", r.trainSeconds()));
                     bar[0] = null;
-                    LOG.info(String.format(Locale.ROOT, "%s D=%d k=%d: mse %.5f (headroom %+.5f) L0 %.1f %s", reused ? "reused" : "trained",
-                            r.width(), r.k(), r.mse(), r.headroom(), r.l0(), r.admissible()
-                                    ? String.format(Locale.ROOT, "B*=%d DL=%.1f bits", r.bits(), r.dlBits()) : "inadmissible"));
+                    LOG.info(String.format(Locale.ROOT, "%s D=%d k=%d%s: mse %.5f (headroom %+.5f) L0 %.1f %s%s",
+                            reused ? "reused" : "trained", r.width(), r.k(),
+                            cfg.seeds() > 1 && r.seed() != null ? " seed " + r.seed() : "", r.mse(), r.headroom(), r.l0(),
+                            r.admissible() ? String.format(Locale.ROOT, "B*=%d DL=%.1f bits", r.bits(), r.dlBits()) : "inadmissible",
+                            r.stopping() == null ? "" : String.format(Locale.ROOT, "; %d epochs (%s, best epoch %d)",
+                                    r.stopping().epochs(), r.stopping().reason(), r.stopping().bestEpoch())));
                 }
             };
             Sweep sweep = new Sweep(be, cfg, trainSet, evalSet, ev, source, out, l).origin(origin).restart(target.force());
             setup.accept(sweep);
             Path html = out.resolve("report.html");
-            SweepResults r = sweep.run(res -> SweepReport.write(html, res, run -> Sweep.weights(out, run)));
+            SweepResults r = sweep.run(res -> SweepReport.write(html, res, run -> Sweep.weights(out, run), sweep::features));
             SweepRun b = r.best();
             if (b == null) {
                 System.err.printf(Locale.ROOT, "mdlsae: no width meets ε = %.5g; report: %s%n", r.eps(), html);

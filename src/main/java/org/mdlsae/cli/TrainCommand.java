@@ -15,6 +15,7 @@ import org.mdlsae.io.SaeFiles;
 import org.mdlsae.math.Rows;
 import org.mdlsae.sae.Arch;
 import org.mdlsae.train.CheckpointDir;
+import org.mdlsae.train.Convergence;
 import org.mdlsae.train.Normalization;
 import org.mdlsae.train.Provenance;
 import org.mdlsae.train.TrainConfig;
@@ -111,7 +112,8 @@ public final class TrainCommand implements Callable<Integer> {
                 CheckpointDir.delete(ckpt);
                 LOG.info(() -> String.format(Locale.ROOT, "saved %s (%.1f s, %.0f samples/s, backend %s)", out, r.seconds(),
                         r.samplesPerSec(), be.name()));
-                if (json) Json.print(summary(r, out, cfg.totalSamples(ds.rowCount())));
+                long samples = r.stopping() == null ? cfg.totalSamples(ds.rowCount()) : r.stopping().epochs() * r.stopping().trainedRows();
+                if (json) Json.print(summary(r, out, samples));
             }
         }
         return 0;
@@ -141,6 +143,12 @@ public final class TrainCommand implements Callable<Integer> {
         Trainer.Result r = from == null ? t.train(ds, norm) : t.resume(from, ds, norm);
         bar.finish(String.format(Locale.ROOT, "done in %.1f s, final mse %.5f (raw units), L0 %.1f", r.seconds(), r.finalMse(),
                 r.finalL0()));
+        Convergence.Outcome st = r.stopping();
+        if (st != null) {
+            LOG.info(() -> String.format(Locale.ROOT, "%s: the constant learning rate ended at epoch %d (%s), decayed to epoch %d; "
+                    + "kept epoch %d (held-out MSE %.6g, raw units); %s", label, st.plateauEpoch(), st.reason(), st.epochs(),
+                    st.bestEpoch(), st.bestHeldOutMse(), st.heldOut()));
+        }
         return r;
     }
 
@@ -155,6 +163,7 @@ public final class TrainCommand implements Callable<Integer> {
         m.put("mse_units", "raw");
         m.put("final_batch_l0", r.finalL0());
         m.put("dead_fraction", r.deadFraction());
+        if (r.stopping() != null) m.put("stopping", r.stopping());
         if (r.weights().arch() == Arch.BATCHTOPK) m.put("threshold", r.weights().threshold());
         return m;
     }

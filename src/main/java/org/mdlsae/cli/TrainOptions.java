@@ -2,6 +2,7 @@ package org.mdlsae.cli;
 
 import org.mdlsae.InputException;
 import org.mdlsae.sae.Arch;
+import org.mdlsae.train.Convergence;
 import org.mdlsae.train.Normalization;
 import org.mdlsae.train.TrainConfig;
 import picocli.CommandLine.Option;
@@ -14,9 +15,26 @@ public final class TrainOptions {
     @Option(names = "--arch", defaultValue = "batchtopk", paramLabel = "topk|batchtopk", description = "Architecture (default: ${DEFAULT-VALUE}).")
     String arch;
 
-    @Option(names = "--epochs", paramLabel = "N",
-            description = "Epochs (default: " + TrainConfig.DEFAULT_EPOCHS + " unless --samples is given).")
-    Integer epochs;
+    @Option(names = "--epochs", paramLabel = "N|auto",
+            description = "Epochs (default: " + TrainConfig.DEFAULT_EPOCHS + " unless --samples is given), or auto: train "
+                    + "until the MSE of held-out training rows stops improving (10% of them, evenly spread in memory, the last "
+                    + "rows of shards; at most 4096), then decay the learning rate and keep the best epoch's weights "
+                    + "(docs/design.md §11).")
+    String epochs;
+
+    @Option(names = "--patience", paramLabel = "EPOCHS",
+            description = "With --epochs auto: epochs in a row without improvement that end the constant learning rate "
+                    + "(default: " + Convergence.DEFAULT_PATIENCE + ").")
+    Integer patience;
+
+    @Option(names = "--min-improvement", paramLabel = "FRACTION",
+            description = "With --epochs auto: relative decrease of the held-out MSE that counts as an improvement "
+                    + "(default: " + Convergence.DEFAULT_MIN_IMPROVEMENT + ").")
+    Double minImprovement;
+
+    @Option(names = "--max-epochs", paramLabel = "N",
+            description = "With --epochs auto: cap on the epochs of a run (default: " + Convergence.DEFAULT_MAX_EPOCHS + ").")
+    Integer maxEpochs;
 
     @Option(names = "--samples", paramLabel = "N",
             description = "Training budget in samples (rows, e.g. tokens) instead of epochs; the learning-rate schedule "
@@ -60,10 +78,36 @@ public final class TrainOptions {
         if (epochs != null && samples != null) {
             throw new InputException("--epochs and --samples are mutually exclusive; give one training budget");
         }
+        boolean auto = "auto".equals(epochs);
+        if (!auto) {
+            for (Object[] f : new Object[][] {{"--patience", patience}, {"--min-improvement", minImprovement},
+                    {"--max-epochs", maxEpochs}}) {
+                if (f[1] != null) throw new InputException(f[0] + " applies to --epochs auto only; drop it or pass --epochs auto");
+            }
+        }
         TrainConfig c = TrainConfig.defaults(Arch.parse(arch, "--arch"), width, k);
-        c = samples != null ? c.withSamples(samples) : c.withEpochs(epochs != null ? epochs : c.epochs());
+        c = samples != null ? c.withSamples(samples)
+                : epochs(c, epochs, new Convergence(minImprovement, patience, maxEpochs));
         return c.withBatch(batch).withLr(lr).withSeed(seed)
                 .withSchedule(warmup, decay).withAux(auxAlpha, auxK, deadSamples)
                 .withNormalize(Normalization.Method.parse(normalize, "--normalize"));
+    }
+
+    /**
+     * Applies {@code --epochs N|auto}.
+     *
+     * @param c      the config
+     * @param epochs the flag's value (null: the config's epochs stay)
+     * @param auto   the convergence rule of {@code auto}
+     * @return the config with its budget
+     */
+    static TrainConfig epochs(TrainConfig c, String epochs, Convergence auto) {
+        if (epochs == null) return c;
+        if ("auto".equals(epochs)) return c.withConvergence(auto);
+        try {
+            return c.withEpochs(Integer.parseInt(epochs.trim()));
+        } catch (NumberFormatException e) {
+            throw new InputException("--epochs must be a whole number of epochs or auto, got '" + epochs + "'");
+        }
     }
 }

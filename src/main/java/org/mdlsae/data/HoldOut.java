@@ -5,13 +5,15 @@ import org.mdlsae.InputException;
 import org.mdlsae.math.Rows;
 
 /**
- * The deterministic held-out split of a sweep without {@code --eval} (docs/design.md §8): the last
- * {@value #PERCENT} % of the rows (at least one) are held out for selection, the rows before them are trained on.
- * Contiguous on purpose: with shard files in file-name order the held-out rows are whole trailing shards or a tail
- * of one, which a reader can name, and no training window ever touches them.
+ * Deterministic held-out splits. {@link #lastPercent}: the split of a sweep without {@code --eval} (docs/design.md §8):
+ * the last {@value #PERCENT} % of the rows (at least one) are held out for selection, the rows before them are trained
+ * on. Contiguous on purpose: with shard files in file-name order the held-out rows are whole trailing shards or a tail
+ * of one, which a reader can name, and no training window ever touches them. {@link #control}: the rows the annealing
+ * search decides k on (docs/design.md §10) and whose MSE decides when training has converged (docs/design.md §11),
+ * never the rows a sweep selects on.
  *
  * @param train the rows trained on (and calibrated on)
- * @param eval  the held-out rows the selection measures
+ * @param eval  the held-out rows (the selection's, or the control rows)
  * @param rule  the split in words, for logs and results.json
  */
 public record HoldOut(Rows train, Rows eval, String rule) {

@@ -17,8 +17,12 @@ import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.mdlsae.sweep.SweepRun;
+import org.mdlsae.sweep.WidthSummary;
 
-/** The report's main chart: entropy DL (and its bound) of each admissible width's selected run, the optimum marked. */
+/**
+ * The report's main chart: entropy DL (and its bound) of each admissible width's selected run, the optimum marked; with
+ * several seeds, the mean DL over the seeds with each seed's DL as a point (the spread, docs/design.md §11).
+ */
 final class DlChart {
     private DlChart() {
     }
@@ -43,21 +47,46 @@ final class DlChart {
                 bound.add(s.dlBoundBits());
             }
         }
+        List<Double> sx = new ArrayList<>();
+        List<Double> sy = new ArrayList<>();
+        if (v.seeds > 1) { // the mean over the seeds of the widths admissible for every seed, and each seed's DL
+            x.clear();
+            dl.clear();
+            for (WidthSummary w : v.byWidth.values()) {
+                if (w.admissible() && w.dlMean() != null) {
+                    x.add(log2(w.width()));
+                    dl.add(w.dlMean());
+                }
+                for (Double y : w.dlBySeed()) {
+                    if (y == null) continue;
+                    sx.add(log2(w.width()));
+                    sy.add(y);
+                }
+            }
+        }
         double top = 0;
         for (double y : dl) top = Math.max(top, y);
+        for (double y : sy) top = Math.max(top, y);
         for (double y : bound) top = Math.max(top, y);
         if (!x.isEmpty()) {
-            XYSeries s = c.addSeries("entropy DL", x, dl);
+            XYSeries s = c.addSeries(v.seeds > 1 ? "mean entropy DL over " + v.seeds + " seeds" : "entropy DL", x, dl);
             s.setMarker(SeriesMarkers.CIRCLE).setMarkerColor(DL_COLOR).setLineColor(DL_COLOR);
         }
+        if (!sx.isEmpty()) {
+            XYSeries s = c.addSeries("each seed's DL", sx, sy);
+            s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+            s.setMarker(SeriesMarkers.CROSS).setMarkerColor(DL_COLOR);
+        }
         if (!bx.isEmpty()) {
-            XYSeries s = c.addSeries("bound L0·(B* + log2 D)", bx, bound);
+            XYSeries s = c.addSeries(v.seeds > 1 ? "bound L0·(B* + log2 D), first seed" : "bound L0·(B* + log2 D)", bx, bound);
             s.setMarker(SeriesMarkers.SQUARE).setMarkerColor(BOUND_COLOR).setLineColor(BOUND_COLOR);
             s.setLineStyle(SeriesLines.DASH_DASH);
         }
         if (best != null && best.dlBits() != null) {
             double bxv = log2(best.width());
-            XYSeries s = c.addSeries("ε-MDL optimum", new double[] {bxv}, new double[] {best.dlBits()});
+            WidthSummary bw = v.byWidth.get(best.width());
+            double by = v.seeds > 1 && bw != null && bw.dlMean() != null ? bw.dlMean() : best.dlBits();
+            XYSeries s = c.addSeries("ε-MDL optimum", new double[] {bxv}, new double[] {by});
             s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
             s.setMarker(SeriesMarkers.DIAMOND).setMarkerColor(OPTIMUM);
             c.addAnnotation(new AnnotationLine(bxv, true, false));
@@ -67,7 +96,8 @@ final class DlChart {
             Font font = new Font(Font.SANS_SERIF, Font.BOLD, 13);
             c.getStyler().setAnnotationTextFontColor(OPTIMUM).setAnnotationTextFont(font);
             c.getStyler().setYAxisMin(0.0).setYAxisMax(top * 1.15);
-            String label = "optimum: D = " + best.width() + ", k = " + best.k() + ", " + fmt("%.1f", best.dlBits()) + " bits";
+            String label = "optimum: D = " + best.width() + ", k = " + best.k() + ", " + fmt("%.1f", by) + " bits"
+                    + (v.seeds > 1 ? " (mean)" : "");
             // AnnotationText centres on x: shift it beside the dashed line, toward the roomier side
             double half = Charts.textWidth(label, font) / 2.0 + 8;
             double dataPerPx = (range[1] - range[0]) / (0.85 * SweepReport.CHART_WIDTH);

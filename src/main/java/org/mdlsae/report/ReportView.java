@@ -6,6 +6,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import org.mdlsae.sweep.SweepResults;
 import org.mdlsae.sweep.SweepRun;
+import org.mdlsae.sweep.WidthSummary;
 
 /**
  * A sweep as the report sees it: every run, every width, the run that represents each admissible width and the
@@ -16,17 +17,30 @@ final class ReportView {
     final List<SweepRun> runs;
     /** All widths (grid and trained), ascending. */
     final TreeSet<Integer> widths = new TreeSet<>();
-    /** The representative (selected) run of each admissible width, by width. */
+    /**
+     * The representative (selected) run of each admissible width, by width; with several seeds, the first seed's run of
+     * each width admissible for every seed.
+     */
     final TreeMap<Integer, SweepRun> selected = new TreeMap<>();
     final SweepRun best;
+    /** Per width, its DL over the seeds and its features' character (empty for results without them). */
+    final TreeMap<Integer, WidthSummary> byWidth = new TreeMap<>();
+    /** Seeds of each (width, k) (1 for results without seeds). */
+    final int seeds;
 
     ReportView(SweepResults r) {
         this.r = r;
         this.runs = r.runs() == null ? List.of() : r.runs().stream().filter(Objects::nonNull).toList();
         if (r.widths() != null) r.widths().stream().filter(Objects::nonNull).forEach(widths::add);
         for (SweepRun run : runs) widths.add(run.width());
+        if (r.byWidth() != null) r.byWidth().stream().filter(Objects::nonNull).forEach(w -> byWidth.put(w.width(), w));
+        this.seeds = r.seeds() == null || r.seeds().isEmpty() ? 1 : r.seeds().size();
+        Long first = seeds > 1 ? r.seeds().get(0) : null;
         for (SweepRun run : runs) {
-            if (run.selected() && run.admissible()) selected.putIfAbsent(run.width(), run);
+            boolean everySeed = !byWidth.containsKey(run.width()) || byWidth.get(run.width()).admissible();
+            if (run.selected() && run.admissible() && everySeed && (first == null || first.equals(run.seed()))) {
+                selected.putIfAbsent(run.width(), run);
+            }
         }
         for (SweepRun run : runs) { // fall back to the smallest admissible k where nothing is marked
             if (run.admissible() && !hasSelectedMark(run.width())) {

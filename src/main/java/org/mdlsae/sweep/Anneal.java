@@ -110,6 +110,8 @@ public final class Anneal implements KSchedule {
     /** The last accepted level (null before the first). */
     private Level accepted;
     private final List<Level> levels = new ArrayList<>();
+    /** The step of the fine-tuning's check for a run to convergence ({@link #finalDecay}); −1: at {@value #CHECK_AT}. */
+    private long checkStep = -1;
 
     /**
      * @param be             where the control measurements run (the trainer's back end)
@@ -163,7 +165,7 @@ public final class Anneal implements KSchedule {
         long descent = descentSteps(configSteps);
         if (phase == 2) return false;
         if (phase == 1) {
-            if (step < descent + (long) Math.ceil(CHECK_AT * configSteps)) return false;
+            if (step < (checkStep >= 0 ? checkStep : descent + (long) Math.ceil(CHECK_AT * configSteps))) return false;
             phase = 2;
             double target = CHECK_MARGIN * eps;
             DlReport r = measure(current.get(), target);
@@ -194,6 +196,12 @@ public final class Anneal implements KSchedule {
         if (!accept || k == 1) return false; // not accepted: held (while none was, training has just begun)
         double ratio = Math.min(MAX_RATIO, Math.max(MIN_RATIO, Math.pow(r.mse() * SLACK / eps, 4)));
         return move(Math.min(k - 1, (int) Math.ceil(k * ratio)));
+    }
+
+    /** A run to convergence: the check is in the middle of the final decay (as {@value #CHECK_AT} is in a fixed run's). */
+    @Override
+    public void finalDecay(long start, long end) {
+        checkStep = start < 0 ? Long.MAX_VALUE : start + (end - start + 1) / 2;
     }
 
     private Level level(DlReport r, long step) {

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,10 +27,12 @@ import org.mdlsae.io.SaeFiles;
 import org.mdlsae.math.Rows;
 import org.mdlsae.math.Stats;
 import org.mdlsae.mdl.Mdl;
-import org.mdlsae.mdl.Selection;
+import org.mdlsae.sae.FeatureCharacter;
 import org.mdlsae.sae.Metrics;
+import org.mdlsae.sae.Sae;
 import org.mdlsae.sae.SaeWeights;
 import org.mdlsae.train.CheckpointDir;
+import org.mdlsae.train.Convergence;
 import org.mdlsae.train.Normalization;
 import org.mdlsae.train.Provenance;
 import org.mdlsae.train.TrainConfig;
@@ -69,6 +70,11 @@ public final class Sweep {
         default void runStarted(int index, int width, int k) {
         }
 
+        /** A run of one seed starts; by default {@link #runStarted(int, int, int)}. */
+        default void runStarted(int index, int width, int k, long seed) {
+            runStarted(index, width, k);
+        }
+
         /** Training progress of the current run. */
         default void trainStep(TrainListener.Progress p) {
         }
@@ -96,8 +102,14 @@ public final class Sweep {
     private double epsMse;
     private double epsFvu;
     private Normalization norm;
-    /** anneal: the rows trained on and the control rows, split once from {@code train}. */
+    /**
+     * The split of the training rows into the rows trained on and the control rows (docs/design.md §10, §11): the
+     * annealing search's k decisions and the convergence rule both measure the control rows; null when neither is used.
+     */
     private HoldOut control;
+    /** The rows each run trains on (the training rows without the control rows, if any), for its features. */
+    private Rows trainedOn;
+    private Regimes.Criteria criteria;
     private int index;
     private long started;
 
@@ -204,10 +216,13 @@ public final class Sweep {
             checkSettings();
             LOG.info("selection rows: " + evaluation.rule());
             norm = Normalization.estimate(cfg.train().normalize(), train);
-            if (cfg.search() == SweepConfig.Search.ANNEAL) {
+            boolean anneal = cfg.search() == SweepConfig.Search.ANNEAL, auto = cfg.train().convergence() != null;
+            if (anneal || auto) {
                 control = HoldOut.control(train);
-                LOG.info("k schedule: " + control.rule());
+                LOG.info((anneal ? auto ? "k schedule and stopping rule" : "k schedule" : "stopping rule") + ": " + control.rule());
             }
+            trainedOn = control == null ? train : control.train();
+            criteria = Regimes.Criteria.of(FeatureCharacter.rowsExtent(trainedOn));
             loadFinished();
             search();
             SweepResults r = results(true);
@@ -221,10 +236,12 @@ public final class Sweep {
     private void search() throws IOException {
         if (cfg.search() == SweepConfig.Search.ANNEAL) {
             for (int width : cfg.widths()) {
-                SweepRun r = anneal(width);
-                if (!r.admissible()) {
-                    LOG.info(String.format(Locale.ROOT, "width %d: inadmissible (k = %d gives MSE %.5g > ε = %.5g)", width,
-                            r.k(), r.mse(), epsMse));
+                for (long seed : cfg.seedList()) {
+                    SweepRun r = anneal(width, seed);
+                    if (!r.admissible()) {
+                        LOG.info(String.format(Locale.ROOT, "width %d%s: inadmissible (k = %d gives MSE %.5g > ε = %.5g)",
+                                width, cfg.seeds() > 1 ? " seed " + seed : "", r.k(), r.mse(), epsMse));
+                    }
                 }
                 settled.add(width);
             }
@@ -234,21 +251,22 @@ public final class Sweep {
         for (int width : cfg.widths()) {
             int cap = Math.min(width, cfg.kMax());
             int hi = prevK == null ? cap : Math.min(cap, prevK);
-            SweepRun atHi = probe(width, hi);
-            while (!atHi.admissible() && hi < cap) {
+            List<SweepRun> atHi = probe(width, hi);
+            while (!admissible(atHi) && hi < cap) {
                 hi = Math.min(cap, 2 * hi);
                 atHi = probe(width, hi);
             }
-            if (!atHi.admissible()) {
-                LOG.info(String.format(Locale.ROOT, "width %d: inadmissible (k = %d gives MSE %.5g > ε = %.5g)", width, hi,
-                        atHi.mse(), epsMse));
+            if (!admissible(atHi)) {
+                LOG.info(String.format(Locale.ROOT, "width %d: inadmissible (k = %d gives MSE %.5g > ε = %.5g%s)", width, hi,
+                        atHi.stream().mapToDouble(SweepRun::mse).max().orElse(Double.NaN), epsMse,
+                        atHi.size() > 1 ? " for some seed" : ""));
                 settled.add(width);
                 continue;
             }
             int lo = 0; // k = 0 never meets ε
             while (hi - lo > 1) {
                 int mid = (lo + hi) >>> 1;
-                if (probe(width, mid).admissible()) hi = mid;
+                if (admissible(probe(width, mid))) hi = mid;
                 else lo = mid;
             }
             prevK = hi;
@@ -256,62 +274,64 @@ public final class Sweep {
         }
     }
 
+    /** A point is admissible when its SAE meets ε for every seed. */
+    private static boolean admissible(List<SweepRun> point) {
+        return point.stream().allMatch(SweepRun::admissible);
+    }
+
     /**
-     * The runs so far with per-width selection. The best run is named only when the search is complete; before
-     * that it is reported as provisional, with the widths whose search has not finished.
+     * The runs so far with the selection of {@link SeedSelection} (docs/design.md §2.4, §11). The best run is named only
+     * when the search is complete; before that it is reported as provisional, with the widths whose search has not
+     * finished.
      */
     SweepResults results(boolean complete) {
-        List<SweepRun> all = new ArrayList<>(runs.values());
-        all.sort(Comparator.comparingInt(SweepRun::width).thenComparingInt(SweepRun::k));
-        // A width is represented by its admissible run of least DL: the smallest k meeting ε often leaves so little
-        // headroom that quantisation needs many bits, and a slightly larger k codes in fewer bits.
-        Map<Integer, SweepRun> rep = new TreeMap<>();
-        for (SweepRun r : all) {
-            if (!r.admissible()) continue;
-            rep.merge(r.width(), r, (a, b) -> b.dlBits() < a.dlBits() ? b : a);
-        }
-        List<SweepRun> out = new ArrayList<>();
-        List<Selection.Entry> selected = new ArrayList<>();
-        for (SweepRun r : all) {
-            boolean sel = rep.get(r.width()) == r;
-            out.add(r.withSelected(sel));
-            if (sel) selected.add(new Selection.Entry(r.width(), r.k(), true, r.dlBits()));
-        }
-        SweepRun best = null;
-        int bi = Selection.bestIndex(selected);
-        if (bi >= 0) {
-            Selection.Entry e = selected.get(bi);
-            for (SweepRun r : out) if (r.selected() && r.width() == e.width()) best = r;
-        }
+        List<Long> seeds = cfg.seedList();
+        SeedSelection sel = SeedSelection.of(new ArrayList<>(runs.values()), seeds, cfg.train().seed(), criteria);
+        Boolean stable = complete ? sel.stable() : null;
         double secs = (System.nanoTime() - started) / 1e9;
         List<Integer> missing = new ArrayList<>();
         for (int w : cfg.widths()) if (!settled.contains(w)) missing.add(w);
-        return new SweepResults(dataName, train.dim(), epsMse, epsFvu, cfg.train().arch().id(), cfg.widths(), out,
-                complete ? best : null, secs, complete, missing, complete ? null : best, evaluation);
+        return new SweepResults(dataName, train.dim(), epsMse, epsFvu, cfg.train().arch().id(), cfg.widths(), sel.runs(),
+                complete ? sel.best() : null, secs, complete, missing, complete ? null : sel.best(), evaluation, null, seeds,
+                SeedSelection.RULE, sel.byWidth(), sel.bySeed(), stable, criteria);
+    }
+
+    private long seedOf(SweepRun r) {
+        return SeedSelection.seedOf(r, cfg.train().seed());
     }
 
     /** The codec's section: rate–distortion curves and two-part code of the selected runs, and the comparison. */
     private CodecSummary codec(SweepResults r) {
         List<SaeWeights> sel = new ArrayList<>();
-        for (SweepRun run : r.runs()) if (run.selected()) sel.add(weights(dir, run));
+        long first = cfg.train().seed(); // with several seeds, the first seed's runs
+        for (SweepRun run : r.runs()) if (run.selected() && seedOf(run) == first) sel.add(weights(dir, run));
         SaeWeights best = compare && r.best() != null ? weights(dir, r.best()) : null;
         return CodecSummary.measure(be, sel, eval, train, epsMse, best, zstd);
     }
 
-    /** Trains (or reuses) the SAE of (width, k) and measures it. */
-    private SweepRun probe(int width, int k) throws IOException {
-        TrainConfig tc = cfg.train().withShape(cfg.train().arch(), width, k);
-        return trained(runName(width, k), width, k, tc, train, (ckpt, from, used) -> {
+    /** Trains (or reuses) the SAEs of (width, k), one per seed, and measures them. */
+    private List<SweepRun> probe(int width, int k) throws IOException {
+        List<SweepRun> point = new ArrayList<>();
+        for (long seed : cfg.seedList()) point.add(probe(width, k, seed));
+        return point;
+    }
+
+    /** Trains (or reuses) the SAE of (width, k, seed) and measures it. */
+    private SweepRun probe(int width, int k, long seed) throws IOException {
+        TrainConfig tc = cfg.train().withShape(cfg.train().arch(), width, k).withSeed(seed);
+        return trained(runName(width, k, seed), width, k, seed, tc, (ckpt, from, used) -> {
             Trainer trainer = new Trainer(be, tc, listener::trainStep).checkpoints(ckpt);
-            return new Trained(from == null ? trainer.train(train, used) : trainer.resume(from, train, used), null);
+            if (control != null) trainer.stoppingRows(control.eval(), control.rule());
+            return new Trained(from == null ? trainer.train(trainedOn, used) : trainer.resume(from, trainedOn, used), null);
         });
     }
 
-    /** Trains (or reuses) the width's one annealed SAE ({@link WidthSearch#anneal}) and measures it. */
-    private SweepRun anneal(int width) throws IOException {
-        WidthSearch.Inputs in = new WidthSearch.Inputs(cfg, width, epsMse, control.train(), control.eval(), norm);
-        return trained(annealName(width), width, in.config().k(), in.config(), control.train(), (ckpt, from, used) -> {
-            WidthSearch.Outcome o = WidthSearch.anneal(be, new WidthSearch.Inputs(cfg, width, epsMse, control.train(),
+    /** Trains (or reuses) the width's one annealed SAE of a seed ({@link WidthSearch#anneal}) and measures it. */
+    private SweepRun anneal(int width, long seed) throws IOException {
+        SweepConfig seeded = cfg.withTrain(cfg.train().withSeed(seed));
+        WidthSearch.Inputs in = new WidthSearch.Inputs(seeded, width, epsMse, control.train(), control.eval(), norm);
+        return trained(annealName(width, seed), width, in.config().k(), seed, in.config(), (ckpt, from, used) -> {
+            WidthSearch.Outcome o = WidthSearch.anneal(be, new WidthSearch.Inputs(seeded, width, epsMse, control.train(),
                     control.eval(), used), ckpt, from, listener::trainStep);
             Map<String, Object> search = new LinkedHashMap<>();
             search.put("mode", SweepConfig.Search.ANNEAL.id());
@@ -333,13 +353,14 @@ public final class Sweep {
 
     /**
      * Trains (or reuses) one run of the sweep, then saves, measures and records it: the run's directory, checkpoint,
-     * run.json and results.json. {@code rows} are the rows it trains on (the checkpoint's job is keyed on them).
+     * run.json and results.json. It trains on {@link #trainedOn} (the checkpoint's job is keyed on those rows).
      */
-    private SweepRun trained(String name, int width, int k, TrainConfig tc, Rows rows, Training how) throws IOException {
+    private SweepRun trained(String name, int width, int k, long seed, TrainConfig tc, Training how) throws IOException {
         SweepRun done = runs.get(name);
         if (done != null) return done;
         index++;
-        listener.runStarted(index, width, k);
+        listener.runStarted(index, width, k, seed);
+        Rows rows = trainedOn;
         Path runDir = dir.resolve("runs").resolve(name);
         // an unfinished run's checkpoint sits beside its directory until the run is published
         Path ckpt = dir.resolve("runs").resolve(name + ".checkpoint");
@@ -364,13 +385,15 @@ public final class Sweep {
         sweepEntry.put("k", tr.weights().k());
         sweepEntry.put("eps", epsMse);
         if (t.search() != null) sweepEntry.put("search", t.search());
+        if (cfg.seeds() > 1) sweepEntry.put("seed", seed);
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("sweep", sweepEntry);
         extra.put("job", job);
         Provenance p = Provenance.of(tc, tr, Provenance.Data.of(dataName, rows), be, used);
         Provenance.save(runDir, tr, p, extra, origin);
-        SweepRun run = WidthSearch.measure(be, tr.weights(), tr, tc.totalEpochs(rows.rowCount()), "runs/" + name, eval,
-                train, epsMse);
+        int epochs = tr.stopping() != null ? tr.stopping().epochs() : tc.totalEpochs(rows.rowCount());
+        SweepRun run = WidthSearch.measure(be, tr.weights(), tr, epochs, "runs/" + name, eval, train, epsMse)
+                .withTraining(seed, character(tr.weights()), tr.stopping());
         AtomicFiles.writeString(runDir.resolve("run.json"), JSON.writeValueAsString(run) + "\n");
         CheckpointDir.delete(ckpt);
         runs.put(name, run);
@@ -379,12 +402,23 @@ public final class Sweep {
         return run;
     }
 
-    private static String annealName(int width) {
-        return String.format(Locale.ROOT, "w%05d-anneal", width);
+    /** The character of an SAE's features on the rows it trained on (docs/design.md §11), without the usage. */
+    private FeatureCharacter character(SaeWeights w) {
+        try (Sae sae = Sae.upload(be, w)) {
+            return FeatureCharacter.measure(sae, trainedOn).withoutUsage();
+        }
     }
 
-    private static String runName(int width, int k) {
-        return String.format(Locale.ROOT, "w%05d-k%04d", width, k);
+    /** The annealed run's directory name: {@code wDDDDD-anneal}, with {@code -sSEED} when the sweep has several seeds. */
+    private String annealName(int width, long seed) {
+        String base = String.format(Locale.ROOT, "w%05d-anneal", width);
+        return cfg.seeds() > 1 ? base + "-s" + seed : base;
+    }
+
+    /** A run's directory name: {@code wDDDDD-kKKKK}, with {@code -sSEED} when the sweep has several seeds. */
+    private String runName(int width, int k, long seed) {
+        String base = String.format(Locale.ROOT, "w%05d-k%04d", width, k);
+        return cfg.seeds() > 1 ? base + "-s" + seed : base;
     }
 
     /** The settings that make runs reusable; a directory holding other settings is refused. */
@@ -414,6 +448,9 @@ public final class Sweep {
             s.put("search", cfg.search().id());
             s.put("k_max", cfg.kMax());
         }
+        // written only when used, so that sweeps recorded before they existed still match
+        if (t.convergence() != null) s.put("convergence", t.convergence().resolved());
+        if (cfg.seeds() > 1) s.put("seeds", cfg.seeds());
         return s;
     }
 
@@ -439,7 +476,8 @@ public final class Sweep {
                 if (!Files.isRegularFile(rj)) continue;
                 SweepRun r = JSON.readValue(rj.toFile(), SweepRun.class);
                 // runs of widths outside this grid (an earlier sweep into the same directory) take no part
-                String name = cfg.search() == SweepConfig.Search.ANNEAL ? annealName(r.width()) : runName(r.width(), r.k());
+                String name = cfg.search() == SweepConfig.Search.ANNEAL ? annealName(r.width(), seedOf(r))
+                        : runName(r.width(), r.k(), seedOf(r));
                 if (p.getFileName().toString().equals(name) && cfg.widths().contains(r.width())) {
                     runs.put(name, r);
                     listener.runFinished(0, r, true);
@@ -452,13 +490,20 @@ public final class Sweep {
         AtomicFiles.writeString(dir.resolve("results.json"), JSON.writeValueAsString(r) + "\n");
         StringBuilder csv = new StringBuilder(
                 "width,k,epochs,train_seconds,headroom,selected,admissible,bits,dl_bits,dl_bound_bits,dense_bits,mse,mse_quantized,fvu,l0,dead_fraction,dir,"
-                + "mse_per_token,explained_variance,cossim,l2_ratio\n");
+                + "mse_per_token,explained_variance,cossim,l2_ratio,seed,features_live,features_dead_fraction,memorisation,extent,"
+                + "stop_reason,best_epoch\n");
         for (SweepRun x : r.runs()) {
+            FeatureCharacter f = x.features();
+            Convergence.Outcome st = x.stopping();
             csv.append(String.join(",", String.valueOf(x.width()), String.valueOf(x.k()), String.valueOf(x.epochs()),
                     num(x.trainSeconds()), num(x.headroom()), String.valueOf(x.selected()), String.valueOf(x.admissible()),
                     x.bits() == null ? "" : x.bits().toString(), num(x.dlBits()), num(x.dlBoundBits()), num(x.denseBits()),
                     num(x.mse()), num(x.mseQuantized()), num(x.fvu()), num(x.l0()), num(x.deadFraction()), x.dir(),
-                    num(x.msePerToken()), num(x.explainedVariance()), num(x.cossim()), num(x.l2Ratio())))
+                    num(x.msePerToken()), num(x.explainedVariance()), num(x.cossim()), num(x.l2Ratio()),
+                    x.seed() == null ? "" : x.seed().toString(), f == null ? "" : String.valueOf(f.live()),
+                    f == null ? "" : num(f.deadFraction()), f == null ? "" : num(f.memorisation()),
+                    f == null ? "" : num(f.extent()), st == null ? "" : st.reason(),
+                    st == null ? "" : String.valueOf(st.bestEpoch())))
                     .append('\n');
         }
         AtomicFiles.writeString(dir.resolve("results.csv"), csv.toString());
@@ -466,6 +511,19 @@ public final class Sweep {
 
     private static String num(Double v) {
         return v == null || !Double.isFinite(v) ? "" : String.format(Locale.ROOT, "%.6g", v);
+    }
+
+    /**
+     * The character of a run's features on the rows it trained on, with each latent's usage there (for the report's
+     * pictures, docs/design.md §11). Valid while {@link #run} runs, e.g. in its {@code finish}.
+     *
+     * @param run a run of this sweep
+     * @return the measurement
+     */
+    public FeatureCharacter features(SweepRun run) {
+        try (Sae sae = Sae.upload(be, weights(dir, run))) {
+            return FeatureCharacter.measure(sae, trainedOn);
+        }
     }
 
     /** Loads the weights of a run of a finished sweep. */

@@ -15,9 +15,13 @@ import org.mdlsae.train.TrainConfig;
  * @param fvu      tolerance as FVU on the evaluation split, or null
  * @param kMax     largest k the search tries (default {@value #DEFAULT_K_MAX}; capped at each width)
  * @param train    training settings shared by all runs (its width and k are replaced per run)
+ * @param seeds    how many times each (width, k) is trained, with seeds {@code train.seed}, {@code train.seed + 1}, …
+ *                 (default 1; docs/design.md §11: the selection then takes the width of least mean DL among the
+ *                 widths admissible for every seed)
  * @param search   how each width finds its k (default {@link #DEFAULT_SEARCH}; docs/design.md §10)
  */
-public record SweepConfig(List<Integer> widths, Double eps, Double fvu, int kMax, TrainConfig train, Search search) {
+public record SweepConfig(List<Integer> widths, Double eps, Double fvu, int kMax, TrainConfig train, int seeds,
+                          Search search) {
 
     /** How a width's k is found. */
     public enum Search {
@@ -58,13 +62,29 @@ public record SweepConfig(List<Integer> widths, Double eps, Double fvu, int kMax
         if (fvu != null && !(fvu > 0 && Double.isFinite(fvu))) throw bad("fvu", "must be a finite number > 0, got " + fvu);
         if (kMax < 1) throw bad("kMax", "must be ≥ 1, got " + kMax);
         if (train == null) throw bad("train", "is required");
+        if (seeds < 1) throw bad("seeds", "must be ≥ 1, got " + seeds);
         if (search == null) throw bad("search", "is required: anneal or bisect");
         widths = List.copyOf(widths);
     }
 
-    /** A sweep with the default search mode. */
+    /** A sweep with one seed and the default search mode. */
     public SweepConfig(List<Integer> widths, Double eps, Double fvu, int kMax, TrainConfig train) {
-        this(widths, eps, fvu, kMax, train, DEFAULT_SEARCH);
+        this(widths, eps, fvu, kMax, train, 1, DEFAULT_SEARCH);
+    }
+
+    /** A sweep with one seed. */
+    public SweepConfig(List<Integer> widths, Double eps, Double fvu, int kMax, TrainConfig train, Search search) {
+        this(widths, eps, fvu, kMax, train, 1, search);
+    }
+
+    /** The training seeds of each (width, k): {@code train.seed}, {@code train.seed + 1}, … */
+    public List<Long> seedList() {
+        return java.util.stream.LongStream.range(0, seeds).map(i -> train.seed() + i).boxed().toList();
+    }
+
+    /** The same sweep with {@code n} seeds per (width, k). */
+    public SweepConfig withSeeds(int n) {
+        return new SweepConfig(widths, eps, fvu, kMax, train, n, search);
     }
 
     /**
@@ -100,16 +120,21 @@ public record SweepConfig(List<Integer> widths, Double eps, Double fvu, int kMax
 
     /** The same sweep over other widths. */
     public SweepConfig withWidths(List<Integer> w) {
-        return new SweepConfig(w, eps, fvu, kMax, train, search);
+        return new SweepConfig(w, eps, fvu, kMax, train, seeds, search);
+    }
+
+    /** The same sweep with other training settings. */
+    public SweepConfig withTrain(TrainConfig t) {
+        return new SweepConfig(widths, eps, fvu, kMax, t, seeds, search);
     }
 
     /** The same sweep with another search mode. */
     public SweepConfig withSearch(Search s) {
-        return new SweepConfig(widths, eps, fvu, kMax, train, s);
+        return new SweepConfig(widths, eps, fvu, kMax, train, seeds, s);
     }
 
     /** The same sweep at MSE tolerance ε. */
     public SweepConfig withEps(double e) {
-        return new SweepConfig(widths, e, null, kMax, train, search);
+        return new SweepConfig(widths, e, null, kMax, train, seeds, search);
     }
 }

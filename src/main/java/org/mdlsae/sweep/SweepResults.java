@@ -13,9 +13,10 @@ import org.mdlsae.codec.CodecSummary;
  * @param epsFvu   ε expressed as FVU on the evaluation split
  * @param arch     architecture of all runs
  * @param widths   the width grid
- * @param runs     every trained SAE (search runs included), ordered by width then k
- * @param best     copy of the selected run (min DL among admissible; null if none is admissible or the sweep is
- *                 not complete)
+ * @param runs     every trained SAE (search runs included, every seed), ordered by width, k, then seed
+ * @param best     copy of the selected run (min DL among admissible — with several seeds, the first seed's run of the
+ *                 width of least mean DL, {@code selectionRule}; null if none is admissible or the sweep is not
+ *                 complete)
  * @param seconds  wall time of the sweep so far
  * @param complete whether the search has finished every width; false in the results written while it runs (and
  *                 left by a killed sweep)
@@ -24,6 +25,13 @@ import org.mdlsae.codec.CodecSummary;
  * @param evaluation which rows the selection measured, and in which units (docs/design.md §8)
  * @param codec    rate–distortion curves, two-part code and (with {@code --compare}) the comparison table of the
  *                 selected runs (docs/design.md §13); null until the sweep is complete
+ * @param seeds    the training seeds of every (width, k) (docs/design.md §11); null in older results
+ * @param selectionRule the selection rule with seeds, in words
+ * @param byWidth  per width, its DL over the seeds (mean, spread) and the character of its features, with the
+ *                 paper's regime it falls in ({@link Regimes})
+ * @param optimumBySeed per seed, the width each seed alone would select (null where a seed has no admissible width)
+ * @param optimumStable whether every seed alone selects the same width (null until complete)
+ * @param regimeCriteria the measured thresholds of the regime labels ({@link Regimes.Criteria})
  */
 public record SweepResults(
         @JsonProperty("data") String data,
@@ -39,19 +47,26 @@ public record SweepResults(
         @JsonProperty("missing") List<Integer> missing,
         @JsonProperty("provisional_best") SweepRun provisionalBest,
         @JsonProperty("evaluation") Evaluation evaluation,
-        @JsonProperty("codec") CodecSummary codec) {
+        @JsonProperty("codec") CodecSummary codec,
+        @JsonProperty("seeds") List<Long> seeds,
+        @JsonProperty("selection_rule") String selectionRule,
+        @JsonProperty("by_width") List<WidthSummary> byWidth,
+        @JsonProperty("optimum_by_seed") List<Integer> optimumBySeed,
+        @JsonProperty("optimum_stable") Boolean optimumStable,
+        @JsonProperty("regime_criteria") Regimes.Criteria regimeCriteria) {
 
     /** The results without the codec's section. */
     public SweepResults(String data, int dIn, double eps, double epsFvu, String arch, List<Integer> widths,
                         List<SweepRun> runs, SweepRun best, double seconds, boolean complete, List<Integer> missing,
                         SweepRun provisionalBest, Evaluation evaluation) {
-        this(data, dIn, eps, epsFvu, arch, widths, runs, best, seconds, complete, missing, provisionalBest, evaluation, null);
+        this(data, dIn, eps, epsFvu, arch, widths, runs, best, seconds, complete, missing, provisionalBest, evaluation, null,
+                null, null, null, null, null, null);
     }
 
     /** The same results with the codec's section. */
     public SweepResults withCodec(CodecSummary c) {
         return new SweepResults(data, dIn, eps, epsFvu, arch, widths, runs, best, seconds, complete, missing,
-                provisionalBest, evaluation, c);
+                provisionalBest, evaluation, c, seeds, selectionRule, byWidth, optimumBySeed, optimumStable, regimeCriteria);
     }
 
     /** The results of a complete sweep. */

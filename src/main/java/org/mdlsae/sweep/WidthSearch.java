@@ -67,7 +67,8 @@ public final class WidthSearch {
                                  TrainListener listener) {
         TrainConfig tc = in.config();
         Anneal schedule = new Anneal(be, in.control(), in.eps(), tc.k(), tc.warmupFraction(), in.norm());
-        Trainer trainer = new Trainer(be, tc, listener).kSchedule(schedule).checkpoints(checkpoints);
+        Trainer trainer = new Trainer(be, tc, listener).kSchedule(schedule).checkpoints(checkpoints)
+                .stoppingRows(in.control(), "the control rows"); // used by a run to convergence (docs/design.md §11)
         Trainer.Result r = from == null ? trainer.train(in.train(), in.norm()) : trainer.resume(from, in.train(), in.norm());
         return new Outcome(r, tc, schedule.levels());
     }

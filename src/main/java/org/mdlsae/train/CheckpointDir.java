@@ -36,8 +36,11 @@ import org.mdlsae.sae.SaeWeights;
  * A training run's checkpoint on disk (docs/design.md §6): a directory of kind {@link OutputKind#CHECKPOINT} holding
  * {@value #STATE_JSON} (the job it belongs to, the step, the data cursor — exact for in-memory and streamed sources
  * alike, docs/design.md §8 —, the normalisation factor and the scalars, floating-point values as
- * their bits, and a k schedule's state when the run has one, docs/design.md §10) and {@value #STATE_BIN} (the weights, the eight Adam moment tensors and the dead-latent counters, raw
- * big-endian). It is written with {@link AtomicFiles#publishDirectory}, so a kill leaves the previous checkpoint or
+ * their bits, and a k schedule's state when the run has one, docs/design.md §10) and {@value #STATE_BIN} (the weights,
+ * the eight Adam moment tensors and the dead-latent counters, raw big-endian). A run to convergence adds its rule's
+ * state ({@code stopping} in {@value #STATE_JSON}: held-out MSEs, patience, plateau) and its best weights so far, after
+ * the other arrays of {@value #STATE_BIN} (docs/design.md §11). It is written with {@link AtomicFiles#publishDirectory},
+ * so a kill leaves the previous checkpoint or
  * the new one, never half of one. Used as the {@link Trainer.Checkpoints} sink of a run: a snapshot every
  * {@code everySteps} steps, or, with 0, about every five minutes of training. A run continued from it with
  * {@link Trainer#resume} ends bit-identical (CPU back end) to the run that was never stopped.
@@ -200,6 +203,23 @@ public final class CheckpointDir implements Trainer.Checkpoints {
         m.put("mean_norm_bits", Double.doubleToRawLongBits(norm.meanNorm()));
         m.put("norm_sample_rows", norm.sampleRows());
         if (s.schedule() != null) m.put("k_schedule", s.schedule());
+        EarlyStop.State st = s.stopping();
+        if (st != null) { // a run to convergence (docs/design.md §11); its best weights follow the arrays in state.bin
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("epoch", st.epoch());
+            c.put("since", st.since());
+            c.put("ref_bits", Double.doubleToRawLongBits(st.ref()));
+            c.put("best_bits", Double.doubleToRawLongBits(st.best()));
+            c.put("best_epoch", st.bestEpoch());
+            c.put("last_bits", Double.doubleToRawLongBits(st.last()));
+            c.put("decay_start", st.decayStart());
+            c.put("end", st.end());
+            c.put("plateau_epoch", st.plateauEpoch());
+            c.put("reason", st.reason());
+            c.put("best_weights", st.bestWeights() != null);
+            c.put("best_threshold_bits", st.bestWeights() == null ? 0 : Float.floatToRawIntBits(st.bestWeights().threshold()));
+            m.put("stopping", c);
+        }
         return m;
     }
 
@@ -213,6 +233,8 @@ public final class CheckpointDir implements Trainer.Checkpoints {
         ByteBuffer b = ByteBuffer.allocate(8 * s.sinceFired().length);
         b.asLongBuffer().put(s.sinceFired());
         out.write(b.array());
+        SaeWeights best = s.stopping() == null ? null : s.stopping().bestWeights();
+        if (best != null) for (float[] a : new float[][] {best.enc(), best.bEnc(), best.dec(), best.bDec()}) floats(out, a);
         out.flush();
     }
 
@@ -250,7 +272,10 @@ public final class CheckpointDir implements Trainer.Checkpoints {
             if (width != cfg.width() || h.get("k").asInt() != cfg.k() || !h.get("arch").asText().equals(cfg.arch().id())) {
                 throw new OtherJob(dir);
             }
-            float[][] a = new float[12][];
+            JsonNode c = h.get("stopping");
+            if ((c == null) != (cfg.convergence() == null)) throw new OtherJob(dir);
+            boolean hasBest = c != null && c.get("best_weights").asBoolean();
+            float[][] a = new float[hasBest ? 16 : 12][];
             long[] since;
             try (InputStream raw = new BufferedInputStream(Files.newInputStream(dir.resolve(STATE_BIN)), 1 << 16)) {
                 DataInputStream in = new DataInputStream(raw);
@@ -264,6 +289,7 @@ public final class CheckpointDir implements Trainer.Checkpoints {
                 if (bytes.length != 8 * n) throw new EOFException();
                 since = new long[n];
                 ByteBuffer.wrap(bytes).asLongBuffer().get(since);
+                for (int i = 12; i < a.length; i++) a[i] = floats(in, sizes[i - 12], dir);
             }
             SaeWeights w = new SaeWeights(Arch.parse(h.get("arch").asText(), "checkpoint arch"), d, width, h.get("k").asInt(),
                     Float.intBitsToFloat(h.get("threshold_bits").asInt()), a[0], a[1], a[2], a[3]);
@@ -273,12 +299,22 @@ public final class CheckpointDir implements Trainer.Checkpoints {
             Normalization norm = method == Normalization.Method.NONE ? Normalization.none()
                     : new Normalization(method, Double.longBitsToDouble(h.get("scaling_factor_bits").asLong()),
                     Double.longBitsToDouble(h.get("mean_norm_bits").asLong()), h.get("norm_sample_rows").asInt());
+            EarlyStop.State stop = null;
+            if (c != null) {
+                SaeWeights best = hasBest ? new SaeWeights(w.arch(), d, width, w.k(),
+                        Float.intBitsToFloat(c.get("best_threshold_bits").asInt()), a[12], a[13], a[14], a[15]) : null;
+                stop = new EarlyStop.State(c.get("epoch").asInt(), c.get("since").asInt(),
+                        Double.longBitsToDouble(c.get("ref_bits").asLong()), Double.longBitsToDouble(c.get("best_bits").asLong()),
+                        c.get("best_epoch").asInt(), Double.longBitsToDouble(c.get("last_bits").asLong()),
+                        c.get("decay_start").asLong(), c.get("end").asLong(), c.get("plateau_epoch").asInt(),
+                        c.get("reason").isNull() ? null : c.get("reason").asText(), best);
+            }
             Trainer.State state = new Trainer.State(cfg, h.get("rule").asText(), h.get("step").asLong(),
                     new BatchSource.Cursor(h.get("epoch").asInt(), h.get("position").asLong(), h.get("seed").asLong()), w, moments,
                     since, Float.intBitsToFloat(h.get("theta_bits").asInt()), h.get("samples").asLong(),
                     Double.longBitsToDouble(h.get("seconds_bits").asLong()), Double.longBitsToDouble(h.get("first_mse_bits").asLong()),
                     Double.longBitsToDouble(h.get("last_mse_bits").asLong()), Double.longBitsToDouble(h.get("last_l0_bits").asLong()),
-                    h.hasNonNull("k_schedule") ? h.get("k_schedule").asText() : null);
+                    h.hasNonNull("k_schedule") ? h.get("k_schedule").asText() : null, stop);
             return new Snapshot(state, norm);
         } catch (IOException | NullPointerException e) {
             throw new InputException(dir + ": unreadable checkpoint (" + e + "); delete it or pass --force to start afresh");

@@ -43,6 +43,19 @@ public interface KSchedule {
     }
 
     /**
+     * For a run to convergence (docs/design.md §11): the fine-tuning after the schedule's own steps ends when the
+     * convergence rule decides, not after the config's steps. The trainer calls this before the first step of every
+     * session and again when the rule starts its final learning-rate decay: {@code start} the step after which the
+     * decay runs, {@code end} the last step; start = −1 while the rate is still constant. A schedule that checks its k
+     * during the final decay checks it in the middle of that decay, and not before. Default: nothing.
+     *
+     * @param start the decay's first step minus one, or −1
+     * @param end   the run's last step (the cap while start = −1)
+     */
+    default void finalDecay(long start, long end) {
+    }
+
+    /**
      * Called after every optimiser step.
      *
      * @param step    steps done (1-based)

@@ -164,6 +164,6 @@ public record Normalization(Method method, double factor, double meanNorm, int s
         if (!active()) return r;
         double s2 = factor * factor;
         return new Trainer.Result(fold(r.weights()), r.seconds(), r.samplesPerSec(), r.steps(), r.initialMse() / s2,
-                r.finalMse() / s2, r.finalL0(), r.deadFraction());
+                r.finalMse() / s2, r.finalL0(), r.deadFraction(), r.stopping() == null ? null : r.stopping().scaled(s2));
     }
 }

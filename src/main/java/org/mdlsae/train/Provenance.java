@@ -35,8 +35,8 @@ public record Provenance(Settings train, Data data, Outcome result, String backe
      * @param arch           architecture id
      * @param width          D
      * @param k              k
-     * @param epochs         epochs (0 when the budget was given in samples)
-     * @param samples        samples trained on (the budget, or rows × epochs)
+     * @param epochs         epochs (0 when the budget was given in samples or the run trained to convergence)
+     * @param samples        samples trained on (the budget, or rows × epochs; for a run to convergence, its cap)
      * @param normalize      the normalisation method ({@code none} or {@code expected_average_only_in})
      * @param batch          batch size
      * @param lr             peak learning rate used
@@ -47,13 +47,16 @@ public record Provenance(Settings train, Data data, Outcome result, String backe
      * @param auxK           k_aux used
      * @param deadSamples    dead-latent window used
      * @param adam           Adam constants
+     * @param convergence    the convergence rule with its defaults resolved ({@code --epochs auto}; absent for a fixed
+     *                       budget)
      */
     public record Settings(String arch, int width, int k, int epochs, long samples, String normalize, int batch, double lr,
                            long seed,
                            @JsonProperty("warmup_fraction") double warmupFraction,
                            @JsonProperty("decay_fraction") double decayFraction,
                            @JsonProperty("aux_alpha") double auxAlpha, @JsonProperty("aux_k") int auxK,
-                           @JsonProperty("dead_samples") long deadSamples, Adam adam) {
+                           @JsonProperty("dead_samples") long deadSamples, Adam adam,
+                           @JsonInclude(JsonInclude.Include.NON_NULL) Convergence convergence) {
     }
 
     /**
@@ -102,10 +105,12 @@ public record Provenance(Settings train, Data data, Outcome result, String backe
      * @param finalBatchMse MSE of the last batch
      * @param finalBatchL0  L0 of the last batch
      * @param deadFraction  fraction of dead latents at the end
+     * @param stopping      why and when a run to convergence stopped (absent for a fixed budget)
      */
     public record Outcome(long steps, @JsonProperty("final_batch_mse") double finalBatchMse,
                           @JsonProperty("final_batch_l0") double finalBatchL0,
-                          @JsonProperty("dead_fraction") double deadFraction) {
+                          @JsonProperty("dead_fraction") double deadFraction,
+                          @JsonInclude(JsonInclude.Include.NON_NULL) Convergence.Outcome stopping) {
     }
 
     /**
@@ -128,11 +133,14 @@ public record Provenance(Settings train, Data data, Outcome result, String backe
      * @return the record
      */
     public static Provenance of(TrainConfig cfg, Trainer.Result r, Data data, Backend be, Normalization norm) {
-        Settings s = new Settings(cfg.arch().id(), cfg.width(), cfg.k(), cfg.epochs(), cfg.totalSamples(data.rows()),
+        // a run to convergence trained on the rows its stopping rule did not hold out
+        long n = r.stopping() != null ? r.stopping().trainedRows() : data.rows();
+        Settings s = new Settings(cfg.arch().id(), cfg.width(), cfg.k(), cfg.epochs(), cfg.totalSamples(n),
                 cfg.normalize().id(), cfg.batch(), cfg.effectiveLr(), cfg.seed(),
                 cfg.warmupFraction(), cfg.decayFraction(), cfg.auxAlpha(), cfg.effectiveAuxK(data.dim()),
-                cfg.effectiveDeadSamples(data.rows()), new Adam(cfg.beta1(), cfg.beta2(), cfg.adamEps()));
-        return new Provenance(s, data, new Outcome(r.steps(), r.finalMse(), r.finalL0(), r.deadFraction()), be.name(),
+                cfg.effectiveDeadSamples(n), new Adam(cfg.beta1(), cfg.beta2(), cfg.adamEps()),
+                cfg.convergence() == null ? null : cfg.convergence().resolved());
+        return new Provenance(s, data, new Outcome(r.steps(), r.finalMse(), r.finalL0(), r.deadFraction(), r.stopping()), be.name(),
                 be.precision().id(), norm.active() ? norm.record() : null);
     }
 

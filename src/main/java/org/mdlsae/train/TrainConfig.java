@@ -1,5 +1,6 @@
 package org.mdlsae.train;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import org.mdlsae.ConfigException;
 import org.mdlsae.sae.Arch;
 
@@ -14,7 +15,7 @@ import org.mdlsae.sae.Arch;
  * @param width          dictionary width D
  * @param k              active latents per sample (TopK) or on average (BatchTopK)
  * @param epochs         passes over the training data (default {@value #DEFAULT_EPOCHS}); 0 when the budget is
- *                       {@code samples}
+ *                       {@code samples} or the run trains to convergence
  * @param samples        training budget in samples (rows, e.g. tokens) instead of epochs, ≥ 1; null: {@code epochs}
  *                       decides. Exactly one budget is given; the LR schedule spans the steps it gives ({@link #steps})
  * @param batch          samples per step (default {@value #DEFAULT_BATCH})
@@ -29,10 +30,14 @@ import org.mdlsae.sae.Arch;
  * @param beta2          Adam β2 (0.999)
  * @param adamEps        Adam ε (1e-8)
  * @param normalize      activation normalisation (default none; docs/design.md §8)
+ * @param convergence    train until the held-out MSE stops improving ({@link Convergence}, docs/design.md §11) instead
+ *                       of a fixed budget; null: the budget is {@code epochs} or {@code samples}. Its cap bounds
+ *                       {@link #steps}
  */
 public record TrainConfig(Arch arch, int width, int k, int epochs, Long samples, int batch, Double lr, long seed,
                           double warmupFraction, double decayFraction, double auxAlpha, Integer auxK, Long deadSamples,
-                          double beta1, double beta2, double adamEps, Normalization.Method normalize) {
+                          double beta1, double beta2, double adamEps, Normalization.Method normalize,
+                          @JsonInclude(JsonInclude.Include.NON_NULL) Convergence convergence) {
 
     /** Default epochs. */
     public static final int DEFAULT_EPOCHS = 30;
@@ -51,7 +56,10 @@ public record TrainConfig(Arch arch, int width, int k, int epochs, Long samples,
         if (width < 1) throw bad("width", "must be ≥ 1, got " + width);
         if (k < 1) throw bad("k", "must be ≥ 1, got " + k);
         if (k > width) throw bad("k", "must not exceed the width " + width + ", got " + k);
-        if (samples != null) {
+        if (convergence != null) {
+            if (samples != null) throw bad("samples", "and training to convergence are mutually exclusive; give one training budget");
+            if (epochs != 0) throw bad("epochs", "must be 0 when training to convergence (its cap is convergence.maxEpochs), got " + epochs);
+        } else if (samples != null) {
             if (samples < 1) throw bad("samples", "must be ≥ 1 (leave it unset to train by epochs), got " + samples);
             if (epochs != 0) throw bad("samples", "and epochs are mutually exclusive; give one training budget");
         } else if (epochs < 1) {
@@ -79,6 +87,14 @@ public record TrainConfig(Arch arch, int width, int k, int epochs, Long samples,
         return new ConfigException("TrainConfig." + component, problem);
     }
 
+    /** A config with a fixed budget (no convergence rule). */
+    public TrainConfig(Arch arch, int width, int k, int epochs, Long samples, int batch, Double lr, long seed,
+                       double warmupFraction, double decayFraction, double auxAlpha, Integer auxK, Long deadSamples,
+                       double beta1, double beta2, double adamEps, Normalization.Method normalize) {
+        this(arch, width, k, epochs, samples, batch, lr, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples,
+                beta1, beta2, adamEps, normalize, null);
+    }
+
     /** The documented defaults for an architecture and size. */
     public static TrainConfig defaults(Arch arch, int width, int k) {
         return new TrainConfig(arch, width, k, DEFAULT_EPOCHS, null, DEFAULT_BATCH, null, 0, DEFAULT_WARMUP, DEFAULT_DECAY,
@@ -100,7 +116,8 @@ public record TrainConfig(Arch arch, int width, int k, int epochs, Long samples,
 
     /**
      * Optimiser steps for a training set of n rows: ⌈n/b⌉ per epoch (b = min(batch, n)), or, with a sample budget
-     * N, full epochs and then full batches until N samples are reached (the last batch is cut to hit N exactly).
+     * N, full epochs and then full batches until N samples are reached (the last batch is cut to hit N exactly). A run
+     * to convergence takes at most the steps of its cap (n is then the rows trained on, without the held-out ones).
      *
      * @param n rows per epoch, ≥ 1
      * @return the number of steps
@@ -108,7 +125,7 @@ public record TrainConfig(Arch arch, int width, int k, int epochs, Long samples,
     public long steps(long n) {
         long b = Math.min(batch, n);
         long perEpoch = (n + b - 1) / b;
-        if (samples == null) return perEpoch * epochs;
+        if (samples == null) return perEpoch * budgetEpochs();
         return samples / n * perEpoch + (samples % n + b - 1) / b;
     }
 
@@ -119,17 +136,22 @@ public record TrainConfig(Arch arch, int width, int k, int epochs, Long samples,
      * @return {@code samples}, or n·epochs
      */
     public long totalSamples(long n) {
-        return samples != null ? samples : n * epochs;
+        return samples != null ? samples : n * budgetEpochs();
+    }
+
+    /** Epochs of the budget: {@code epochs}, or the cap of the convergence rule. */
+    private int budgetEpochs() {
+        return convergence != null ? convergence.effectiveMaxEpochs() : epochs;
     }
 
     /**
      * Epochs a run over n rows starts (the last may be partial with a sample budget).
      *
      * @param n rows per epoch
-     * @return ⌈samples/n⌉, or epochs
+     * @return ⌈samples/n⌉, or epochs (the cap when training to convergence)
      */
     public int totalEpochs(long n) {
-        return samples != null ? (int) Math.min(Integer.MAX_VALUE, (samples + n - 1) / n) : epochs;
+        return samples != null ? (int) Math.min(Integer.MAX_VALUE, (samples + n - 1) / n) : budgetEpochs();
     }
 
     /** Dead-latent window actually used for a training set of n samples. */
@@ -137,41 +159,47 @@ public record TrainConfig(Arch arch, int width, int k, int epochs, Long samples,
         return deadSamples != null ? deadSamples : Math.max(1, Math.min(10 * n, 10_000_000L));
     }
 
-    /** The budget as epochs (clears a sample budget). */
+    /** The budget as epochs (clears a sample budget and a convergence rule). */
     public TrainConfig withEpochs(int v) {
-        return new TrainConfig(arch, width, k, v, null, batch, lr, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, normalize);
+        return new TrainConfig(arch, width, k, v, null, batch, lr, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, normalize, null);
     }
 
-    /** The budget as samples (clears the epochs). */
+    /** The budget as samples (clears the epochs and a convergence rule). */
     public TrainConfig withSamples(long v) {
-        return new TrainConfig(arch, width, k, 0, v, batch, lr, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, normalize);
+        return new TrainConfig(arch, width, k, 0, v, batch, lr, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, normalize, null);
+    }
+
+    /** Trains to convergence under {@code c} (clears the epochs and a sample budget); null is refused. */
+    public TrainConfig withConvergence(Convergence c) {
+        if (c == null) throw bad("convergence", "is required here; use withEpochs or withSamples for a fixed budget");
+        return new TrainConfig(arch, width, k, 0, null, batch, lr, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, normalize, c);
     }
 
     /** The activation normalisation. */
     public TrainConfig withNormalize(Normalization.Method v) {
-        return new TrainConfig(arch, width, k, epochs, samples, batch, lr, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, v);
+        return new TrainConfig(arch, width, k, epochs, samples, batch, lr, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, v, convergence);
     }
 
     public TrainConfig withBatch(int v) {
-        return new TrainConfig(arch, width, k, epochs, samples, v, lr, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, normalize);
+        return new TrainConfig(arch, width, k, epochs, samples, v, lr, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, normalize, convergence);
     }
 
     /** The peak learning rate; null restores the width-scaled default. */
     public TrainConfig withLr(Double v) {
-        return new TrainConfig(arch, width, k, epochs, samples, batch, v, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, normalize);
+        return new TrainConfig(arch, width, k, epochs, samples, batch, v, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, normalize, convergence);
     }
 
     public TrainConfig withSeed(long v) {
-        return new TrainConfig(arch, width, k, epochs, samples, batch, lr, v, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, normalize);
+        return new TrainConfig(arch, width, k, epochs, samples, batch, lr, v, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, normalize, convergence);
     }
 
     public TrainConfig withSchedule(double warmup, double decay) {
-        return new TrainConfig(arch, width, k, epochs, samples, batch, lr, seed, warmup, decay, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, normalize);
+        return new TrainConfig(arch, width, k, epochs, samples, batch, lr, seed, warmup, decay, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, normalize, convergence);
     }
 
     /** AuxK settings; a null k_aux or dead-sample window takes its default. */
     public TrainConfig withAux(double alpha, Integer kAux, Long dead) {
-        return new TrainConfig(arch, width, k, epochs, samples, batch, lr, seed, warmupFraction, decayFraction, alpha, kAux, dead, beta1, beta2, adamEps, normalize);
+        return new TrainConfig(arch, width, k, epochs, samples, batch, lr, seed, warmupFraction, decayFraction, alpha, kAux, dead, beta1, beta2, adamEps, normalize, convergence);
     }
 
     /** AuxK weight α only (0 switches AuxK off). */
@@ -180,6 +208,6 @@ public record TrainConfig(Arch arch, int width, int k, int epochs, Long samples,
     }
 
     public TrainConfig withShape(Arch a, int w, int kk) {
-        return new TrainConfig(a, w, kk, epochs, samples, batch, lr, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, normalize);
+        return new TrainConfig(a, w, kk, epochs, samples, batch, lr, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, normalize, convergence);
     }
 }

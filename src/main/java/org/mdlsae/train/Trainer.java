@@ -5,6 +5,7 @@ import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.data.Dataset;
+import org.mdlsae.data.HoldOut;
 import org.mdlsae.math.Rows;
 import org.mdlsae.sae.Arch;
 import org.mdlsae.sae.Sae;
@@ -33,6 +34,8 @@ public final class Trainer {
     private PhaseListener phases = PhaseListener.NONE;
     private Checkpoints checkpoints;
     private KSchedule kSchedule;
+    private Rows stopRows;
+    private String stopRule;
 
     /**
      * @param backend  where to train
@@ -93,6 +96,21 @@ public final class Trainer {
     }
 
     /**
+     * Gives a run to convergence its held-out rows (docs/design.md §11) instead of holding them out of the training rows
+     * itself: the rows passed to {@link #train(Rows, Normalization)} are then all trained on. A sweep passes the control
+     * rows its annealing search uses too, so that one split serves both.
+     *
+     * @param rows the held-out rows (raw units; at most one Java array)
+     * @param rule which rows they are, in words
+     * @return this trainer
+     */
+    public Trainer stoppingRows(Rows rows, String rule) {
+        this.stopRows = rows;
+        this.stopRule = rule;
+        return this;
+    }
+
+    /**
      * Statistics of a finished run.
      *
      * @param weights       trained parameters (BatchTopK: θ is the running mean of the kept minima)
@@ -103,9 +121,11 @@ public final class Trainer {
      * @param finalMse      MSE per element of the last step's batch
      * @param finalL0       mean active latents per sample in the last step
      * @param deadFraction  fraction of latents dead at the end (no firing within the dead-sample window)
+     * @param stopping      why and when a run to convergence stopped (its weights are those of its best epoch, so
+     *                      the last batch's figures above need not be theirs); null for a fixed budget
      */
     public record Result(SaeWeights weights, double seconds, double samplesPerSec, long steps, double initialMse,
-                         double finalMse, double finalL0, double deadFraction) {
+                         double finalMse, double finalL0, double deadFraction, Convergence.Outcome stopping) {
     }
 
     /**
@@ -148,17 +168,23 @@ public final class Trainer {
      * @param lastMse    MSE of the last step
      * @param lastL0     L0 of the last step
      * @param schedule   the {@link KSchedule}'s state (null for runs at a fixed k)
+     * @param stopping   the convergence rule's state (held-out MSEs, patience, plateau, best weights); null for a fixed
+     *                   budget
      */
     public record State(TrainConfig config, String rule, long step, BatchSource.Cursor data, SaeWeights weights,
                         float[][] moments, long[] sinceFired, float theta, long samples, double seconds, double firstMse,
-                        double lastMse, double lastL0, String schedule) {
-        /** The state of a run at a fixed k. */
+                        double lastMse, double lastL0, String schedule, EarlyStop.State stopping) {
+        /** The state of a run at a fixed k with a fixed budget. */
         public State(TrainConfig config, String rule, long step, BatchSource.Cursor data, SaeWeights weights,
                      float[][] moments, long[] sinceFired, float theta, long samples, double seconds, double firstMse,
                      double lastMse, double lastL0) {
             this(config, rule, step, data, weights, moments, sinceFired, theta, samples, seconds, firstMse, lastMse,
-                    lastL0, null);
+                    lastL0, null, null);
         }
+    }
+
+    private void setThreshold(Sae sae, float theta) {
+        if (cfg.arch() == Arch.BATCHTOPK) sae.setThreshold(Float.isNaN(theta) ? 0f : theta);
     }
 
     /** Rows of the data whose mean initialises b_dec. */
@@ -202,7 +228,8 @@ public final class Trainer {
      * {@link #init}: a {@code data.Dataset} is shuffled exactly every epoch ({@link InMemoryBatches}, the same run as
      * {@link #train(float[], int, int)}), a {@code data.ShardSet} is mixed by chunks and read ahead
      * ({@link StreamedBatches}). The config's normalisation is estimated on the rows, applied to every batch and
-     * folded into the returned weights, so they take raw activations and the result's MSEs are in raw units.
+     * folded into the returned weights, so they take raw activations and the result's MSEs are in raw units. A config
+     * with a {@link Convergence} rule holds rows out of training for it ({@link #heldOut}).
      *
      * @param data the training rows
      * @return the result
@@ -224,10 +251,34 @@ public final class Trainer {
                     + cfg.normalize().id());
         }
         if (data.rowCount() < 1) throw new InputException("training data " + data.name() + " is empty");
-        SaeWeights start = init(cfg, initRows(data, norm), (int) Math.min(data.rowCount(), INIT_ROWS), data.dim());
-        try (BatchSource src = norm.apply(BatchSources.of(data, cfg))) {
-            return norm.fold(train(start, src));
+        HoldOut split = heldOut(data);
+        Rows rows = split == null ? data : split.train();
+        SaeWeights start = init(cfg, initRows(rows, norm), (int) Math.min(rows.rowCount(), INIT_ROWS), rows.dim());
+        try (BatchSource src = norm.apply(BatchSources.of(rows, cfg))) {
+            return norm.fold(run(start, null, src, stopping(split, norm, rows.rowCount(), null)));
         }
+    }
+
+    /**
+     * The split of a run to convergence: the rows it trains on and the rows of its stopping rule — those given to
+     * {@link #stoppingRows}, else {@link HoldOut#control} of the data; null for a fixed budget, which trains on all rows.
+     *
+     * @param data the rows given to {@link #train(Rows)}
+     * @return the split, or null
+     */
+    public HoldOut heldOut(Rows data) {
+        if (cfg.convergence() == null) return null;
+        return stopRows != null ? new HoldOut(data, stopRows, stopRule) : HoldOut.control(data);
+    }
+
+    /** The convergence rule of a run over the split's training rows, its held-out rows loaded and normalised. */
+    private EarlyStop stopping(HoldOut split, Normalization norm, long n, EarlyStop.State from) {
+        if (split == null) return null;
+        Rows h = split.eval();
+        float[] x = new float[Math.multiplyExact((int) h.rowCount(), h.dim())];
+        h.read(0, (int) h.rowCount(), x, 0);
+        norm.scale(x, x.length);
+        return new EarlyStop(cfg, n, (int) Math.min(cfg.batch(), n), x, h.dim(), split.rule(), from);
     }
 
     /** Rows that fix b_dec: the first {@value #INIT_ROWS} of in-memory data, else that many spread evenly. */
@@ -255,14 +306,22 @@ public final class Trainer {
     }
 
     /**
-     * Trains on the batches of {@code data}, starting from {@code start}.
+     * Trains on the batches of {@code data}, starting from {@code start}, for the config's fixed budget.
      *
      * @param start initial weights (width and d_in must match)
      * @param data  a fresh source
      * @return the result
+     * @throws IllegalArgumentException for a config with a convergence rule (it needs rows: {@link #train(Rows)})
      */
     public Result train(SaeWeights start, BatchSource data) {
-        return run(start, null, data);
+        fixedBudget();
+        return run(start, null, data, null);
+    }
+
+    private void fixedBudget() {
+        if (cfg.convergence() != null) {
+            throw new IllegalArgumentException("training to convergence holds rows out of the data: train on Rows, not a BatchSource");
+        }
     }
 
     /**
@@ -274,6 +333,12 @@ public final class Trainer {
      * @return the result
      */
     public Result resume(State from, BatchSource data) {
+        fixedBudget();
+        check(from);
+        return run(from.weights(), from, data, null);
+    }
+
+    private void check(State from) {
         if (!from.config().equals(cfg)) {
             throw new InputException("the checkpoint was made with other training settings (" + from.config() + "); "
                     + "resume with the same settings or start afresh");
@@ -284,11 +349,13 @@ public final class Trainer {
         if (from.moments().length != 8 || from.sinceFired().length != cfg.width()) {
             throw new InputException("the checkpoint's optimiser state does not fit a width-" + cfg.width() + " SAE");
         }
+        if ((from.stopping() == null) != (cfg.convergence() == null)) {
+            throw new InputException("the checkpoint's state of the convergence rule does not fit the settings");
+        }
         if ((from.schedule() == null) != (kSchedule == null)) {
             throw new InputException("the checkpoint was made " + (kSchedule == null ? "with" : "without")
                     + " a k schedule; resume it with the same search mode or start afresh");
         }
-        return run(from.weights(), from, data);
     }
 
     /**
@@ -305,8 +372,11 @@ public final class Trainer {
             throw new IllegalArgumentException("normalisation " + norm.method().id() + " differs from the config's "
                     + cfg.normalize().id());
         }
-        try (BatchSource src = norm.apply(BatchSources.of(data, cfg))) {
-            return norm.fold(resume(from, src));
+        check(from);
+        HoldOut split = heldOut(data);
+        Rows rows = split == null ? data : split.train();
+        try (BatchSource src = norm.apply(BatchSources.of(rows, cfg))) {
+            return norm.fold(run(from.weights(), from, src, stopping(split, norm, rows.rowCount(), from.stopping())));
         }
     }
 
@@ -315,7 +385,7 @@ public final class Trainer {
         return new SaeWeights(w.arch(), w.dIn(), w.width(), k, theta, w.enc(), w.bEnc(), w.dec(), w.bDec(), w.thresholds());
     }
 
-    private Result run(SaeWeights start, State from, BatchSource data) {
+    private Result run(SaeWeights start, State from, BatchSource data, EarlyStop stop) {
         int d = data.dim();
         long n = data.rows();
         if (start.dIn() != d) throw new InputException("SAE d_in " + start.dIn() + " does not match data dimension " + d);
@@ -328,12 +398,18 @@ public final class Trainer {
         }
         int width = cfg.width();
         int b = (int) Math.min(cfg.batch(), n);
+        long perEpoch = (n + b - 1) / b;
         long configSteps = cfg.steps(n);
         long deadAfter = cfg.effectiveDeadSamples(n);
-        LrSchedule schedule = new LrSchedule(cfg.effectiveLr(), configSteps, cfg.warmupFraction(), cfg.decayFraction());
+        // with a convergence rule, a k schedule's own cycles are sized as for a default fixed run (30 epochs, or the cap
+        // if fewer); its descent comes first and the rule's cycle follows it (docs/design.md §11)
+        long scheduleSteps = stop == null ? configSteps
+                : perEpoch * Math.min(TrainConfig.DEFAULT_EPOCHS, cfg.convergence().effectiveMaxEpochs());
+        LrSchedule schedule = new LrSchedule(cfg.effectiveLr(), scheduleSteps, cfg.warmupFraction(), cfg.decayFraction());
         // a k schedule may add steps of full batches before the config's (its descent)
-        long steps = kSchedule == null ? configSteps : kSchedule.steps(configSteps);
-        long budget = cfg.totalSamples(n) + (steps - configSteps) * b;
+        long steps = kSchedule == null ? configSteps : kSchedule.steps(scheduleSteps);
+        if (stop != null) stop.offset(kSchedule == null ? 0 : steps - scheduleSteps);
+        long budget = stop != null ? Long.MAX_VALUE : cfg.totalSamples(n) + (steps - configSteps) * b;
 
         try (Sae sae = Sae.upload(be, start);
              TrainStep stepper = new TrainStep(be, rule, d, cfg, cfg.effectiveAuxK(d), b, deadAfter, phases);
@@ -358,8 +434,9 @@ public final class Trainer {
             }
             int kNow = kSchedule == null ? cfg.k() : kSchedule.k();
             if (kNow != cfg.k()) stepper.k(kNow);
+            if (stop != null && kSchedule != null) kSchedule.finalDecay(stop.decayStart(), stop.end());
             long t0 = System.nanoTime();
-            while (step < steps) {
+            while (step < (stop == null ? steps : stop.end())) {
                 phases.stepStarted(step + 1);
                 // a sample budget cuts the last batch so that exactly that many samples are seen
                 int want = (int) Math.min(b, budget - samples);
@@ -379,7 +456,9 @@ public final class Trainer {
                 long active = tally[0];
                 deadCount = (int) tally[1];
                 step++;
-                double lr = kSchedule == null ? schedule.at(step) : kSchedule.lr(step, schedule);
+                // a run to convergence: after a k schedule's descent (offset), the convergence rule's cycle
+                double lr = stop != null && step > stop.offset() ? stop.lr(step)
+                        : kSchedule == null ? schedule.at(step) : kSchedule.lr(step, schedule);
                 stepper.update(sae, (float) lr, (int) Math.min(step, Integer.MAX_VALUE));
 
                 samples += rows;
@@ -397,22 +476,37 @@ public final class Trainer {
                         kNow = kSchedule.k();
                         stepper.k(kNow);
                         theta = Float.NaN; // θ restarts: at the end it is the mean over steps at the final k
+                        if (stop != null) stop.resetBest(); // the weights kept are those of the final k
                     }
                 }
+                if (stop != null && step > stop.offset() && samples % n == 0) {
+                    // an epoch ended: the convergence rule measures the held-out rows with the weights as they would be saved
+                    setThreshold(sae, theta);
+                    int kk = kNow;
+                    boolean constant = !stop.decaying();
+                    stop.epochEnd(step, () -> withK(sae.download(), kk, sae.threshold()), sae);
+                    if (constant && stop.decaying() && kSchedule != null) kSchedule.finalDecay(stop.decayStart(), stop.end());
+                }
                 double secs = priorSeconds + (System.nanoTime() - t0) / 1e9;
-                listener.onStep(new TrainListener.Progress(data.epoch(), cfg.totalEpochs(n), step, steps, sse / rows, lastMse,
-                        lastL0, (double) deadCount / width, samples / Math.max(secs, 1e-9)));
+                long total = stop == null ? steps : stop.end();
+                int epochs = stop == null ? cfg.totalEpochs(n) : (int) (total / perEpoch);
+                listener.onStep(new TrainListener.Progress(data.epoch(), epochs, step, total,
+                        sse / rows, lastMse, lastL0, (double) deadCount / width, samples / Math.max(secs, 1e-9)));
                 if (checkpoints != null && checkpoints.due(step, secs)) {
                     float[][] mo = new float[8][];
                     for (int i = 0; i < 8; i++) mo[i] = be.download(stepper.moments[i]);
                     checkpoints.save(new State(cfg, rule.name(), step, data.cursor(), sae.download(), mo, stepper.sinceFired(),
-                            theta, samples, secs, firstMse, lastMse, lastL0, kSchedule == null ? null : kSchedule.state()));
+                            theta, samples, secs, firstMse, lastMse, lastL0, kSchedule == null ? null : kSchedule.state(),
+                            stop == null ? null : stop.state()));
                 }
             }
             double secs = priorSeconds + (System.nanoTime() - t0) / 1e9;
-            if (cfg.arch() == Arch.BATCHTOPK) sae.setThreshold(Float.isNaN(theta) ? 0f : theta);
-            return new Result(withK(sae.download(), kNow, sae.threshold()), secs, samples / Math.max(secs, 1e-9), step, firstMse, lastMse, lastL0,
-                    (double) deadCount / width);
+            setThreshold(sae, theta);
+            // a run to convergence keeps the weights of its best epoch
+            SaeWeights w = stop != null && stop.bestWeights() != null ? stop.bestWeights()
+                    : withK(sae.download(), kNow, sae.threshold());
+            return new Result(w, secs, samples / Math.max(secs, 1e-9), step, firstMse, lastMse, lastL0,
+                    (double) deadCount / width, stop == null ? null : stop.outcome(step));
         }
     }
 }

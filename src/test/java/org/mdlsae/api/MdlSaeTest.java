@@ -60,6 +60,9 @@ class MdlSaeTest {
             assertEquals(q.mse(), sse / xhat.length, 1e-6 * q.mse());
             assertTrue(q.fvu() < 1.0, "training should beat the mean predictor, fvu = " + q.fvu());
             assertEquals(1, m.uploadedCount(), "one SAE, uploaded once and kept");
+            org.mdlsae.sae.FeatureCharacter f = m.features(w, data);
+            assertEquals(q.deadFraction(), f.deadFraction(), 1e-12, "the same rows, the same dead latents");
+            assertEquals(1, m.uploadedCount());
 
             DlReport dl = m.dl(w, data, data, q.mse() * 1.5);
             assertTrue(dl.admissible());

@@ -114,6 +114,29 @@ class FlagsTest {
         }
     }
 
+    /** --epochs auto and its settings, and --seeds (docs/design.md §11): bad values and orphan flags name the flag. */
+    @Test
+    void convergenceAndSeedFlagsAreCheckedAndNamed() {
+        String[] train = {"train", "--data", npy.toString(), "--width", "8", "--k", "2", "--out", out.toString()};
+        String[][] cases = {
+            {"--epochs", "forever"}, {"--epochs", "0"}, {"--patience", "3"}, {"--max-epochs", "9"},
+            {"--min-improvement", "0.01"}, {"--epochs", "auto", "--patience", "0"}, {"--epochs", "auto", "--max-epochs", "0"},
+            {"--epochs", "auto", "--min-improvement", "NaN"}, {"--epochs", "auto", "--min-improvement", "1"},
+            {"--epochs", "auto", "--samples", "1000"},
+        };
+        for (String[] c : cases) {
+            String[] args = java.util.Arrays.copyOf(train, train.length + c.length);
+            System.arraycopy(c, 0, args, train.length, c.length);
+            String e = refused(args);
+            String flag = c[c.length - 2];
+            assertTrue(e.contains(flag), String.join(" ", c) + " -> " + e);
+        }
+        assertTrue(refused("sweep", "--data", npy.toString(), "--widths", "8", "--seeds", "0", "--out", out.toString())
+                .contains("--seeds"));
+        assertTrue(refused("sweep", "--data", npy.toString(), "--widths", "8", "--patience", "4", "--out", out.toString())
+                .contains("--patience"));
+    }
+
     @Test
     void absurdTolerancesAreRefusedWithASaneNumber() {
         Path sae = trainSmall();

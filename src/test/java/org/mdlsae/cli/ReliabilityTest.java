@@ -18,6 +18,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.mdlsae.io.Npy;
 
 /**
@@ -233,12 +235,19 @@ class ReliabilityTest {
         assertFalse(Files.exists(cwd.resolve("sw/sweep.lock")), "released");
     }
 
-    @Test
-    void aTrainingKilledAtRandomPointsResumesFromItsCheckpointBitIdentical() throws Exception {
+    /**
+     * A fixed budget, and training to convergence (docs/design.md §11), whose checkpoints also hold the convergence
+     * rule's state and the best weights so far.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"fixed", "auto"})
+    void aTrainingKilledAtRandomPointsResumesFromItsCheckpointBitIdentical(String budget) throws Exception {
         Path npy = npy("ck.npy", 2000, 16);
         Path cwd = Files.createDirectories(root.resolve("ckpt"));
-        String[] train = {"train", "--data", npy.toString(), "--width", "32", "--k", "4", "--epochs", "120", "--batch", "64",
-            "--quiet", "--checkpoint-every", "40", "--out"};
+        String[] epochs = budget.equals("fixed") ? new String[] {"--epochs", "120"}
+                : new String[] {"--epochs", "auto", "--patience", "5", "--max-epochs", "120"};
+        String[] train = cat(cat(new String[] {"train", "--data", npy.toString(), "--width", "32", "--k", "4"}, epochs),
+                "--batch", "64", "--quiet", "--checkpoint-every", "40", "--out");
         long t0 = System.nanoTime();
         Child.Result whole = Child.run(cwd, root.resolve("logs-whole"), "256m", cat(train, "whole"));
         assertEquals(0, whole.code(), whole.err());
@@ -267,6 +276,11 @@ class ReliabilityTest {
         assertTrue(after.toString().contains("resuming from"), "no run resumed: " + after);
         assertTrue(java.util.Arrays.equals(Files.readAllBytes(cwd.resolve("whole/sae_weights.safetensors")),
                 Files.readAllBytes(cwd.resolve("killed/sae_weights.safetensors"))), "bit-identical to the uninterrupted run");
+        if (budget.equals("auto")) { // the same stop, recorded the same way
+            JsonNode a = JSON.readTree(cwd.resolve("whole/cfg.json").toFile()).at("/mdlsae/result/stopping");
+            assertTrue(a.has("best_epoch") && a.get("epochs").asInt() < 120, a.toString());
+            assertEquals(a, JSON.readTree(cwd.resolve("killed/cfg.json").toFile()).at("/mdlsae/result/stopping"));
+        }
         try (Stream<Path> s = Files.list(cwd)) {
             assertEquals(List.of("killed", "whole"), s.map(p -> p.getFileName().toString()).sorted().toList(),
                     "the checkpoint and every temporary are gone once the run is published");
@@ -279,7 +293,7 @@ class ReliabilityTest {
         assertEquals(mtime, Files.getLastModifiedTime(cwd.resolve("killed/sae_weights.safetensors")).toMillis());
         // other settings into the finished SAE: refused without --force
         String[] other = cat(train, "killed");
-        other[java.util.Arrays.asList(other).indexOf("120")] = "121";
+        other[java.util.Arrays.asList(other).lastIndexOf("120")] = "121";
         Child.Result refused = Child.run(cwd, root.resolve("logs-other"), "256m", other);
         assertEquals(2, refused.code(), refused.err());
         assertTrue(refused.errLines().contains("other settings"), refused.err());

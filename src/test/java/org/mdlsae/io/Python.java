@@ -53,13 +53,7 @@ public final class Python {
     /** Copies {@code /interop/NAME} into {@code dir} and runs it with {@code args}; returns its standard output. */
     public static String run(Path dir, String script, String... args) throws IOException, InterruptedException {
         String py = require();
-        Path file = dir.resolve(script);
-        if (!Files.exists(file)) {
-            try (InputStream in = Python.class.getResourceAsStream("/interop/" + script)) {
-                assertTrue(in != null, "missing resource /interop/" + script);
-                Files.copy(in, file);
-            }
-        }
+        Path file = copy(dir, script);
         List<String> cmd = new ArrayList<>(List.of(py, file.toString()));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -67,5 +61,17 @@ public final class Python {
         assertTrue(p.waitFor(300, TimeUnit.SECONDS), script + " timed out");
         assertEquals(0, p.exitValue(), script + " failed:\n" + out);
         return out;
+    }
+
+    /** Copies {@code /interop/NAME} into {@code dir} (once), e.g. a module another script imports; returns the copy. */
+    public static Path copy(Path dir, String script) throws IOException {
+        Path file = dir.resolve(script);
+        if (!Files.exists(file)) {
+            try (InputStream in = Python.class.getResourceAsStream("/interop/" + script)) {
+                assertTrue(in != null, "missing resource /interop/" + script);
+                Files.copy(in, file);
+            }
+        }
+        return file;
     }
 }

@@ -30,7 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mdlsae.sae.Arch;
 import org.mdlsae.sae.SaeWeights;
 import org.mdlsae.sweep.SweepResults;
+import org.mdlsae.sae.FeatureCharacter;
+import org.mdlsae.sweep.Regimes;
 import org.mdlsae.sweep.SweepRun;
+import org.mdlsae.sweep.WidthSummary;
 
 class SweepReportTest {
 
@@ -177,7 +180,8 @@ class SweepReportTest {
         assertGrid(img.get("features-64-12"), 64, cols, sc);
         assertGrid(img.get("features-32-24"), 32, cols, sc); // narrowest admissible has only 32 features
         assertGrid(img.get("features-128-10"), 64, cols, sc);
-        assertTrue(html.indexOf("features-64-12") < html.indexOf("features-32-24"), "optimum shown first");
+        assertTrue(html.indexOf("features-32-24") < html.indexOf("features-64-12")
+                && html.indexOf("features-64-12") < html.indexOf("features-128-10"), "narrow to wide");
     }
 
     private static void assertGrid(BufferedImage img, int n, int cols, int scale) {
@@ -203,8 +207,68 @@ class SweepReportTest {
             return weights(run);
         });
         assertEquals(2, loads.get());
-        assertTrue(html.contains("ε-MDL optimum, also the narrowest admissible: D = 64, k = 12"));
+        assertTrue(html.contains("Narrowest admissible, also the ε-MDL optimum: D = 64, k = 12"), html);
         assertEquals(5, images(html).size());
+    }
+
+    /**
+     * A sweep with three seeds and measured features (docs/design.md §11): the DL curve with each seed's point, the
+     * regime chart and table, the stability sentence, and feature grids by usage with the dead latents left out and
+     * counted.
+     */
+    @Test
+    void regimesSeedsAndFeatureGridsByUsage() throws IOException {
+        List<Long> seeds = List.of(0L, 1L, 2L);
+        List<SweepRun> runs = new ArrayList<>();
+        List<WidthSummary> byWidth = new ArrayList<>();
+        int[] widths = {32, 64, 128};
+        double[][] dl = {{218, 220, 216}, {123, 125, 130}, {131, 128, 126}};
+        String[] regime = {"D", "B", "A"};
+        for (int i = 0; i < 3; i++) {
+            for (int s = 0; s < 3; s++) {
+                runs.add(new SweepRun(widths[i], 12, 80, 1, 0.0004, "w" + widths[i] + "_s" + s, true, 6, dl[i][s], 140.0,
+                        4704.0, 0.0146, 0.015, 0.21, 12, 0.1, widths[i], true, null, null, null, null, (long) s,
+                        new FeatureCharacter(800, widths[i] - 4, 4.0 / widths[i], 0.4 + 0.2 * i, 0.2 - 0.05 * i, null), null));
+            }
+            double mean = (dl[i][0] + dl[i][1] + dl[i][2]) / 3;
+            byWidth.add(new WidthSummary(widths[i], 3, 3, true, mean, 2.0, dl[i][0] - 2, dl[i][2] + 4,
+                    List.of(dl[i][0], dl[i][1], dl[i][2]), List.of(12, 12, 12), 12.0, 0.0146, 80.0, 0.4 + 0.2 * i,
+                    0.2 - 0.05 * i, 4.0 / widths[i], regime[i]));
+        }
+        SweepRun best = runs.get(3); // D = 64, seed 0
+        SweepResults r = new SweepResults("mnist", D, EPS, 0.22, "batchtopk", List.of(32, 64, 128), runs, best, 60, true,
+                List.of(), null, null, null, seeds, "the rule", byWidth, List.of(64, 64, 128), false,
+                Regimes.Criteria.of(0.13));
+        // usage: latent j is used j times, so the four latents 0–3 are dead and the most used latent is the last
+        Function<SweepRun, FeatureCharacter> usage = run -> {
+            long[] u = new long[run.width()];
+            for (int j = 0; j < u.length; j++) u[j] = j < 4 ? 0 : j;
+            return new FeatureCharacter(800, run.width() - 4, 4.0 / run.width(), 0.5, 0.1, u);
+        };
+        Path file = tmp.resolve("seeds.html");
+        SweepReport.write(file, r, SweepReportTest::weights, usage);
+        String html = Files.readString(file);
+        Map<String, BufferedImage> img = images(html);
+        assertTrue(img.containsKey("chart-regimes"), img.keySet().toString());
+        assertTrue(html.contains("id=\"by-width\""));
+        assertTrue(html.contains("not stable across the 3 seeds</b>: each seed alone selects seed 0: D = 64, seed 1: D = 64, "
+                + "seed 2: D = 128"), html);
+        assertTrue(html.contains("<td>64 ★</td><td>12, 12, 12</td><td>126.0</td>"), "the optimum's mean DL");
+        assertTrue(html.contains("this engine&#39;s criteria"), "the labels are said to be the engine's");
+        // the grids: the 60 live features of D = 64 (4 dead left out and counted), labelled with their regime
+        assertTrue(html.contains("ε-MDL optimum: D = 64, k = 12, regime B: the 60 most used of 60 live features on 800 "
+                + "training rows; 4 dead latents (6.3%) left out"), html);
+        assertTrue(html.contains("Widest admissible: D = 128, k = 12, regime A: the 64 most used of 124 live features"));
+        assertGrid(img.get("features-64-12"), 60, SweepReport.FEATURE_COLUMNS, SweepReport.FEATURE_SCALE);
+        assertGrid(img.get("features-128-12"), 64, SweepReport.FEATURE_COLUMNS, SweepReport.FEATURE_SCALE);
+        // the first tile is the most used latent (the last one): same pixels as drawing that latent alone
+        SaeWeights w = weights(best);
+        float[] last = java.util.Arrays.copyOfRange(w.dec(), 63 * D, 64 * D);
+        BufferedImage alone = FeatureImages.image(last, 1, D, 28, 1, SweepReport.FEATURE_SCALE);
+        BufferedImage grid = img.get("features-64-12");
+        for (int y = 0; y < alone.getHeight(); y++) {
+            for (int x = 0; x < alone.getWidth(); x++) assertEquals(alone.getRGB(x, y), grid.getRGB(x, y), "pixel " + x + "," + y);
+        }
     }
 
     @Test

@@ -201,7 +201,129 @@ class SweepTest {
     static List<SweepRun> timeless(List<SweepRun> runs) {
         return runs.stream().map(x -> new SweepRun(x.width(), x.k(), x.epochs(), 0, x.headroom(), x.dir(), x.selected(),
                 x.bits(), x.dlBits(), x.dlBoundBits(), x.denseBits(), x.mse(), x.mseQuantized(), x.fvu(), x.l0(),
-                x.deadFraction(), x.dSae(), x.admissible())).toList();
+                x.deadFraction(), x.dSae(), x.admissible(), x.msePerToken(), x.explainedVariance(), x.cossim(), x.l2Ratio(),
+                x.seed(), x.features(), x.stopping())).toList();
+    }
+
+    /**
+     * With seeds (docs/design.md §11) every point is trained once per seed, seed s exactly as a one-seed sweep with that
+     * seed trains it, each run records its seed and its features, and results.json summarises every width over the seeds.
+     */
+    @Test
+    void seedsTrainEveryPointOncePerSeedAndSummariseEachWidth() throws Exception {
+        Dataset train = synthetic(500, 5), eval = synthetic(200, 6);
+        double var = org.mdlsae.math.Stats.sumSqDeviation(eval.data(), eval.rows(), eval.dim()) / (200.0 * 16);
+        SweepConfig cfg = config(0.3 * var, 6).withSeeds(2);
+        Path dir = tmp.resolve("seeds");
+        SweepResults r = new Sweep(new CpuBackend(), cfg, train, eval, "s", dir, null).run();
+        assertEquals(List.of(0L, 1L), r.seeds());
+        java.util.Map<String, List<Long>> seedsOfPoint = new java.util.TreeMap<>();
+        for (SweepRun x : r.runs()) {
+            seedsOfPoint.computeIfAbsent(x.width() + "/" + x.k(), p -> new ArrayList<>()).add(x.seed());
+            assertTrue(x.dir().endsWith("-s" + x.seed()), x.dir());
+            assertNotNull(x.features(), "every run's features are measured");
+            assertEquals(x.width(), x.features().live() + Math.round(x.features().deadFraction() * x.width()));
+        }
+        for (List<Long> s : seedsOfPoint.values()) assertEquals(List.of(0L, 1L), s, "each point once per seed");
+        // each width's DL per seed is that seed's least-DL admissible run; the mean and spread follow
+        for (WidthSummary w : r.byWidth()) {
+            double sum = 0;
+            for (int i = 0; i < 2; i++) {
+                long seed = i;
+                Double least = r.runs().stream().filter(x -> x.width() == w.width() && x.seed() == seed && x.admissible())
+                        .map(SweepRun::dlBits).min(Double::compare).orElse(null);
+                assertEquals(least, w.dlBySeed().get(i));
+                if (least != null) sum += least;
+            }
+            if (w.admissible()) {
+                assertEquals(sum / 2, w.dlMean(), 1e-12);
+                assertEquals(Math.abs(w.dlBySeed().get(0) - w.dlBySeed().get(1)) / Math.sqrt(2), w.dlStd(), 1e-9);
+            }
+        }
+        WidthSummary least = r.byWidth().stream().filter(WidthSummary::admissible)
+                .min(java.util.Comparator.comparingDouble(WidthSummary::dlMean)).orElseThrow();
+        assertEquals(least.width(), r.best().width());
+        assertEquals(0L, r.best().seed(), "the best run is the first seed's");
+        assertEquals(2, r.optimumBySeed().size());
+        assertNotNull(r.optimumStable());
+        assertEquals(r.optimumBySeed().get(0).equals(r.optimumBySeed().get(1)), r.optimumStable());
+        JsonNode json = new ObjectMapper().readTree(dir.resolve("results.json").toFile());
+        for (String key : List.of("seeds", "selection_rule", "by_width", "optimum_by_seed", "optimum_stable", "regime_criteria")) {
+            assertTrue(json.has(key), "results.json lacks " + key);
+        }
+        assertTrue(json.get("runs").get(0).get("features").has("memorisation"));
+        // seed 1's runs are those of a one-seed sweep with --seed 1: its first run, bit for bit
+        SweepConfig one = cfg.withSeeds(1).withTrain(cfg.train().withSeed(1));
+        Path single = tmp.resolve("seed1");
+        new Sweep(new CpuBackend(), one, train, eval, "s", single, null).run();
+        assertTrue(java.util.Arrays.equals(Files.readAllBytes(single.resolve("runs/w00002-k0002/sae_weights.safetensors")),
+                Files.readAllBytes(dir.resolve("runs/w00002-k0002-s1/sae_weights.safetensors"))));
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(dir.resolve("runs/w00002-k0002-s0/sae_weights.safetensors")),
+                Files.readAllBytes(dir.resolve("runs/w00002-k0002-s1/sae_weights.safetensors"))), "the seeds differ");
+    }
+
+    /**
+     * The annealing search with seeds and training to convergence (docs/design.md §10, §11): one run per width and
+     * seed, each stopped by the convergence rule on the control rows (which the k schedule uses too), its descent
+     * counted in its epochs, and its features measured on the rows it trained on.
+     */
+    @Test
+    void annealWithSeedsTrainsEachWidthToConvergence() throws Exception {
+        Dataset train = synthetic(500, 9), eval = synthetic(200, 10);
+        double var = org.mdlsae.math.Stats.sumSqDeviation(eval.data(), eval.rows(), eval.dim()) / (200.0 * 16);
+        TrainConfig t = TrainConfig.defaults(Arch.TOPK, 4, 1).withBatch(32).withLr(1e-2)
+                .withConvergence(new org.mdlsae.train.Convergence(1e-3, 3, 40));
+        SweepConfig cfg = new SweepConfig(List.of(12, 24), 0.3 * var, null, 16, t, 2, SweepConfig.Search.ANNEAL);
+        Path dir = tmp.resolve("anneal-auto");
+        SweepResults r = new Sweep(new CpuBackend(), cfg, train, eval, "s", dir, null).run();
+        assertEquals(4, r.runs().size(), "one run per width and seed");
+        for (SweepRun x : r.runs()) {
+            assertEquals(String.format("runs/w%05d-anneal-s%d", x.width(), x.seed()), x.dir());
+            org.mdlsae.train.Convergence.Outcome st = x.stopping();
+            assertNotNull(st, "stopped by the convergence rule");
+            assertEquals(50, st.heldOutRows(), "the control rows: 10 % of 500");
+            assertEquals(450, st.trainedRows());
+            assertEquals(15, st.scheduleEpochs(), "the descent: half of a default 30-epoch run");
+            assertTrue(st.epochs() > st.plateauEpoch() && st.plateauEpoch() > 15 && st.epochs() <= 15 + 40, st.toString());
+            assertTrue(st.bestEpoch() > 15, "the kept weights are of the fine-tuning: " + st);
+            assertEquals(st.epochs(), x.epochs());
+            assertEquals(450, x.features().rows(), "features on the rows it trained on");
+        }
+        JsonNode cfgJson = new ObjectMapper().readTree(dir.resolve(r.runs().get(0).dir()).resolve("cfg.json").toFile());
+        assertTrue(cfgJson.at("/mdlsae/result/stopping/reason").isTextual(), cfgJson.toString());
+        assertEquals(3, cfgJson.at("/mdlsae/train/convergence/patience").asInt());
+    }
+
+    /** A run of the selection test: DL given, admissible when it has one. */
+    private static SweepRun run(int width, int k, long seed, Double dl) {
+        return new SweepRun(width, k, 3, 0, 0.001, "runs/w" + width + "-k" + k + "-s" + seed, false, dl == null ? null : 4, dl,
+                null, null, 0.014, null, 0.2, k, 0, width, dl != null, null, null, null, null, seed, null, null);
+    }
+
+    @Test
+    void withSeedsTheLeastMeanDlAmongWidthsAdmissibleForEverySeedIsSelected() {
+        List<SweepRun> runs = List.of(
+                run(64, 20, 0, 100.0), run(64, 20, 1, 101.0), run(64, 20, 2, 99.0),
+                run(64, 24, 0, 104.0), // a second admissible k: the least DL of the width and seed represents it
+                run(128, 14, 0, 95.0), run(128, 14, 1, 96.0), run(128, 14, 2, 110.0),
+                run(256, 12, 0, 90.0), run(256, 12, 1, 91.0), run(256, 12, 2, null)); // not admissible for seed 2
+        SeedSelection s = SeedSelection.of(runs, List.of(0L, 1L, 2L), 0, null);
+        assertEquals(64, s.best().width(), "mean 100 < 100.33; width 256 (mean 90.5) misses ε for seed 2");
+        assertEquals(0L, s.best().seed());
+        assertEquals(20, s.best().k());
+        assertEquals(List.of(256, 256, 64), s.bySeed(), "each seed alone");
+        assertFalse(s.stable());
+        WidthSummary w64 = s.byWidth().get(0);
+        assertEquals(List.of(100.0, 101.0, 99.0), w64.dlBySeed());
+        assertEquals(100.0, w64.dlMean(), 1e-12);
+        assertEquals(1.0, w64.dlStd(), 1e-12);
+        assertFalse(s.byWidth().get(2).admissible());
+        assertEquals(2, s.byWidth().get(2).admissibleSeeds());
+        assertEquals(3, s.runs().stream().filter(x -> x.width() == 64 && x.selected()).count(), "one representative per seed");
+        assertFalse(s.runs().stream().filter(x -> x.k() == 24).findFirst().orElseThrow().selected());
+        // with one seed it is the selection of §2.4: the least DL
+        assertEquals(256, SeedSelection.of(runs.stream().filter(x -> x.seed() == 0).toList(), List.of(0L), 0, null)
+                .best().width());
     }
 
     @Test
@@ -211,5 +333,7 @@ class SweepTest {
         assertThrows(InputException.class, () -> new SweepConfig(List.of(), 0.01, null, 16, t));
         assertThrows(InputException.class, () -> new SweepConfig(List.of(32), -1.0, null, 16, t));
         assertThrows(InputException.class, () -> new SweepConfig(List.of(32), 0.01, 0.2, 16, t));
+        assertThrows(InputException.class, () -> new SweepConfig(List.of(32), 0.01, null, 16, t, 0,
+                SweepConfig.DEFAULT_SEARCH));
     }
 }
