@@ -14,7 +14,9 @@ import org.mdlsae.backend.SparseCode;
 import org.mdlsae.backend.choice.Backends;
 import org.mdlsae.data.DataSources;
 import org.mdlsae.data.Dataset;
+import org.mdlsae.data.ShardSet;
 import org.mdlsae.io.SaeFiles;
+import org.mdlsae.math.Rows;
 import org.mdlsae.mdl.DlReport;
 import org.mdlsae.mdl.Mdl;
 import org.mdlsae.report.SweepReport;
@@ -25,6 +27,7 @@ import org.mdlsae.sae.SaeWeights;
 import org.mdlsae.sweep.Sweep;
 import org.mdlsae.sweep.SweepConfig;
 import org.mdlsae.sweep.SweepResults;
+import org.mdlsae.train.Normalization;
 import org.mdlsae.train.Provenance;
 import org.mdlsae.train.TrainConfig;
 import org.mdlsae.train.TrainListener;
@@ -54,6 +57,16 @@ import org.mdlsae.train.Trainer;
  * <p>Device memory: an SAE is uploaded the first time a call needs it and kept, keyed by the identity of its
  * {@link SaeWeights} object, until {@link #forget} or {@link #close}; do not change a weights object's arrays after
  * using it here (or call {@code forget} first). Not thread-safe: one session, one thread.
+ *
+ * <p>Language-model activations too large for the heap stay on disk (docs/design.md §8); every method that reads
+ * rows takes {@link Rows}, in memory or streamed:
+ * <pre>{@code
+ * try (MdlSae m = MdlSae.open(); ShardSet acts = MdlSae.shards(Path.of("acts/layer6"))) {  // .npy/.safetensors shards
+ *     HoldOut split = HoldOut.lastPercent(acts);                           // never select on rows trained on
+ *     MdlSae.Trained t = m.train(split.train(), MdlSae.config("topk", 1024, 32).withSamples(300_000));
+ *     DlReport dl = m.dl(t.weights(), split.eval(), split.train(), 0.05);
+ * }
+ * }</pre>
  */
 public final class MdlSae implements AutoCloseable {
     private final Backend be;
@@ -134,13 +147,25 @@ public final class MdlSae implements AutoCloseable {
     }
 
     /**
-     * A data file (.npy, safetensors with one 2-D tensor, IDX), its type read from its contents.
+     * A data file (.npy, safetensors with one 2-D tensor, IDX), its type read from its contents, or a directory of
+     * shards, read whole into memory.
      *
      * @param file the file
      * @return the data set
      */
     public static Dataset load(Path file) {
         return DataSources.load(file.toString(), null, null, null);
+    }
+
+    /**
+     * A directory of .npy/.safetensors shards (or one such file), streamed from disk: every header is checked now,
+     * rows are read as they are used. Close it when done.
+     *
+     * @param fileOrDir the shards
+     * @return the open set
+     */
+    public static ShardSet shards(Path fileOrDir) {
+        return ShardSet.open(fileOrDir, null);
     }
 
     /**
@@ -168,16 +193,18 @@ public final class MdlSae implements AutoCloseable {
     }
 
     /**
-     * Trains an SAE on the whole data set, reporting to the session's progress listener.
+     * Trains an SAE on all rows, reporting to the session's progress listener: in memory with the exact per-epoch
+     * shuffle, a shard set mixed by chunks and read ahead; the config's normalisation is folded into the weights.
      *
-     * @param data the training data
+     * @param data the training rows
      * @param cfg  the settings
      * @return the trained SAE
      */
-    public Trained train(Dataset data, TrainConfig cfg) {
+    public Trained train(Rows data, TrainConfig cfg) {
         alive();
-        Trainer.Result r = new Trainer(be, cfg, progress).train(data.data(), data.rows(), data.dim());
-        Provenance p = Provenance.of(cfg, r, new Provenance.Data(data.name(), data.name(), data.rows(), data.dim()), be);
+        Normalization norm = Normalization.estimate(cfg.normalize(), data);
+        Trainer.Result r = new Trainer(be, cfg, progress).train(data, norm);
+        Provenance p = Provenance.of(cfg, r, Provenance.Data.of(data.name(), data), be, norm);
         return new Trained(r.weights(), p, r);
     }
 
@@ -262,14 +289,14 @@ public final class MdlSae implements AutoCloseable {
     // ---------------------------------------------------------------- measurement
 
     /**
-     * MSE, FVU, L0 and dead fraction on a data set.
+     * MSE, FVU, L0 and dead fraction on rows in memory or streamed.
      *
      * @param w    the SAE
      * @param data evaluation rows
      * @return the metrics
      */
-    public Metrics evaluate(SaeWeights w, Dataset data) {
-        return Metrics.evaluate(device(w, data), data.data(), data.rows());
+    public Metrics evaluate(SaeWeights w, Rows data) {
+        return Metrics.evaluate(device(w, data), data);
     }
 
     /**
@@ -280,7 +307,7 @@ public final class MdlSae implements AutoCloseable {
      * @param calib where the quantiser is calibrated (the train split)
      * @return B*, entropy DL, bound and dense bits (null B* and DL when ε is out of reach)
      */
-    public DlReport dl(SaeWeights w, Dataset eval, Dataset calib) {
+    public DlReport dl(SaeWeights w, Rows eval, Rows calib) {
         return dl(w, eval, calib, Mdl.DEFAULT_EPS);
     }
 
@@ -293,7 +320,7 @@ public final class MdlSae implements AutoCloseable {
      * @param eps   ε in MSE units
      * @return the report
      */
-    public DlReport dl(SaeWeights w, Dataset eval, Dataset calib, double eps) {
+    public DlReport dl(SaeWeights w, Rows eval, Rows calib, double eps) {
         return Mdl.of(device(w, eval), eval).calibration(calib).tolerance(eps).evaluate();
     }
 
@@ -306,7 +333,7 @@ public final class MdlSae implements AutoCloseable {
      * @param dir   the sweep directory
      * @return the results (also in {@code dir/results.json})
      */
-    public SweepResults sweep(Dataset train, Dataset eval, SweepConfig cfg, Path dir) {
+    public SweepResults sweep(Rows train, Rows eval, SweepConfig cfg, Path dir) {
         alive();
         Sweep.Listener l = new Sweep.Listener() {
             @Override
@@ -324,7 +351,7 @@ public final class MdlSae implements AutoCloseable {
     }
 
     /**
-     * The default sweep over some widths at MSE tolerance ε; see {@link #sweep(Dataset, Dataset, SweepConfig, Path)}.
+     * The default sweep over some widths at MSE tolerance ε; see {@link #sweep(Rows, Rows, SweepConfig, Path)}.
      *
      * @param train  training data
      * @param eval   selection data
@@ -334,7 +361,7 @@ public final class MdlSae implements AutoCloseable {
      * @param dir    the sweep directory
      * @return the results
      */
-    public SweepResults sweep(Dataset train, Dataset eval, List<Integer> widths, double eps, TrainConfig base, Path dir) {
+    public SweepResults sweep(Rows train, Rows eval, List<Integer> widths, double eps, TrainConfig base, Path dir) {
         return sweep(train, eval, SweepConfig.defaults(base).withWidths(widths).withEps(eps), dir);
     }
 
@@ -386,7 +413,7 @@ public final class MdlSae implements AutoCloseable {
         if (closed) throw new IllegalStateException("this MdlSae session is closed; open another");
     }
 
-    private Sae device(SaeWeights w, Dataset data) {
+    private Sae device(SaeWeights w, Rows data) {
         if (data.dim() != w.dIn()) {
             throw new IllegalArgumentException("data " + data.name() + " has d = " + data.dim() + " but the SAE expects d_in = " + w.dIn());
         }

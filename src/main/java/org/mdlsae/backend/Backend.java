@@ -37,6 +37,15 @@ public interface Backend extends AutoCloseable {
         return Precision.FP32;
     }
 
+    /**
+     * Memory of the device this back end's buffers live on, in bytes (free memory where the device reports it,
+     * else its capacity), for the up-front checks of docs/design.md §6; -1 when buffers are Java arrays (the CPU back
+     * end: the Java heap is checked instead).
+     */
+    default long deviceMemoryBytes() {
+        return -1;
+    }
+
     // ---------------------------------------------------------------- memory
 
     /** A zero-filled float buffer of {@code n} elements. */

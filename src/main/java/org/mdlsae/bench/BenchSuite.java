@@ -470,7 +470,7 @@ public final class BenchSuite {
      * parameters, the batch's dense pre-activations (b·D), four b×d buffers (batch, residual, gradient, AuxK error)
      * and the AuxK scratch (2·b·k_aux). The data (N·d floats) comes on top.
      */
-    static long modelBytes(long d, long width, long kAux, long batch) {
+    public static long modelBytes(long d, long width, long kAux, long batch) {
         long params = 2 * width * d + width + d;
         long floats = 4 * params + batch * width + 4 * batch * d + 2 * batch * kAux;
         return 4 * floats;

@@ -2,7 +2,6 @@ package org.mdlsae.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +10,7 @@ import java.util.concurrent.Callable;
 import org.mdlsae.InputException;
 import org.mdlsae.bench.BenchSuite;
 import org.mdlsae.bench.MachineInfo;
+import org.mdlsae.bench.Shape;
 import org.mdlsae.io.OutputKind;
 import org.mdlsae.io.OutputTarget;
 import org.mdlsae.io.Ownership;
@@ -85,6 +85,12 @@ public final class BenchCommand implements Callable<Integer> {
             else if (BenchSuite.PARTS.contains(q)) chosen.add(q);
             else throw new InputException("--parts: unknown part '" + p + "'; use " + String.join(", ", BenchSuite.PARTS) + " or all");
         }
+        long need = 0;
+        for (Shape s : BenchSuite.stepShapes(quick)) {
+            need = Math.max(need, BenchSuite.modelBytes(s.d(), s.width(), Math.min(s.d() / 2, s.width()), s.n()) + 8L * s.n() * s.d());
+        }
+        Resources.require(new Resources.Need(need, 0, 4L * BenchSuite.stepShapes(quick).stream()
+                .mapToLong(s -> (long) s.width() * s.d()).max().orElse(0)), null, "--quick");
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         if (exportDir != null) {
             if (exportDir.exists()) exportDir.clear(Set.of());

@@ -4,11 +4,10 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.codec.Comparison;
-import org.mdlsae.codec.RowSource;
 import org.mdlsae.codec.SaeDigest;
 import org.mdlsae.codec.Zstd;
-import org.mdlsae.data.Dataset;
 import org.mdlsae.io.SaeFiles;
+import org.mdlsae.math.Rows;
 import org.mdlsae.mdl.SparseEncoder;
 import org.mdlsae.sae.Sae;
 import picocli.CommandLine.Command;
@@ -48,20 +47,24 @@ public final class CompareCommand implements Callable<Integer> {
     public Integer call() {
         Zstd zstd = Zstd.find(zstdJar);
         SaeFiles.Loaded loaded = sae.load();
-        Dataset eval = data.load("test");
-        SaeOption.checkDims(loaded, eval, sae.dir, "--data");
-        Dataset cal = data.loadCalibration(calib, eval, "compare");
-        SaeOption.checkDims(loaded, cal, sae.dir, "--calib");
         Comparison c;
-        try (Backend be = backend.create(); Sae s = Sae.upload(be, loaded.weights())) {
-            c = Comparison.run(SparseEncoder.of(s), SaeDigest.of(loaded.weights()), RowSource.of(eval), RowSource.of(cal),
-                    eps, zstd);
+        String name;
+        try (DataOptions opened = data) {
+            Rows eval = opened.open("test", calib);
+            name = eval.name();
+            SaeOption.checkDims(loaded, eval, sae.dir, "--data");
+            Rows cal = opened.openCalibration(calib, eval, "compare");
+            SaeOption.checkDims(loaded, cal, sae.dir, "--calib");
+            try (Backend be = backend.create(); Sae s = Sae.upload(be, loaded.weights())) {
+                c = Comparison.run(SparseEncoder.of(s), SaeDigest.of(loaded.weights()), eval, cal,
+                        eps, zstd);
+            }
         }
         if (json) {
             Json.print(c);
         } else {
             System.out.printf(java.util.Locale.ROOT, "%s on %s: N = %d, d = %d, ε = %.6g (MSE), B* = %d%n%n", sae.dir,
-                    eval.name(), c.samples(), c.dIn(), c.eps(), c.bits());
+                    name, c.samples(), c.dIn(), c.eps(), c.bits());
             System.out.print(c.markdown());
         }
         return 0;

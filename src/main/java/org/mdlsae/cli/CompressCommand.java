@@ -6,12 +6,11 @@ import org.mdlsae.backend.Backend;
 import org.mdlsae.codec.CodeStats;
 import org.mdlsae.codec.CompressReport;
 import org.mdlsae.codec.Compressor;
-import org.mdlsae.codec.RowSource;
 import org.mdlsae.codec.SaeDigest;
-import org.mdlsae.data.Dataset;
 import org.mdlsae.io.OutputKind;
 import org.mdlsae.io.OutputTarget;
 import org.mdlsae.io.SaeFiles;
+import org.mdlsae.math.Rows;
 import org.mdlsae.mdl.SparseEncoder;
 import org.mdlsae.sae.Sae;
 import picocli.CommandLine.Command;
@@ -62,16 +61,18 @@ public final class CompressCommand implements Callable<Integer> {
         Compressor.Precision p = precision(allocation);
         OutputTarget target = OutputTarget.check("--out", out, OutputKind.COMPRESSED, OutputTarget.Mode.REPLACE, force);
         SaeFiles.Loaded loaded = sae.load();
-        Dataset eval = data.load("test");
-        SaeOption.checkDims(loaded, eval, sae.dir, "--data");
-        Dataset cal = data.loadCalibration(calib, eval, "compress");
-        SaeOption.checkDims(loaded, cal, sae.dir, "--calib");
         CompressReport[] r = new CompressReport[1];
-        try (Backend be = backend.create(); Sae s = Sae.upload(be, loaded.weights())) {
-            SparseEncoder model = SparseEncoder.of(s);
-            float[] max = CodeStats.maxima(model, RowSource.of(cal));
-            Compressor.Plan plan = Compressor.plan(model, SaeDigest.of(loaded.weights()), RowSource.of(eval), max, eps, p);
-            target.writeFile(o -> r[0] = plan.write(o));
+        try (DataOptions opened = data) {
+            Rows eval = opened.open("test", calib);
+            SaeOption.checkDims(loaded, eval, sae.dir, "--data");
+            Rows cal = opened.openCalibration(calib, eval, "compress");
+            SaeOption.checkDims(loaded, cal, sae.dir, "--calib");
+            try (Backend be = backend.create(); Sae s = Sae.upload(be, loaded.weights())) {
+                SparseEncoder model = SparseEncoder.of(s);
+                float[] max = CodeStats.maxima(model, cal);
+                Compressor.Plan plan = Compressor.plan(model, SaeDigest.of(loaded.weights()), eval, max, eps, p);
+                target.writeFile(o -> r[0] = plan.write(o));
+            }
         }
         if (json) {
             var m = r[0].toJson();

@@ -6,8 +6,9 @@ import java.util.concurrent.Callable;
 import java.util.logging.Logger;
 import org.mdlsae.InputException;
 import org.mdlsae.data.Cache;
-import org.mdlsae.data.Dataset;
 import org.mdlsae.data.Mnist;
+import org.mdlsae.data.ShardSet;
+import org.mdlsae.math.Rows;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -44,23 +45,35 @@ public final class DataCommand implements Callable<Integer> {
     }
 
     /** {@code mdlsae data info --data X}. */
-    @Command(name = "info", mixinStandardHelpOptions = true, description = "Load a data source and describe it.")
+    @Command(name = "info", mixinStandardHelpOptions = true,
+            description = "Describe a data source: rows, d, value range and mean (streamed), and the shards of a file or directory.")
     static final class Info implements Callable<Integer> {
         @Mixin
         DataOptions data;
 
         @Override
         public Integer call() {
-            Dataset ds = data.load("train");
-            float min = Float.POSITIVE_INFINITY, max = Float.NEGATIVE_INFINITY;
-            double sum = 0;
-            for (float v : ds.data()) {
-                min = Math.min(min, v);
-                max = Math.max(max, v);
-                sum += v;
+            try (DataOptions opened = data) {
+                Rows ds = opened.open("train");
+                double[] acc = {Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0};
+                ds.forEachChunk(4096, (r0, n, buf, off) -> {
+                    for (int i = off; i < off + n * ds.dim(); i++) {
+                        float v = buf[i];
+                        acc[0] = Math.min(acc[0], v);
+                        acc[1] = Math.max(acc[1], v);
+                        acc[2] += v;
+                    }
+                });
+                System.out.printf(Locale.ROOT, "%s: %d rows × %d dims, min %.4g, max %.4g, mean %.4g%n", ds.name(),
+                        ds.rowCount(), ds.dim(), acc[0], acc[1], acc[2] / ((double) ds.rowCount() * ds.dim()));
+                if (ds instanceof ShardSet set) {
+                    System.out.printf(Locale.ROOT, "%d shard(s), %d bytes stored:%n", set.shards().size(), set.storedBytes());
+                    for (ShardSet.Shard sh : set.shards()) {
+                        System.out.printf(Locale.ROOT, "  %s  %s%s  %d rows%n", sh.label(), sh.dtype(),
+                                sh.bigEndian() ? " (big-endian)" : "", sh.rows());
+                    }
+                }
             }
-            System.out.printf(Locale.ROOT, "%s: %d rows × %d dims, min %.4g, max %.4g, mean %.4g%n", ds.name(), ds.rows(),
-                    ds.dim(), min, max, sum / ((double) ds.rows() * ds.dim()));
             return 0;
         }
     }

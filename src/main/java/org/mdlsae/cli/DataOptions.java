@@ -1,20 +1,29 @@
 package org.mdlsae.cli;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import org.mdlsae.InputException;
 import org.mdlsae.data.Cache;
 import org.mdlsae.data.DataSources;
-import org.mdlsae.data.Dataset;
+import org.mdlsae.data.ShardSet;
+import org.mdlsae.math.Rows;
 import picocli.CommandLine.Option;
 
-/** {@code --data}, {@code --tensor}, {@code --split}, {@code --cache}: where activations come from. */
-public final class DataOptions {
+/**
+ * {@code --data}, {@code --tensor}, {@code --split}, {@code --cache}, {@code --in-memory}: where activations come from
+ * (docs/design.md §8). Files and directories are streamed; the command closes what it opened with {@link #close}.
+ */
+public final class DataOptions implements AutoCloseable {
     @Option(names = "--data", required = true, paramLabel = "SOURCE",
-            description = "'mnist' (fetched on first use) or a file: .npy, safetensors, or IDX (optionally gzipped); "
-                    + "the type is read from the file's contents.")
+            description = "'mnist' (fetched on first use), a file (.npy, safetensors, or IDX, optionally gzipped; the type "
+                    + "is read from the contents), or a directory whose *.npy and *.safetensors shards, in file-name "
+                    + "order, hold the rows (other files are ignored). Files and directories are streamed from disk.")
     String data;
 
-    @Option(names = "--tensor", paramLabel = "NAME", description = "Tensor to use from a safetensors file holding several.")
+    @Option(names = "--tensor", paramLabel = "NAME",
+            description = "Tensor to use from safetensors files (shards) holding several.")
     String tensor;
 
     @Option(names = "--split", paramLabel = "train|test",
@@ -25,35 +34,56 @@ public final class DataOptions {
             description = "Download cache (default: $MDLSAE_CACHE, else the user cache directory).")
     Path cache;
 
-    /** Loads the data, with {@code defaultSplit} for mnist when --split is absent. */
-    Dataset load(String defaultSplit) {
+    @Option(names = "--in-memory",
+            description = "Load a file or directory whole into the heap (at most 2^31 - 8 values) instead of streaming it; "
+                    + "training then shuffles it exactly every epoch, as with mnist.")
+    boolean inMemory;
+
+    private final List<Rows> opened = new ArrayList<>();
+
+    /**
+     * Opens the data, with {@code defaultSplit} for mnist when --split is absent.
+     *
+     * @param defaultSplit the mnist split used when --split is absent
+     * @param otherSources the command's other data sources (null entries allowed): --cache is refused unless one of
+     *                     them or --data is mnist, since it would be ignored
+     * @return the rows (closed by {@link #close})
+     */
+    Rows open(String defaultSplit, String... otherSources) {
         if (split != null && !split.equals("train") && !split.equals("test")) {
             throw new InputException("--split must be train or test, got '" + split + "'");
         }
-        boolean mnist = "mnist".equalsIgnoreCase(data);
+        boolean mnist = isMnist();
+        if (cache != null && !mnist && Arrays.stream(otherSources).noneMatch("mnist"::equalsIgnoreCase)) {
+            throw new InputException("--cache applies to mnist only (its download cache); no source here is mnist: drop --cache");
+        }
         String s = split != null ? split : (mnist ? defaultSplit : null);
-        return DataSources.load(data, tensor, s, Cache.orDefault(cache));
+        return keep(DataSources.open(data, tensor, s, Cache.orDefault(cache), inMemory));
     }
 
-    /** Loads another role's data (e.g. --calib) from the same options but another source. */
-    Dataset loadOther(String source, String defaultSplit) {
+    /** Opens another role's data (e.g. --calib, --eval) with the same options but another source. */
+    Rows openOther(String source, String defaultSplit) {
         boolean mnist = "mnist".equalsIgnoreCase(source);
-        return DataSources.load(source, tensor, mnist ? defaultSplit : null, Cache.orDefault(cache));
+        return keep(DataSources.open(source, tensor, mnist ? defaultSplit : null, Cache.orDefault(cache), inMemory));
     }
 
     /**
-     * The quantiser's calibration data for a command that measures on {@code eval} (docs/design.md §13 follows
-     * {@code dl}): {@code --calib} if given; else mnist's train split (the command then measures on test); else the
-     * data file itself.
+     * The quantiser's calibration data for a command that measures on {@code eval} (dl, compress, compare):
+     * {@code --calib} if given; else mnist's train split (the command then measures on test); else the data itself.
      */
-    Dataset loadCalibration(String calib, Dataset eval, String command) {
-        if (calib != null) return loadOther(calib, "train");
+    Rows openCalibration(String calib, Rows eval, String command) {
+        if (calib != null) return openOther(calib, "train");
         if (!isMnist()) return eval;
         if (split != null && !split.equals("test")) {
             throw new InputException("--split " + split + ": " + command + " calibrates on mnist train and measures on test; "
                     + "drop --split or pass --calib");
         }
-        return loadOther("mnist", "train");
+        return openOther("mnist", "train");
+    }
+
+    private Rows keep(Rows r) {
+        opened.add(r);
+        return r;
     }
 
     boolean isMnist() {
@@ -62,5 +92,12 @@ public final class DataOptions {
 
     String source() {
         return data;
+    }
+
+    /** Closes the shard sets opened through these options. */
+    @Override
+    public void close() {
+        for (Rows r : opened) if (r instanceof ShardSet s) s.close();
+        opened.clear();
     }
 }

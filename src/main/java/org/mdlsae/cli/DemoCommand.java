@@ -12,6 +12,7 @@ import org.mdlsae.io.SaeFiles;
 import org.mdlsae.mdl.Mdl;
 import org.mdlsae.sae.Arch;
 import org.mdlsae.sweep.SweepConfig;
+import org.mdlsae.sweep.SweepResults;
 import org.mdlsae.train.TrainConfig;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -53,7 +54,7 @@ public final class DemoCommand implements Callable<Integer> {
         Dataset test = DataSources.load("mnist", null, "test", c);
         TrainConfig tc = TrainConfig.defaults(Arch.BATCHTOPK, WIDTHS.get(0), 1).withEpochs(epochs);
         SweepConfig cfg = SweepConfig.defaults(tc).withWidths(WIDTHS);
-        SweepCommand.run(cfg, train, test, "mnist", target, backend.create(), progress.mode(),
+        SweepCommand.run(cfg, train, test, SweepResults.Evaluation.mnist(train.rows(), test.rows()), "mnist", target, backend.create(), progress.mode(),
                 new SaeFiles.Origin(null, null, "mnist"));
         return 0;
     }

@@ -1,9 +1,10 @@
 package org.mdlsae.cli;
 
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.mdlsae.backend.Backend;
-import org.mdlsae.data.Dataset;
 import org.mdlsae.io.SaeFiles;
+import org.mdlsae.math.Rows;
 import org.mdlsae.mdl.DlReport;
 import org.mdlsae.mdl.Mdl;
 import org.mdlsae.sae.Sae;
@@ -17,7 +18,9 @@ import picocli.CommandLine.Option;
         description = {"Description length of an SAE's latent codes at a loss tolerance: effective precision B*, "
                 + "entropy DL (bits/sample), the L0·(B + log2 D) bound and the dense code d·B*.",
                 "With --data mnist the quantiser is calibrated on the train split and DL/MSE are measured on the test "
-                        + "split; with a file the whole file serves for both unless --calib names another."})
+                        + "split; with a file or a directory of shards the whole of it serves for both unless --calib "
+                        + "names another. Data are streamed chunk by chunk in bounded memory; ε and MSE are in the data's "
+                        + "raw units."})
 public final class DlCommand implements Callable<Integer> {
     @Mixin
     SaeOption sae;
@@ -52,19 +55,30 @@ public final class DlCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         SaeFiles.Loaded loaded = sae.load();
-        Dataset eval = data.load("test");
-        SaeOption.checkDims(loaded, eval, sae.dir, "--data");
-        Dataset cal = data.loadCalibration(calib, eval, "dl");
-        SaeOption.checkDims(loaded, cal, sae.dir, "--calib");
         DlReport r;
-        try (Backend be = backend.create(); Sae s = Sae.upload(be, loaded.weights())) {
-            Mdl m = Mdl.of(s, eval.data(), eval.rows()).calibration(cal.data(), cal.rows());
-            if (tol.delta != null) m.delta(tol.delta);
-            else if (tol.fvu != null) m.toleranceFvu(tol.fvu);
-            else m.tolerance(tol.eps != null ? tol.eps : Mdl.DEFAULT_EPS);
-            r = m.evaluate();
+        try (DataOptions opened = data) {
+            Rows eval = opened.open("test", calib);
+            SaeOption.checkDims(loaded, eval, sae.dir, "--data");
+            Rows cal = opened.openCalibration(calib, eval, "dl");
+            SaeOption.checkDims(loaded, cal, sae.dir, "--calib");
+            try (Backend be = backend.create()) {
+                Resources.require(Resources.evaluation(loaded.weights().width(), loaded.weights().dIn(),
+                        loaded.weights().k(), Math.max(eval.rowCount(), cal.rowCount()), be), be,
+                        "a narrower SAE");
+                try (Sae s = Sae.upload(be, loaded.weights())) {
+                    Mdl m = Mdl.of(s, eval).calibration(cal);
+                    if (tol.delta != null) m.delta(tol.delta);
+                    else if (tol.fvu != null) m.toleranceFvu(tol.fvu);
+                    else m.tolerance(tol.eps != null ? tol.eps : Mdl.DEFAULT_EPS);
+                    r = m.evaluate();
+                }
+            }
         }
-        if (json) Json.print(r.toJson());
+        if (json) {
+            Map<String, Object> j = r.toJson();
+            j.put("mse_units", "raw");
+            Json.print(j);
+        }
         else System.out.println(r.describe());
         return 0;
     }

@@ -15,6 +15,8 @@ final class Flags {
             entry("TrainConfig.width", "--width"),
             entry("TrainConfig.k", "--k"),
             entry("TrainConfig.epochs", "--epochs"),
+            entry("TrainConfig.samples", "--samples"),
+            entry("TrainConfig.normalize", "--normalize"),
             entry("TrainConfig.batch", "--batch"),
             entry("TrainConfig.lr", "--lr"),
             entry("TrainConfig.warmupFraction", "--warmup"),

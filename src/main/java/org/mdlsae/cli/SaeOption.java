@@ -2,7 +2,7 @@ package org.mdlsae.cli;
 
 import java.nio.file.Path;
 import org.mdlsae.InputException;
-import org.mdlsae.data.Dataset;
+import org.mdlsae.math.Rows;
 import org.mdlsae.io.SaeFiles;
 import org.mdlsae.io.SaeFormat;
 import picocli.CommandLine.Option;
@@ -30,7 +30,7 @@ public final class SaeOption {
     }
 
     /** Checks that the data's dimension matches the SAE's input dimension. */
-    static void checkDims(SaeFiles.Loaded sae, Dataset ds, Path dir, String flag) {
+    static void checkDims(SaeFiles.Loaded sae, Rows ds, Path dir, String flag) {
         if (sae.weights().dIn() != ds.dim()) {
             throw new InputException(flag + " " + ds.name() + " has dimension " + ds.dim() + " but the SAE in " + dir
                     + " expects d_in = " + sae.weights().dIn() + "; pass data of the SAE's input dimension");

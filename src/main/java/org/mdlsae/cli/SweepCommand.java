@@ -8,16 +8,18 @@ import java.util.logging.Logger;
 import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.codec.Zstd;
-import org.mdlsae.data.Dataset;
+import org.mdlsae.data.HoldOut;
 import org.mdlsae.io.OutputKind;
 import org.mdlsae.io.OutputTarget;
 import org.mdlsae.io.SaeFiles;
+import org.mdlsae.math.Rows;
 import org.mdlsae.mdl.Mdl;
 import org.mdlsae.report.SweepReport;
 import org.mdlsae.sweep.Sweep;
 import org.mdlsae.sweep.SweepConfig;
 import org.mdlsae.sweep.SweepResults;
 import org.mdlsae.sweep.SweepRun;
+import org.mdlsae.train.TrainConfig;
 import org.mdlsae.train.TrainListener;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -28,14 +30,19 @@ import picocli.CommandLine.Option;
 @Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"For each width, find by bisection the smallest k whose SAE meets the tolerance on the evaluation "
                 + "split, measure B* and the entropy DL, and select the minimum-DL SAE. Writes results.json, results.csv, "
-                + "every SAE, and report.html into --out. Re-running with the same settings resumes: finished runs are reused."})
+                + "every SAE, and report.html into --out. Re-running with the same settings resumes: finished runs are reused.",
+                "The selection never measures rows it trained on: mnist trains on its train split and measures on its test "
+                        + "split; a file or directory measures on --eval when given, else on its last 10% of rows, held out "
+                        + "from training (the log and results.json say which). ε and MSE are in the data's raw units."})
 public final class SweepCommand implements Callable<Integer> {
     private static final Logger LOG = Logger.getLogger(SweepCommand.class.getName());
 
     @Mixin
     DataOptions data;
 
-    @Option(names = "--eval", paramLabel = "SOURCE", description = "Evaluation data for a file sweep (default: the training file itself).")
+    @Option(names = "--eval", paramLabel = "SOURCE",
+            description = "Evaluation data (file or directory) for a file sweep (default: the last 10% of the rows of --data, "
+                    + "held out from training).")
     String evalSource;
 
     @Option(names = "--widths", split = ",", paramLabel = "D,D,...", defaultValue = SweepConfig.DEFAULT_WIDTHS_TEXT,
@@ -50,6 +57,9 @@ public final class SweepCommand implements Callable<Integer> {
 
     @Mixin
     TrainOptions train;
+
+    @Mixin
+    CheckpointOption checkpoint;
 
     @Option(names = "--out", required = true, paramLabel = "DIR",
             description = "Sweep directory: new, or a sweep this engine wrote with the same settings (resumed).")
@@ -91,32 +101,63 @@ public final class SweepCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         OutputTarget target = OutputTarget.check("--out", out, OutputKind.SWEEP, OutputTarget.Mode.RESUME, force);
+        long every = checkpoint.steps();
         if (data.split != null) throw new InputException("--split: a sweep trains on mnist train and selects on test; drop --split");
+        if (evalSource != null && data.isMnist()) {
+            throw new InputException("--eval: a sweep on mnist selects on its test split; drop --eval, or pass --data FILE "
+                    + "to sweep a file with its own evaluation data");
+        }
         SweepConfig.checkWidths(widths);
         Double eps = tol.eps == null && tol.fvu == null ? Double.valueOf(Mdl.DEFAULT_EPS) : tol.eps;
         SweepConfig cfg = new SweepConfig(widths, eps, tol.fvu, kMax, train.toConfig(widths.get(0), 1));
-        Dataset trainSet = data.load("train");
-        Dataset evalSet = data.isMnist() ? data.loadOther("mnist", "test")
-                : evalSource != null ? data.loadOther(evalSource, "test") : trainSet;
         Zstd zstd = compare ? Zstd.find(zstdJar) : null;
-        SweepResults r = run(cfg, trainSet, evalSet, data.source(), target, backend.create(), progress.mode(),
-                origin.origin(data.source()), s -> s.compare(compare, zstd));
-        if (json) Json.print(r);
+        try (DataOptions opened = data) {
+            Rows all = opened.open("train", evalSource);
+            Rows trainSet = all, evalSet;
+            SweepResults.Evaluation ev;
+            if (opened.isMnist()) {
+                evalSet = opened.openOther("mnist", "test");
+                ev = SweepResults.Evaluation.mnist(trainSet.rowCount(), evalSet.rowCount());
+            } else {
+                String rule;
+                if (evalSource != null) {
+                    evalSet = opened.openOther(evalSource, "test");
+                    rule = "given with --eval " + evalSource + "; trained and calibrated on all of --data " + opened.source();
+                } else {
+                    HoldOut h = HoldOut.lastPercent(all);
+                    trainSet = h.train();
+                    evalSet = h.eval();
+                    rule = h.rule();
+                }
+                ev = new SweepResults.Evaluation(evalSource != null ? evalSource : opened.source(), rule,
+                        trainSet.rowCount(), evalSet.rowCount(), "raw");
+            }
+            SweepResults r = run(cfg, trainSet, evalSet, ev, opened.source(), target, backend.create(), progress.mode(),
+                    origin.origin(opened.source()), s -> s.compare(compare, zstd).checkpointEvery(every));
+            if (json) Json.print(r);
+        }
         return 0;
     }
 
     /** Runs a sweep with progress on standard error, writes the report, and prints a one-line summary. */
-    static SweepResults run(SweepConfig cfg, Dataset trainSet, Dataset evalSet, String source, OutputTarget target,
-                            Backend be, Boolean mode, SaeFiles.Origin origin) throws Exception {
-        return run(cfg, trainSet, evalSet, source, target, be, mode, origin, s -> { });
+    static SweepResults run(SweepConfig cfg, Rows trainSet, Rows evalSet, SweepResults.Evaluation ev, String source,
+                            OutputTarget target, Backend be, Boolean mode, SaeFiles.Origin origin) throws Exception {
+        return run(cfg, trainSet, evalSet, ev, source, target, be, mode, origin, s -> { });
     }
 
     /** As above, with {@code setup} applied to the sweep before it runs (e.g. {@code --compare}). */
-    static SweepResults run(SweepConfig cfg, Dataset trainSet, Dataset evalSet, String source, OutputTarget target,
-                            Backend be, Boolean mode, SaeFiles.Origin origin, java.util.function.Consumer<Sweep> setup)
+    static SweepResults run(SweepConfig cfg, Rows trainSet, Rows evalSet, SweepResults.Evaluation ev, String source,
+                            OutputTarget target, Backend be, Boolean mode, SaeFiles.Origin origin,
+                            java.util.function.Consumer<Sweep> setup)
             throws Exception {
         Path out = target.path();
         try (be) {
+            // the widest width decides: checked before the narrow ones are trained
+            int widest = cfg.widths().get(cfg.widths().size() - 1);
+            TrainConfig tc = cfg.train().withShape(cfg.train().arch(), widest, Math.min(widest, cfg.kMax()));
+            Resources.require(Resources.training(tc, trainSet, be, "--widths")
+                            .max(Resources.evaluation(widest, trainSet.dim(), tc.k(), evalSet.rowCount(), be)), be,
+                    "a narrower --widths grid or a smaller --batch");
             ProgressBar[] bar = new ProgressBar[1];
             Sweep.Listener l = new Sweep.Listener() {
                 @Override
@@ -142,7 +183,7 @@ public final class SweepCommand implements Callable<Integer> {
                                     ? String.format(Locale.ROOT, "B*=%d DL=%.1f bits", r.bits(), r.dlBits()) : "inadmissible"));
                 }
             };
-            Sweep sweep = new Sweep(be, cfg, trainSet, evalSet, source, out, l).origin(origin).restart(target.force());
+            Sweep sweep = new Sweep(be, cfg, trainSet, evalSet, ev, source, out, l).origin(origin).restart(target.force());
             setup.accept(sweep);
             Path html = out.resolve("report.html");
             SweepResults r = sweep.run(res -> SweepReport.write(html, res, run -> Sweep.weights(out, run)));

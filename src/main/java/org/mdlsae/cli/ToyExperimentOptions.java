@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.mdlsae.ConfigException;
+import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.choice.Backends;
 import org.mdlsae.io.OutputKind;
@@ -90,8 +91,22 @@ final class ToyExperimentOptions {
         }
     }
 
-    /** Runs an experiment on the chosen back end with progress lines on standard error. */
+    /** Refuses data that would not fit one Java array or the heap (training and evaluation sets, and a copy). */
+    void checkMemory() {
+        long values = (long) samples * d;
+        if (values > Resources.MAX_ARRAY) {
+            throw new InputException("--samples " + samples + " with --d " + d + ": the data would hold " + values
+                    + " values, more than one Java array holds (" + Resources.MAX_ARRAY + "); use fewer --samples or a smaller --d");
+        }
+        Resources.require(new Resources.Need(3 * 4 * values, 0, 4 * values), null, "fewer --samples or a smaller --d");
+    }
+
+    /**
+     * Runs an experiment on the chosen back end with progress lines on standard error, after refusing data that would
+     * not fit ({@link #checkMemory}).
+     */
     <R> R run(CommandSpec spec, BiFunction<Backend, Consumer<String>, R> experiment) {
+        checkMemory();
         try (Backend be = Backends.create(backend)) {
             return experiment.apply(be, progress(spec));
         }

@@ -1,6 +1,8 @@
 package org.mdlsae.cli;
 
+import org.mdlsae.InputException;
 import org.mdlsae.sae.Arch;
+import org.mdlsae.train.Normalization;
 import org.mdlsae.train.TrainConfig;
 import picocli.CommandLine.Option;
 
@@ -12,8 +14,20 @@ public final class TrainOptions {
     @Option(names = "--arch", defaultValue = "batchtopk", paramLabel = "topk|batchtopk", description = "Architecture (default: ${DEFAULT-VALUE}).")
     String arch;
 
-    @Option(names = "--epochs", defaultValue = "" + TrainConfig.DEFAULT_EPOCHS, description = "Epochs (default: ${DEFAULT-VALUE}).")
-    int epochs;
+    @Option(names = "--epochs", paramLabel = "N",
+            description = "Epochs (default: " + TrainConfig.DEFAULT_EPOCHS + " unless --samples is given).")
+    Integer epochs;
+
+    @Option(names = "--samples", paramLabel = "N",
+            description = "Training budget in samples (rows, e.g. tokens) instead of epochs; the learning-rate schedule "
+                    + "spans the resulting steps. Mutually exclusive with --epochs.")
+    Long samples;
+
+    @Option(names = "--normalize", defaultValue = "none", paramLabel = "none|expected_average_only_in",
+            description = "Activation normalisation: scale rows so that E||x|| = sqrt(d) (factor estimated from "
+                    + Normalization.SAMPLE_ROWS + " rows); the saved SAE has the factor folded in and takes raw "
+                    + "activations (default: ${DEFAULT-VALUE}).")
+    String normalize;
 
     @Option(names = "--batch", defaultValue = "" + TrainConfig.DEFAULT_BATCH, description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batch;
@@ -43,8 +57,13 @@ public final class TrainOptions {
 
     /** The config for one width and k. */
     TrainConfig toConfig(int width, int k) {
-        return TrainConfig.defaults(Arch.parse(arch, "--arch"), width, k)
-                .withEpochs(epochs).withBatch(batch).withLr(lr).withSeed(seed)
-                .withSchedule(warmup, decay).withAux(auxAlpha, auxK, deadSamples);
+        if (epochs != null && samples != null) {
+            throw new InputException("--epochs and --samples are mutually exclusive; give one training budget");
+        }
+        TrainConfig c = TrainConfig.defaults(Arch.parse(arch, "--arch"), width, k);
+        c = samples != null ? c.withSamples(samples) : c.withEpochs(epochs != null ? epochs : c.epochs());
+        return c.withBatch(batch).withLr(lr).withSeed(seed)
+                .withSchedule(warmup, decay).withAux(auxAlpha, auxK, deadSamples)
+                .withNormalize(Normalization.Method.parse(normalize, "--normalize"));
     }
 }

@@ -7,6 +7,7 @@ import org.mdlsae.backend.BinCounts;
 import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.backend.Quantise;
 import org.mdlsae.math.Entropy;
+import org.mdlsae.math.Rows;
 import org.mdlsae.mdl.DescriptionLength;
 import org.mdlsae.mdl.PrecisionSearch;
 import org.mdlsae.mdl.SparseEncoder;
@@ -63,7 +64,7 @@ public final class CodeStats {
      * @param calib calibration rows (normally the train split)
      * @return max_i per latent, length D
      */
-    public static float[] maxima(SparseEncoder model, RowSource calib) {
+    public static float[] maxima(SparseEncoder model, Rows calib) {
         Backend be = model.backend();
         try (FloatBuf mx = be.floats(model.width())) {
             EncodedChunks.forEach(model, calib, "calibration data", (row0, n, x, off, xBuf, code, host) -> be.featureMax(code, mx));
@@ -79,7 +80,7 @@ public final class CodeStats {
      * @param max   the quantiser's per-feature maxima ({@link #maxima})
      * @return the statistics
      */
-    public static CodeStats measure(SparseEncoder model, RowSource data, float[] max) {
+    public static CodeStats measure(SparseEncoder model, Rows data, float[] max) {
         Backend be = model.backend();
         int d = model.dIn(), width = model.width();
         if (max.length != width) throw new IllegalArgumentException("need " + width + " maxima, got " + max.length);
@@ -116,7 +117,7 @@ public final class CodeStats {
                 }
             });
         }
-        return new CodeStats(model, data.rows(), max.clone(), se0[0], se, bins, active, l0, valueError,
+        return new CodeStats(model, data.rowCount(), max.clone(), se0[0], se, bins, active, l0, valueError,
                 rowNorms2(be.download(model.dec()), width, d));
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.ArrayList;
 import java.util.List;
 import org.mdlsae.backend.Backend;
+import org.mdlsae.math.Rows;
 import org.mdlsae.mdl.SparseEncoder;
 import org.mdlsae.sae.Sae;
 import org.mdlsae.sae.SaeWeights;
@@ -36,7 +37,7 @@ public record CodecSummary(@JsonProperty("rate_distortion") List<RateDistortion.
      * @param zstd    zstd-jni for the comparison, or null
      * @return the section
      */
-    public static CodecSummary measure(Backend be, List<SaeWeights> saes, RowSource eval, RowSource calib, double eps,
+    public static CodecSummary measure(Backend be, List<SaeWeights> saes, Rows eval, Rows calib, double eps,
                                        SaeWeights compare, Zstd zstd) {
         List<RateDistortion.Curve> curves = new ArrayList<>();
         int n = saes.size();
@@ -60,7 +61,7 @@ public record CodecSummary(@JsonProperty("rate_distortion") List<RateDistortion.
                 cmp = Comparison.run(SparseEncoder.of(sae), SaeDigest.of(compare), eval, calib, eps, zstd);
             }
         }
-        return new CodecSummary(curves, RateDistortion.crossings(curves), TwoPart.table(eval.rows(), eval.dim(), widths, ks, dl),
+        return new CodecSummary(curves, RateDistortion.crossings(curves), TwoPart.table(eval.rowCount(), eval.dim(), widths, ks, dl),
                 cmp);
     }
 }

@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.mdlsae.math.Rows;
 import org.mdlsae.mdl.SparseEncoder;
 
 /**
@@ -52,8 +53,8 @@ public record Comparison(@JsonProperty("data") String data, @JsonProperty("sampl
      * @param zstd   zstd-jni, or null to leave zstd out
      * @return the table
      */
-    public static Comparison run(SparseEncoder model, byte[] digest, RowSource data, RowSource calib, double eps, Zstd zstd) {
-        long n = data.rows();
+    public static Comparison run(SparseEncoder model, byte[] digest, Rows data, Rows calib, double eps, Zstd zstd) {
+        long n = data.rowCount();
         int d = data.dim();
         List<Row> rows = new ArrayList<>();
         float[] max = CodeStats.maxima(model, calib);

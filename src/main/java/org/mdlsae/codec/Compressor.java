@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.zip.CRC32C;
 import org.mdlsae.InputException;
 import org.mdlsae.backend.Quantise;
+import org.mdlsae.math.Rows;
 import org.mdlsae.mdl.SparseEncoder;
 
 /**
@@ -39,11 +40,11 @@ public final class Compressor {
      * @return the plan; write it to produce the file
      * @throws InputException if the SAE does not meet ε at any precision
      */
-    public static Plan plan(SparseEncoder model, byte[] digest, RowSource data, float[] max, double eps,
+    public static Plan plan(SparseEncoder model, byte[] digest, Rows data, float[] max, double eps,
                             Precision precision) {
         if (!(eps > 0) || Double.isInfinite(eps)) throw new InputException("--eps: the MSE tolerance must be a finite number > 0, got " + eps);
         if (digest == null || digest.length != CodecFile.DIGEST) throw new IllegalArgumentException("need a 32-byte SAE digest");
-        if (data.rows() > CodecFile.MAX_ROWS) throw new InputException("--data: " + data.rows() + " rows exceed the codec's limit of " + CodecFile.MAX_ROWS);
+        if (data.rowCount() > CodecFile.MAX_ROWS) throw new InputException("--data: " + data.rowCount() + " rows exceed the codec's limit of " + CodecFile.MAX_ROWS);
         CodeStats s = CodeStats.measure(model, data, max);
         Integer bStar = s.bStar(eps);
         if (bStar == null) {
@@ -73,7 +74,7 @@ public final class Compressor {
     /** A planned compression: the models are fixed; {@link #write} codes the rows. */
     public static final class Plan {
         private final SparseEncoder model;
-        private final RowSource data;
+        private final Rows data;
         private final CodeStats stats;
         private final double eps;
         private final int bStar;
@@ -85,7 +86,7 @@ public final class Compressor {
         private final Allocation.Result allocation;
         private final double mseFloat16;
 
-        Plan(SparseEncoder model, RowSource data, CodeStats stats, double eps, int bStar, double uniformMse,
+        Plan(SparseEncoder model, Rows data, CodeStats stats, double eps, int bStar, double uniformMse,
              double uniformDl, CodecFile.Header header, double mseQuantized, Allocation.Result allocation,
              double mseFloat16) {
             this.model = model;

@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
+import org.mdlsae.math.Rows;
 import org.tukaani.xz.LZMA2Options;
 import org.tukaani.xz.XZOutputStream;
 
@@ -28,7 +29,7 @@ final class DenseCode {
     }
 
     /** Ranges from the calibration rows. */
-    static DenseCode calibrate(RowSource calib) {
+    static DenseCode calibrate(Rows calib) {
         int d = calib.dim();
         float[] lo = new float[d], hi = new float[d];
         java.util.Arrays.fill(lo, Float.POSITIVE_INFINITY);
@@ -71,8 +72,8 @@ final class DenseCode {
     record Quantised(double mse, int[][] symbols, byte[] bytes) {
     }
 
-    Quantised quantise(RowSource data, int bits) {
-        int n = (int) data.rows();
+    Quantised quantise(Rows data, int bits) {
+        int n = (int) data.rowCount();
         int[][] sym = new int[d][n];
         int width = bits > 8 ? 2 : 1;
         byte[] bytes = new byte[n * d * width];
@@ -96,7 +97,7 @@ final class DenseCode {
     }
 
     /** The smallest B whose dense code meets ε, or 16. */
-    int bitsFor(RowSource data, double eps) {
+    int bitsFor(Rows data, double eps) {
         for (int b = 1; b < 16; b++) if (quantise(data, b).mse() <= eps) return b;
         return 16;
     }

@@ -4,12 +4,13 @@ import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.backend.SparseCode;
+import org.mdlsae.math.Rows;
 import org.mdlsae.mdl.CanonicalCode;
 import org.mdlsae.mdl.Chunks;
 import org.mdlsae.mdl.SparseEncoder;
 
 /**
- * One pass of the codec over a {@link RowSource}: each chunk is checked, uploaded and encoded, and its code handed on
+ * One pass of the codec over a {@link Rows}: each chunk is checked, uploaded and encoded, and its code handed on
  * in canonical form ({@link CanonicalCode}), on the back end and on the host. Chunks are cut by the DL evaluation's
  * rule ({@link Chunks#rows}), so errors are summed in the same order as {@code mdlsae dl} sums them.
  */
@@ -45,12 +46,12 @@ final class EncodedChunks {
      * @param role  how messages name the data (e.g. "--data")
      * @param v     receives each chunk
      */
-    static void forEach(SparseEncoder model, RowSource src, String role, Visitor v) {
+    static void forEach(SparseEncoder model, Rows src, String role, Visitor v) {
         checkShape(model, src, role);
         Backend be = model.backend();
         int d = model.dIn();
         int chunk = chunkRows(model);
-        try (FloatBuf xBuf = be.floats((long) (int) Math.min(chunk, src.rows()) * d)) {
+        try (FloatBuf xBuf = be.floats((long) (int) Math.min(chunk, src.rowCount()) * d)) {
             src.forEachChunk(chunk, (row0, n, x, off) -> {
                 checkFinite(x, off, n, d, row0, role + " " + src.name());
                 be.write(xBuf, 0, x, off, n * d);
@@ -66,12 +67,12 @@ final class EncodedChunks {
     }
 
     /** The source's rows must match the SAE's input and be at least one. */
-    static void checkShape(SparseEncoder model, RowSource src, String role) {
+    static void checkShape(SparseEncoder model, Rows src, String role) {
         if (src.dim() != model.dIn()) {
             throw new InputException(role + " " + src.name() + " has d = " + src.dim() + " but the SAE expects d_in = "
                     + model.dIn() + "; give activations of the layer the SAE was trained on");
         }
-        if (src.rows() < 1) throw new InputException(role + " " + src.name() + " has no rows");
+        if (src.rowCount() < 1) throw new InputException(role + " " + src.name() + " has no rows");
     }
 
     private static void checkFinite(float[] x, int off, int n, int d, long row0, String what) {

@@ -6,6 +6,7 @@ import org.apache.commons.math3.linear.EigenDecomposition;
 import org.apache.commons.math3.linear.RealMatrix;
 import org.mdlsae.InputException;
 import org.mdlsae.math.Entropy;
+import org.mdlsae.math.Rows;
 
 /**
  * The PCA code of the comparison (docs/design.md §13): the principal components of the calibration rows (Commons Math's
@@ -44,13 +45,13 @@ final class Pca {
      *
      * @throws InputException if no m ≤ d meets ε (ε below what the data's float precision allows)
      */
-    static Result code(RowSource calib, RowSource data, double eps) {
+    static Result code(Rows calib, Rows data, double eps) {
         int d = calib.dim();
         double[] mean = new double[d];
         calib.forEachChunk(4096, (row0, n, x, off) -> {
             for (int r = 0; r < n; r++) for (int c = 0; c < d; c++) mean[c] += x[off + r * d + c];
         });
-        for (int c = 0; c < d; c++) mean[c] /= calib.rows();
+        for (int c = 0; c < d; c++) mean[c] /= calib.rowCount();
         double[][] cov = new double[d][d];
         double[] v = new double[d];
         calib.forEachChunk(4096, (row0, n, x, off) -> {
@@ -64,7 +65,7 @@ final class Pca {
                 }
             }
         });
-        for (int a = 0; a < d; a++) for (int b = a; b < d; b++) cov[b][a] = cov[a][b] /= calib.rows();
+        for (int a = 0; a < d; a++) for (int b = a; b < d; b++) cov[b][a] = cov[a][b] /= calib.rowCount();
         EigenDecomposition eig = new EigenDecomposition(new Array2DRowRealMatrix(cov, false));
         double[] lambda = eig.getRealEigenvalues();
         Integer[] order = new Integer[d];
@@ -74,7 +75,7 @@ final class Pca {
         double[][] basis = new double[d][]; // basis[i] = i-th component (length d)
         for (int i = 0; i < d; i++) basis[i] = vecs.getColumn(order[i]);
 
-        long rows = data.rows();
+        long rows = data.rowCount();
         if (rows * d > Integer.MAX_VALUE - 8) throw new InputException("PCA comparison: too many rows to hold in memory");
         int nRows = (int) rows;
         float[][] coef = new float[d][nRows];
@@ -173,7 +174,7 @@ final class Pca {
         return new double[] {se, Entropy.ofCounts(counts, 0, k + 1)};
     }
 
-    private static double reconstructMse(RowSource data, double[] mean, double[][] basis, float[][] coef, int m, double step) {
+    private static double reconstructMse(Rows data, double[] mean, double[][] basis, float[][] coef, int m, double step) {
         int d = data.dim();
         double[] se = {0};
         data.forEachChunk(4096, (row0, n, x, off) -> {
@@ -192,6 +193,6 @@ final class Pca {
                 }
             }
         });
-        return se[0] / ((double) data.rows() * d);
+        return se[0] / ((double) data.rowCount() * d);
     }
 }

@@ -4,6 +4,7 @@ import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.backend.Quantise;
 import org.mdlsae.backend.SparseCode;
+import org.mdlsae.math.Rows;
 import org.mdlsae.mdl.CanonicalCode;
 import org.mdlsae.mdl.SparseEncoder;
 
@@ -94,7 +95,7 @@ final class Reconstruction {
      *
      * @return Σ over rows of ‖x − x̂_q‖²
      */
-    static double sqError(SparseEncoder model, RowSource data, float[] max, byte[] bits) {
+    static double sqError(SparseEncoder model, Rows data, float[] max, byte[] bits) {
         int d = model.dIn();
         int chunk = EncodedChunks.chunkRows(model);
         float[] out = new float[chunk * d];

@@ -6,6 +6,7 @@ import java.util.List;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.backend.SparseCode;
+import org.mdlsae.math.Rows;
 import org.mdlsae.mdl.SparseEncoder;
 
 /**
@@ -59,7 +60,7 @@ public final class TwoPart {
      * @param bits  precision per feature
      * @return the MSE with a float16 dictionary
      */
-    public static double float16Mse(SparseEncoder model, RowSource data, float[] max, byte[] bits) {
+    public static double float16Mse(SparseEncoder model, Rows data, float[] max, byte[] bits) {
         Backend be = model.backend();
         float[] dec = be.download(model.dec()), bDec = be.download(model.bDec());
         for (int i = 0; i < dec.length; i++) dec[i] = toFloat16(dec[i]);
@@ -74,7 +75,7 @@ public final class TwoPart {
                 @Override public FloatBuf bDec() { return b16; }
                 @Override public SparseCode encode(FloatBuf x, int n) { return model.encode(x, n); }
             };
-            long nd = data.rows() * data.dim();
+            long nd = data.rowCount() * data.dim();
             return Reconstruction.sqError(rounded, data, max, bits) / nd;
         }
     }

@@ -1,6 +1,7 @@
 package org.mdlsae.data;
 
 import org.mdlsae.InputException;
+import org.mdlsae.math.Rows;
 
 import java.util.Arrays;
 import java.util.Objects;
@@ -8,7 +9,8 @@ import java.util.Objects;
 /**
  * An n × d matrix of float32 samples, row-major: sample {@code i} is {@code data[i*dim .. (i+1)*dim)}.
  *
- * <p>Treat it as immutable: every method returns fresh arrays, and nothing in the engine writes into
+ * <p>As {@link Rows} it is the in-memory kind of data: training shuffles it exactly every epoch, and chunked readers
+ * are lent its array (docs/design.md §8). Treat it as immutable: every method returns fresh arrays, and nothing in the engine writes into
  * {@link #data()} (the array is shared rather than copied, to keep large data sets cheap).
  *
  * @param name a short label for messages and reports (e.g. {@code mnist-train} or a file name)
@@ -16,7 +18,7 @@ import java.util.Objects;
  * @param dim  number of features d
  * @param data n·d values, row-major
  */
-public record Dataset(String name, int rows, int dim, float[] data) {
+public record Dataset(String name, int rows, int dim, float[] data) implements Rows {
     /**
      * Checks the sizes.
      *
@@ -51,6 +53,21 @@ public record Dataset(String name, int rows, int dim, float[] data) {
             System.arraycopy(rows[i], 0, data, i * d, d);
         }
         return new Dataset(name, rows.length, d, data);
+    }
+
+    @Override
+    public long rowCount() {
+        return rows;
+    }
+
+    @Override
+    public void read(long row0, int n, float[] dst, int off) {
+        Rows.of(name, data, rows, dim).read(row0, n, dst, off);
+    }
+
+    @Override
+    public void forEachChunk(int chunkRows, ChunkVisitor v) {
+        Rows.of(name, data, rows, dim).forEachChunk(chunkRows, v);
     }
 
     /**

@@ -106,7 +106,7 @@ public final class Npy {
         if (prefix + headerLen > bytes.length) throw bad(name, "declared header length " + headerLen + " exceeds the data");
         String text = new String(bytes, prefix, (int) headerLen, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
         NpyHeader header = NpyHeader.parse(name, text);
-        String dtype = dtypeOf(header.descr());
+        Dtype dtype = dtypeOf(header.descr());
         if (dtype == null) {
             throw new InputException(what + ": dtype '" + header.descr() + "' is not supported (supported: " + SUPPORTED
                     + "); convert with a.astype(np.float32)");
@@ -118,7 +118,7 @@ public final class Npy {
         } catch (ArithmeticException e) {
             throw bad(name, "shape " + NpyHeader.shapeString(header.shape()) + " overflows");
         }
-        int item = header.descr().charAt(2) - '0';
+        int item = dtype.size();
         long start = prefix + headerLen;
         if (numel > Integer.MAX_VALUE - 8 || numel * item != bytes.length - start) {
             throw new InputException(what + ": shape " + NpyHeader.shapeString(header.shape()) + " " + header.descr()
@@ -127,7 +127,7 @@ public final class Npy {
         float[] out = new float[(int) numel];
         ByteBuffer data = ByteBuffer.wrap(bytes, (int) start, (int) (numel * item)).slice()
                 .order(header.descr().charAt(0) == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
-        Dtypes.decode(dtype, data, out, 0, out.length);
+        Dtypes.decode(dtype.name(), data, out, 0, out.length);
         return new Array(header.shape(), out, header.descr());
     }
 
@@ -150,6 +150,36 @@ public final class Npy {
     }
 
     /**
+     * Where and how a 2-D float array is stored in an {@code .npy} file: what {@link #layout} reads from the header,
+     * checked against the file size, without reading the data.
+     *
+     * @param rows       number of rows
+     * @param cols       number of columns
+     * @param dtype      the element type
+     * @param bigEndian  whether the values are stored big-endian
+     * @param dataOffset byte offset of the first value
+     * @param descr      the stored dtype string, e.g. {@code <f2}
+     */
+    public record Layout(long rows, long cols, Dtype dtype, boolean bigEndian, long dataOffset, String descr) {
+    }
+
+    /**
+     * Reads and checks the header of a 2-D float array.
+     *
+     * @param file the {@code .npy} file
+     * @return its layout
+     * @throws InputException if the file is missing, malformed, not 2-D, Fortran-ordered, of another dtype, or its size
+     *                        does not match the header
+     */
+    public static Layout layout(Path file) {
+        try (FileChannel ch = open(file)) {
+            return layout(file, ch);
+        } catch (IOException e) {
+            throw new InputException(file + ": cannot read (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /**
      * Reads a 2-D float array.
      *
      * @param file the {@code .npy} file
@@ -157,22 +187,24 @@ public final class Npy {
      * @throws InputException if the file is missing, malformed, not 2-D, Fortran-ordered or of another dtype
      */
     public static Matrix read(Path file) {
-        FileChannel ch;
-        try {
-            ch = FileChannel.open(file, StandardOpenOption.READ);
-        } catch (NoSuchFileException e) {
-            throw new InputException("file not found: " + file);
-        } catch (IOException e) {
-            throw new InputException(file + ": cannot read (" + e.getMessage() + "); check the path and permissions", e);
-        }
-        try (ch) {
+        try (FileChannel ch = open(file)) {
             return read(file, ch);
         } catch (IOException e) {
             throw new InputException(file + ": cannot read (" + e.getMessage() + ")", e);
         }
     }
 
-    private static Matrix read(Path file, FileChannel ch) throws IOException {
+    private static FileChannel open(Path file) {
+        try {
+            return FileChannel.open(file, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw new InputException("file not found: " + file);
+        } catch (IOException e) {
+            throw new InputException(file + ": cannot read (" + e.getMessage() + "); check the path and permissions", e);
+        }
+    }
+
+    private static Layout layout(Path file, FileChannel ch) throws IOException {
         long size = ch.size();
         if (size < 10) {
             throw bad(file, "file is only " + size + " bytes");
@@ -210,7 +242,7 @@ public final class Npy {
         String text = new String(hb.array(), major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
         NpyHeader header = NpyHeader.parse(file, text);
         String descr = header.descr();
-        String dtype = dtypeOf(descr);
+        Dtype dtype = dtypeOf(descr);
         if (dtype == null) {
             throw new InputException(file + ": dtype '" + descr + "' is not supported (supported: " + SUPPORTED
                     + "); convert with a.astype(np.float32)");
@@ -224,14 +256,11 @@ public final class Npy {
             throw new InputException(file + ": array has " + shape.length + " dimensions " + NpyHeader.shapeString(shape)
                     + ", need a 2-D array (samples × features); reshape it, e.g. a.reshape(-1, a.shape[-1])");
         }
-        int itemSize = descr.charAt(2) - '0';
         long dataStart = prefix + headerLen;
         long available = size - dataStart;
-        long numel;
         long need;
         try {
-            numel = Math.multiplyExact(shape[0], shape[1]);
-            need = Math.multiplyExact(numel, (long) itemSize);
+            need = Math.multiplyExact(Math.multiplyExact(shape[0], shape[1]), (long) dtype.size());
         } catch (ArithmeticException e) {
             throw bad(file, "shape " + NpyHeader.shapeString(shape) + " overflows");
         }
@@ -240,34 +269,42 @@ public final class Npy {
                     + " data bytes but the file has " + available + (need > available ? " (truncated?)" : " (extra bytes)")
                     + "; re-save it with np.save");
         }
-        if (shape[0] > Integer.MAX_VALUE || shape[1] > Integer.MAX_VALUE || numel > Integer.MAX_VALUE - 8) {
-            throw new InputException(file + ": " + numel + " elements is more than a Java array holds; split the file");
+        return new Layout(shape[0], shape[1], dtype, descr.charAt(0) == '>', dataStart, descr);
+    }
+
+    private static Matrix read(Path file, FileChannel ch) throws IOException {
+        Layout l = layout(file, ch);
+        long numel = l.rows() * l.cols();
+        if (l.rows() > Integer.MAX_VALUE || l.cols() > Integer.MAX_VALUE || numel > Integer.MAX_VALUE - 8) {
+            throw new InputException(file + ": " + numel + " elements is more than a Java array holds; split the file "
+                    + "or put it in a directory and stream it");
         }
+        int itemSize = l.dtype().size();
         float[] out = new float[(int) numel];
-        ByteOrder order = descr.charAt(0) == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
-        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK_BYTES, Math.max(itemSize, need))).order(order);
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK_BYTES, Math.max(itemSize, numel * itemSize)))
+                .order(l.bigEndian() ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
         int perChunk = buf.capacity() / itemSize;
-        long pos = dataStart;
+        long pos = l.dataOffset();
         for (int from = 0; from < out.length; from += perChunk) {
             int n = Math.min(perChunk, out.length - from);
             buf.clear().limit(n * itemSize);
             readFully(file, ch, buf, pos);
             pos += (long) n * itemSize;
             buf.flip();
-            Dtypes.decode(dtype, buf, out, from, n);
+            Dtypes.decode(l.dtype().name(), buf, out, from, n);
         }
-        return new Matrix((int) shape[0], (int) shape[1], out, descr);
+        return new Matrix((int) l.rows(), (int) l.cols(), out, l.descr());
     }
 
-    /** Maps an npy descr to a {@link Dtypes} name, or null when unsupported. */
-    private static String dtypeOf(String descr) {
+    /** Maps an npy descr to a {@link Dtype}, or null when unsupported. */
+    private static Dtype dtypeOf(String descr) {
         if (descr.length() != 3 || (descr.charAt(0) != '<' && descr.charAt(0) != '>') || descr.charAt(1) != 'f') {
             return null;
         }
         return switch (descr.charAt(2)) {
-            case '2' -> "F16";
-            case '4' -> "F32";
-            case '8' -> "F64";
+            case '2' -> Dtype.F16;
+            case '4' -> Dtype.F32;
+            case '8' -> Dtype.F64;
             default -> null;
         };
     }

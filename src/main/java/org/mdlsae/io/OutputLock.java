@@ -162,11 +162,6 @@ public final class OutputLock implements AutoCloseable {
         }
     }
 
-    /** The lock file. */
-    public Path file() {
-        return file;
-    }
-
     private void release() {
         try {
             if (Files.readString(file, StandardCharsets.UTF_8).equals(content)) Files.deleteIfExists(file);

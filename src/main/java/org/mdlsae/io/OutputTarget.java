@@ -186,11 +186,6 @@ public final class OutputTarget {
         return path;
     }
 
-    /** The kind written there. */
-    public OutputKind kind() {
-        return kind;
-    }
-
     /** True if an output of the engine is already there (to resume, or replaced with {@code --force}). */
     public boolean exists() {
         return exists;

@@ -198,6 +198,16 @@ public final class Ownership {
         return m;
     }
 
+    /** True if {@code dir} holds nothing but temporaries of the engine (a publication killed before its marker). */
+    private static boolean onlyEngineTemporaries(Path dir) throws IOException {
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+            for (Path p : s) {
+                if (!isTempName(p.getFileName().toString()) || !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) return false;
+            }
+        }
+        return true;
+    }
+
     /**
      * Deletes the content of a directory the engine wrote, keeping the named top-level entries (e.g. a lock the
      * caller holds) and the marker. The whole tree is verified first; each entry is renamed to an engine temporary
@@ -228,12 +238,12 @@ public final class Ownership {
 
     /**
      * Deletes the leftovers of interrupted writes to {@code target}: sibling directories {@code NAME.tmp-XXXXXXXX}
-     * and {@code NAME.old-XXXXXXXX} that carry the engine's marker (or are empty), and files
-     * {@code .NAME.tmp-XXXXXXXX}. Anything else is left alone. Best effort.
+     * and {@code NAME.old-XXXXXXXX} that carry the engine's marker (or hold nothing but engine temporaries: killed
+     * before the marker was in place), and files {@code .NAME.tmp-XXXXXXXX}. Anything else is left alone. Best effort.
      *
      * @param target the path about to be written
      */
-    static void cleanLeftovers(Path target) {
+    public static void cleanLeftovers(Path target) {
         Path parent = target.getParent();
         String name = target.getFileName().toString();
         if (parent == null || !Files.isDirectory(parent)) return;
@@ -245,7 +255,7 @@ public final class Ownership {
                 String n = p.getFileName().toString();
                 try {
                     if (dirs.matcher(n).matches() && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
-                            && (isEmpty(p) || readMarker(p) != null)) {
+                            && (readMarker(p) != null || onlyEngineTemporaries(p))) {
                         AtomicFiles.deleteRecursively(p);
                     } else if (files.matcher(n).matches() && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
                         Files.deleteIfExists(p);

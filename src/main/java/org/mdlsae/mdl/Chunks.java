@@ -3,9 +3,11 @@ package org.mdlsae.mdl;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.backend.SparseCode;
+import org.mdlsae.math.Rows;
 
 /**
- * Row-chunked encoding of a host dataset, so device memory stays bounded. Codes are handed on in canonical form
+ * Row-chunked encoding of rows in memory or streamed from disk, so host and device memory stay bounded. Chunk
+ * boundaries depend only on the chunk size, never on how the rows are stored. Codes are handed on in canonical form
  * ({@link CanonicalCode}), the form the codec can restore exactly. The chunk rule is public so that other passes over
  * the same rows (the codec, docs/design.md §13) cut the same chunks and sum errors in the same order.
  */
@@ -36,19 +38,24 @@ public final class Chunks {
          * One chunk: rows [row0, row0 + n) uploaded in {@code x} and encoded in {@code code}. Return true to keep
          * the code (the visitor then owns it), false to have it closed.
          */
-        boolean visit(int row0, int n, FloatBuf x, SparseCode code);
+        boolean visit(long row0, int n, FloatBuf x, SparseCode code);
     }
 
-    /** Encodes {@code data} (rows×d, row-major) chunk by chunk and hands each chunk to {@code v}. */
-    static void forEach(SparseEncoder model, float[] data, int rows, int chunkRows, Visitor v) {
+    /** Encodes {@code data} chunk by chunk and hands each chunk to {@code v}. */
+    static void forEach(SparseEncoder model, Rows data, int chunkRows, Visitor v) {
+        forEach(model, data, chunkRows, (r0, n, buf, off) -> { }, v);
+    }
+
+    /** As {@link #forEach(SparseEncoder, Rows, int, Visitor)}, showing each chunk's host values to {@code host} first. */
+    static void forEach(SparseEncoder model, Rows data, int chunkRows, Rows.ChunkVisitor host, Visitor v) {
         Backend be = model.backend();
         int d = model.dIn();
         int chunk = rows(chunkRows, model.width(), d);
-        FloatBuf x = be.floats((long) Math.min(chunk, rows) * d);
+        FloatBuf x = be.floats(Math.min(chunk, data.rowCount()) * d);
         try {
-            for (int r0 = 0; r0 < rows; r0 += chunk) {
-                int n = Math.min(chunk, rows - r0);
-                be.write(x, 0, data, r0 * d, n * d);
+            data.forEachChunk(chunk, (r0, n, buf, off) -> {
+                host.visit(r0, n, buf, off);
+                be.write(x, 0, buf, off, n * d);
                 SparseCode code = CanonicalCode.of(be, model.encode(x, n));
                 boolean keep = false;
                 try {
@@ -56,7 +63,7 @@ public final class Chunks {
                 } finally {
                     if (!keep) code.close();
                 }
-            }
+            });
         } finally {
             x.close();
         }

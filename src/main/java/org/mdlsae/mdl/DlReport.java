@@ -88,11 +88,11 @@ public record DlReport(int d, int width, int k, long samples, double l0, double 
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(java.util.Locale.ROOT, "d = %d, D = %d, k = %s, N = %d%n", d, width,
                 k > 0 ? String.valueOf(k) : "–", samples));
-        sb.append(String.format(java.util.Locale.ROOT, "L0 = %.3f, MSE = %.6g, FVU = %.4f, dead = %.1f%%%n",
+        sb.append(String.format(java.util.Locale.ROOT, "L0 = %.3f, MSE = %.6g, FVU = %.4g, dead = %.1f%%%n",
                 l0, mse, fvu, 100 * deadFraction));
         if (eps != null) {
             sb.append(String.format(java.util.Locale.ROOT, "tolerance: MSE <= %.6g", eps));
-            if (epsFvu != null) sb.append(String.format(java.util.Locale.ROOT, " (FVU %.4f)", epsFvu));
+            if (epsFvu != null) sb.append(String.format(java.util.Locale.ROOT, " (FVU %.4g)", epsFvu));
             sb.append(System.lineSeparator());
         } else {
             sb.append(String.format(java.util.Locale.ROOT, "tolerance: quantised MSE - MSE <= %.6g%n", delta));

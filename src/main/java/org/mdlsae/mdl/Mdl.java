@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.function.Consumer;
 import org.mdlsae.ConfigException;
 import org.mdlsae.InputException;
+import org.mdlsae.math.Rows;
 import org.mdlsae.math.Stats;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.BinCounts;
@@ -12,6 +13,7 @@ import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.backend.IntBuf;
 import org.mdlsae.backend.SparseCode;
 import org.mdlsae.data.Dataset;
+import org.mdlsae.sae.Metrics;
 import org.mdlsae.sae.Sae;
 
 /**
@@ -22,17 +24,20 @@ import org.mdlsae.sae.Sae;
  * DlReport r = Mdl.of(sae, test, nTest).calibration(train, nTrain).toleranceFvu(0.22).evaluate();
  * DlReport r = Mdl.of(sae, test, nTest).calibration(train, nTrain).delta(1e-4).evaluate();
  * }</pre>
- * or, with {@link Dataset}s, {@code Mdl.of(sae, testSet).calibration(trainSet).tolerance(0.015).evaluate()}
+ * or, with {@link Rows} (an in-memory {@link Dataset} or a {@code data.ShardSet} streamed from disk),
+ * {@code Mdl.of(sae, testSet).calibration(trainSet).tolerance(0.015).evaluate()}
  * (raw data is row-major float[] of rows×d; any {@link SparseEncoder} works in place of the Sae).
  * Without {@code calibration(...)} the quantiser is calibrated on the evaluation set itself.
  * Exactly one tolerance must be set (the last call wins).
  *
  * <p>Evaluation is chunked (≤ 4096 rows on the device at a time) and linear in N·k: one pass encodes each
  * chunk and accumulates the unquantised and the 16 quantised squared errors plus active counts; B* is
- * then chosen by {@link PrecisionSearch}; a second pass (re-using the codes when they total ≤ 2^24
- * entries, re-encoding otherwise) merges the {@link BinCounts} at B* into the entropy DL (on a GPU back end it
- * counts per-feature histograms on the device instead and only the per-feature costs come back:
- * docs/design.md §9).
+ * then chosen by {@link PrecisionSearch}; a second pass (re-using the codes when they fit the cache bound,
+ * {@link #defaultCacheEntries()}, re-encoding otherwise — the figures are the same either way) merges the
+ * {@link BinCounts} at B* into the entropy DL (on a GPU back end it counts per-feature histograms on the device
+ * instead and only the per-feature costs come back: docs/design.md §9). Codes are histogrammed chunk by chunk, so
+ * memory does not grow with N and streamed data are read, never held (docs/design.md §8); the figures depend only on
+ * the rows' values, not on how they are stored.
  */
 public final class Mdl {
     /** The default MSE tolerance ε of DL measurements and sweeps (MNIST scale; docs/design.md §2.4). */
@@ -42,23 +47,30 @@ public final class Mdl {
     static final long CACHE_ENTRIES = 1L << 24;
 
     private final SparseEncoder model;
-    private final float[] data;
-    private final int rows;
+    private final Rows data;
     private final String name;
-    private float[] calibData;
-    private int calibRows;
+    private Rows calib;
     private float[] maxima;
     private Double eps, fvu, delta;
     private int chunkRows = Chunks.DEFAULT_ROWS;
-    private long cacheEntries = CACHE_ENTRIES;
+    private long cacheEntries = defaultCacheEntries();
+    private boolean aboveVariance;
 
-    private Mdl(SparseEncoder model, float[] data, int rows, String name) {
+    private Mdl(SparseEncoder model, Rows data, String name) {
         if (model == null) throw new InputException("no SAE given to Mdl.of");
-        checkData(model, data, rows, name);
         this.model = model;
         this.data = data;
-        this.rows = rows;
         this.name = name;
+    }
+
+    /**
+     * The most code entries kept between the two passes: 2^24, and at most 1/8 of the JVM's maximum heap at 8 bytes
+     * per entry (2^24 at -Xmx1g).
+     *
+     * @return the bound
+     */
+    public static long defaultCacheEntries() {
+        return Math.min(CACHE_ENTRIES, Runtime.getRuntime().maxMemory() / 64);
     }
 
     /**
@@ -71,7 +83,9 @@ public final class Mdl {
      * @return a builder; set a tolerance, then {@link #evaluate()}
      */
     public static Mdl of(SparseEncoder model, float[] evalData, int rows) {
-        return new Mdl(model, evalData, rows, "evaluation data");
+        if (model == null) throw new InputException("no SAE given to Mdl.of");
+        checkData(model, evalData, rows, "evaluation data");
+        return new Mdl(model, Rows.of("evaluation data", evalData, rows, model.dIn()), "evaluation data");
     }
 
     /**
@@ -87,28 +101,28 @@ public final class Mdl {
     }
 
     /**
-     * DL evaluation of an SAE on a data set.
+     * DL evaluation of an SAE on a data set, in memory or streamed.
      *
      * @throws InputException if the data set's dimension is not the SAE's d_in, or it is empty
      * @param sae  the SAE
      * @param eval the evaluation set (normally the test split)
      * @return a builder; set a tolerance, then {@link #evaluate()}
      */
-    public static Mdl of(Sae sae, Dataset eval) {
+    public static Mdl of(Sae sae, Rows eval) {
         return of(SparseEncoder.of(sae), eval);
     }
 
     /**
-     * DL evaluation of any sparse encoder on a data set.
+     * DL evaluation of any sparse encoder on a data set, in memory or streamed.
      *
      * @param model the sparse encoder
      * @param eval  the evaluation set
      * @return a builder; set a tolerance, then {@link #evaluate()}
      */
-    public static Mdl of(SparseEncoder model, Dataset eval) {
+    public static Mdl of(SparseEncoder model, Rows eval) {
         if (model == null) throw new InputException("no SAE given to Mdl.of");
         checkDim(model, eval, "evaluation");
-        return new Mdl(model, eval.data(), eval.rows(), "evaluation data " + eval.name());
+        return new Mdl(model, eval, "evaluation data " + eval.name());
     }
 
     /**
@@ -117,18 +131,20 @@ public final class Mdl {
      * @param calib the calibration set
      * @return this builder
      */
-    public Mdl calibration(Dataset calib) {
+    public Mdl calibration(Rows calib) {
         checkDim(model, calib, "calibration");
-        return calibration(calib.data(), calib.rows());
+        this.calib = calib;
+        this.maxima = null;
+        return this;
     }
 
-    static void checkDim(SparseEncoder model, Dataset ds, String role) {
+    static void checkDim(SparseEncoder model, Rows ds, String role) {
         if (ds == null) throw new InputException("no " + role + " data set given");
         if (ds.dim() != model.dIn()) {
             throw new InputException(role + " data " + ds.name() + " has d = " + ds.dim() + " but the SAE expects d_in = "
                     + model.dIn() + "; give activations of the layer the SAE was trained on");
         }
-        if (ds.rows() < 1) throw new InputException(role + " data " + ds.name() + " has no rows");
+        if (ds.rowCount() < 1) throw new InputException(role + " data " + ds.name() + " has no rows");
     }
 
     /**
@@ -140,8 +156,7 @@ public final class Mdl {
      */
     public Mdl calibration(float[] calibData, int rows) {
         checkData(model, calibData, rows, "calibration data");
-        this.calibData = calibData;
-        this.calibRows = rows;
+        this.calib = Rows.of("calibration data", calibData, rows, model.dIn());
         this.maxima = null;
         return this;
     }
@@ -161,7 +176,7 @@ public final class Mdl {
             if (!(v >= 0) || Float.isInfinite(v)) throw new InputException("calibration maxima must be finite and >= 0, got " + v);
         }
         this.maxima = max.clone();
-        this.calibData = null;
+        this.calib = null;
         return this;
     }
 
@@ -225,10 +240,42 @@ public final class Mdl {
         return this;
     }
 
+    /**
+     * Lifts the guard of {@link #requireBelowVariance} for this evaluation: the DL is measured at a tolerance at or
+     * above the data's variance, for measurements that deliberately go coarser than the mean (an SAE worse than the
+     * mean meets no other tolerance; round trips at a few bits of precision). Not for selection: any such tolerance is
+     * met by sending no code at all.
+     *
+     * @return this builder
+     */
+    public Mdl allowToleranceAboveVariance() {
+        aboveVariance = true;
+        return this;
+    }
+
     /** Test hook: the most code entries kept between the two passes (0 forces re-encoding). */
     Mdl cacheEntries(long entries) {
         cacheEntries = entries;
         return this;
+    }
+
+    /**
+     * Refuses a tolerance at or above the data's variance (FVU ≥ 1): sending no code at all (reconstructing every
+     * row as the mean) already meets it, so every SAE is admissible and the DL comparison says nothing; such values
+     * are typos (and absurd ones like 1e300 overflow what is printed and plotted).
+     *
+     * @param flag     the flag that set the tolerance
+     * @param epsMse   the tolerance as MSE
+     * @param epsFvu   the same as FVU
+     * @param variance the data's variance per element
+     * @throws InputException if {@code epsFvu >= 1}
+     */
+    public static void requireBelowVariance(String flag, double epsMse, double epsFvu, double variance) {
+        if (epsFvu >= 1) {
+            throw new InputException(String.format(java.util.Locale.ROOT, "%s: the tolerance (MSE %.4g, FVU %.4g) is at "
+                    + "or above the evaluation data's variance (%.4g per element), which sending no code at all meets; "
+                    + "give an MSE below %.4g or an FVU below 1", flag, epsMse, epsFvu, variance, variance));
+        }
     }
 
     /**
@@ -241,8 +288,9 @@ public final class Mdl {
             throw new InputException("no tolerance set: call tolerance(eps), toleranceFvu(fvu) or delta(d) before evaluate()");
         }
         int d = model.dIn(), width = model.width();
-        long nd = (long) rows * d;
-        double ssDev = sumSqDeviation(data, rows, d, name);
+        long rows = data.rowCount();
+        long nd = rows * d;
+        double ssDev = sumSqDeviation(data, name, chunkRows);
         Double epsMse = eps, epsFvu = null;
         if (fvu != null) {
             if (ssDev <= 0) {
@@ -253,33 +301,37 @@ public final class Mdl {
         } else if (eps != null && ssDev > 0) {
             epsFvu = eps * nd / ssDev;
         }
+        if (epsFvu != null && !aboveVariance) requireBelowVariance(fvu != null ? "--fvu" : "--eps", epsMse, epsFvu, ssDev / nd);
 
-        float[] max = maxima != null ? maxima
-                : Calibration.maxima(model, calibData != null ? calibData : data, calibData != null ? calibRows : rows, chunkRows);
+        float[] max = maxima != null ? maxima : Calibration.maxima(model, calib != null ? calib : data, chunkRows);
         Backend be = model.backend();
         double[] seByBits = new double[PrecisionSearch.MAX_BITS];
         double[] se0 = new double[1];
         List<SparseCode> kept = new ArrayList<>();
         long[] keptEntries = {0};
         boolean[] cacheOk = {true};
-        int[] activePerFeature;
+        long[] activePerFeature = new long[width];
         try (FloatBuf maxBuf = be.upload(max); IntBuf counts = be.ints(width)) {
             try {
-                Chunks.forEach(model, data, rows, chunkRows, (r0, n, x, code) -> {
+                Chunks.forEach(model, data, chunkRows, (r0, n, x, code) -> {
                     se0[0] += be.quantisedSqError(code, maxBuf, 0, model.dec(), model.bDec(), x, d);
                     for (int b = 1; b <= PrecisionSearch.MAX_BITS; b++) {
                         seByBits[b - 1] += be.quantisedSqError(code, maxBuf, b, model.dec(), model.bDec(), x, d);
                     }
                     be.countActive(code, counts);
+                    if ((r0 + n) / Metrics.DRAIN_ROWS != r0 / Metrics.DRAIN_ROWS) {
+                        Metrics.drainCounts(be, counts, activePerFeature);
+                    }
                     if (cacheOk[0] && keptEntries[0] + code.nnz() <= cacheEntries) {
                         keptEntries[0] += code.nnz();
                         kept.add(code);
                         return true;
                     }
+                    if (cacheOk[0]) closeAll(kept); // the codes will be re-encoded: free them now
                     cacheOk[0] = false;
                     return false;
                 });
-                activePerFeature = be.download(counts);
+                Metrics.drainCounts(be, counts, activePerFeature);
 
                 double mse = se0[0] / nd;
                 double[] mseByBits = new double[seByBits.length];
@@ -290,7 +342,7 @@ public final class Mdl {
 
                 long active = 0;
                 int dead = 0;
-                for (int c : activePerFeature) {
+                for (long c : activePerFeature) {
                     active += c;
                     if (c == 0) dead++;
                 }
@@ -306,15 +358,15 @@ public final class Mdl {
                             for (SparseCode c : kept) visit.accept(c);
                         } else {
                             closeAll(kept);
-                            Chunks.forEach(model, data, rows, chunkRows, (r0, n, x, code) -> {
+                            Chunks.forEach(model, data, chunkRows, (r0, n, x, code) -> {
                                 visit.accept(code);
                                 return false;
                             });
                         }
                     };
                     mseQ = mseByBits[bits - 1];
-                    dl = deviceHistogram(be, width, bits) ? deviceEntropyBits(be, maxBuf, width, bits, eachCode)
-                            : hostEntropyBits(be, maxBuf, width, bits, eachCode);
+                    dl = deviceHistogram(be, width, bits, rows) ? deviceEntropyBits(be, maxBuf, width, bits, rows, eachCode)
+                            : hostEntropyBits(be, maxBuf, width, bits, rows, eachCode);
                     bound = DescriptionLength.upperBoundBits(l0, width, bits);
                     dense = DescriptionLength.denseBits(d, bits);
                     saved = dense - dl;
@@ -336,13 +388,13 @@ public final class Mdl {
      * DEVICE_HISTOGRAM_CELLS and fewer than 2^31 samples. The CPU back end keeps the sparse BinCounts path, so
      * its figures do not move.
      */
-    private boolean deviceHistogram(Backend be, int width, int bits) {
+    private static boolean deviceHistogram(Backend be, int width, int bits, long rows) {
         return !be.hostMemory() && ((long) width << bits) <= DEVICE_HISTOGRAM_CELLS && rows < Integer.MAX_VALUE;
     }
 
     /** Entropy DL from per-feature histograms kept on the device; width numbers come back (docs/design.md §9). */
-    private double deviceEntropyBits(Backend be, FloatBuf maxBuf, int width, int bits,
-                                     Consumer<Consumer<SparseCode>> eachCode) {
+    private static double deviceEntropyBits(Backend be, FloatBuf maxBuf, int width, int bits, long rows,
+                                            Consumer<Consumer<SparseCode>> eachCode) {
         try (IntBuf hist = be.ints((long) width << bits)) {
             eachCode.accept(code -> be.binHistogram(code, maxBuf, bits, hist));
             double s = 0;
@@ -352,8 +404,8 @@ public final class Mdl {
     }
 
     /** Entropy DL from the sorted symbol keys of every code, merged on the host. */
-    private double hostEntropyBits(Backend be, FloatBuf maxBuf, int width, int bits,
-                                   Consumer<Consumer<SparseCode>> eachCode) {
+    private static double hostEntropyBits(Backend be, FloatBuf maxBuf, int width, int bits, long rows,
+                                          Consumer<Consumer<SparseCode>> eachCode) {
         BinCounts[] acc = {new BinCounts(bits, new long[0], new long[0])};
         eachCode.accept(code -> acc[0] = acc[0].merge(be.binCounts(code, maxBuf, bits)));
         return DescriptionLength.entropyBits(acc[0], rows, width);
@@ -379,29 +431,30 @@ public final class Mdl {
         }
     }
 
-    /** Rejects NaN/Inf with a message naming the row and column. */
-    static void checkFinite(float[] x, int d, String what) {
-        for (int q = 0; q < x.length; q++) {
-            if (!Float.isFinite(x[q])) {
-                throw new InputException(what + ": row " + (q / d) + ", column " + (q % d) + " is " + x[q]
+    /** Rejects NaN/Inf in rows [row0, row0 + n) lent as buf[off ..], naming the row and column. */
+    static void checkFinite(long row0, int n, float[] buf, int off, int d, String what) {
+        for (int q = 0; q < n * d; q++) {
+            float v = buf[off + q];
+            if (!Float.isFinite(v)) {
+                throw new InputException(what + ": row " + (row0 + q / d) + ", column " + (q % d) + " is " + v
                         + "; remove or fix non-finite activations");
             }
         }
     }
 
     /**
-     * Σ‖x − x̄‖² over rows (x̄ the per-dimension mean), two passes in double; also rejects NaN/Inf.
+     * Σ‖x − x̄‖² over rows (x̄ the per-dimension mean), two streamed passes in double; the first rejects NaN/Inf.
      */
-    static double sumSqDeviation(float[] x, int rows, int d, String what) {
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < d; c++) {
-                float v = x[r * d + c];
-                if (!Float.isFinite(v)) {
-                    throw new InputException(what + ": row " + r + ", column " + c + " is " + v
-                            + "; remove or fix non-finite activations");
-                }
-            }
-        }
-        return Stats.sumSqDeviation(x, rows, d);
+    static double sumSqDeviation(Rows x, String what, int chunkRows) {
+        int d = x.dim();
+        double[] sum = new double[d];
+        x.forEachChunk(chunkRows, (r0, n, buf, off) -> {
+            checkFinite(r0, n, buf, off, d, what);
+            Stats.addColumnSums(sum, buf, off, n);
+        });
+        double[] mean = Stats.divide(sum, x.rowCount());
+        double[] s = {0};
+        x.forEachChunk(chunkRows, (r0, n, buf, off) -> s[0] = Stats.addSqDeviation(s[0], mean, buf, off, n));
+        return s[0];
     }
 }

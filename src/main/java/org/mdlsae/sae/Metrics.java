@@ -4,6 +4,7 @@ import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.backend.IntBuf;
 import org.mdlsae.backend.SparseCode;
+import org.mdlsae.math.Rows;
 import org.mdlsae.math.Stats;
 
 /**
@@ -27,25 +28,45 @@ public record Metrics(long samples, double mse, double msePerToken, double fvu, 
 
     /** Rows per chunk when evaluating. */
     public static final int CHUNK = 4096;
+    /** Per-latent counts are int on the back end: they are moved to longs at least every this many rows. */
+    public static final long DRAIN_ROWS = 1L << 30;
 
     /** Evaluates {@code sae} on n×d row-major {@code x}. */
     public static Metrics evaluate(Sae sae, float[] x, int n) {
+        return evaluate(sae, Rows.of("data", x, n, sae.dIn()));
+    }
+
+    /**
+     * Evaluates {@code sae} on rows in memory or streamed from disk, {@value #CHUNK} rows at a time: one pass for the
+     * per-dimension mean, one that encodes, decodes and accumulates the errors and the deviations. Memory does not
+     * grow with the number of rows, and the figures depend only on the rows' values, not on how they are stored.
+     *
+     * @param sae  the SAE
+     * @param data rows of d = sae.dIn() values
+     * @return the metrics
+     */
+    public static Metrics evaluate(Sae sae, Rows data) {
         int d = sae.dIn();
+        if (data.dim() != d) {
+            throw new IllegalArgumentException(data.name() + " has d = " + data.dim() + ", the SAE d_in = " + d);
+        }
+        long n = data.rowCount();
         Backend be = sae.backend();
-        double sse = 0, cosSum = 0, ratioSum = 0;
-        long cosRows = 0;
+        double[] mean = Stats.mean(data, CHUNK);
+        // Σ‖x − x̂‖², Σ‖x − x̄‖², Σ cos(x, x̂), Σ ‖x̂‖/‖x‖
+        double[] sums = {0, 0, 0, 0};
+        long[] cosRows = {0};
         long[] fires = new long[sae.width()];
         try (IntBuf counts = be.ints(sae.width())) {
-            for (int r0 = 0; r0 < n; r0 += CHUNK) {
-                int rows = Math.min(CHUNK, n - r0);
+            data.forEachChunk(CHUNK, (r0, rows, buf, off) -> {
                 float[] h = new float[rows * d];
                 try (FloatBuf xb = be.floats((long) rows * d);
                      FloatBuf xhat = be.floats((long) rows * d);
                      FloatBuf g = be.floats((long) rows * d)) {
-                    be.write(xb, 0, x, r0 * d, rows * d);
+                    be.write(xb, 0, buf, off, rows * d);
                     try (SparseCode z = sae.encode(xb, rows)) {
                         sae.decode(z, xhat);
-                        sse += be.residual(xb, xhat, (long) rows * d, 0f, g);
+                        sums[0] += be.residual(xb, xhat, (long) rows * d, 0f, g);
                         be.countActive(z, counts);
                     }
                     // cosine and norm ratio need per-row sums of x̂: O(n·d) on the host, small next to the encoder
@@ -53,22 +74,23 @@ public record Metrics(long samples, double mse, double msePerToken, double fvu, 
                 }
                 for (int i = 0; i < rows; i++) {
                     double xx = 0, hh = 0, xh = 0;
-                    for (int c = 0, o = (r0 + i) * d, p = i * d; c < d; c++) {
-                        double a = x[o + c], b = h[p + c];
+                    for (int c = 0, o = off + i * d, p = i * d; c < d; c++) {
+                        double a = buf[o + c], b = h[p + c];
                         xx += a * a;
                         hh += b * b;
                         xh += a * b;
                     }
                     double nx = Math.sqrt(xx), nh = Math.sqrt(hh);
-                    ratioSum += nh / (nx < 1e-4 ? 1.0 : nx);
+                    sums[3] += nh / (nx < 1e-4 ? 1.0 : nx);
                     if (nx > 0 && nh > 0) {
-                        cosSum += xh / (nx * nh);
-                        cosRows++;
+                        sums[2] += xh / (nx * nh);
+                        cosRows[0]++;
                     }
                 }
-            }
-            int[] c = be.download(counts);
-            for (int j = 0; j < c.length; j++) fires[j] = c[j];
+                sums[1] = Stats.addSqDeviation(sums[1], mean, buf, off, rows);
+                if ((r0 + rows) / DRAIN_ROWS != r0 / DRAIN_ROWS) drainCounts(be, counts, fires);
+            });
+            drainCounts(be, counts, fires);
         }
         long active = 0;
         int dead = 0;
@@ -76,9 +98,23 @@ public record Metrics(long samples, double mse, double msePerToken, double fvu, 
             active += f;
             if (f == 0) dead++;
         }
-        double var = Stats.sumSqDeviation(x, n, d);
+        double sse = sums[0], var = sums[1];
         double fvu = var > 0 ? sse / var : Double.NaN;
-        return new Metrics(n, sse / ((double) n * d), sse / n, fvu, 1 - fvu, cosRows > 0 ? cosSum / cosRows : Double.NaN,
-                ratioSum / n, (double) active / n, (double) dead / sae.width(), fires);
+        return new Metrics(n, sse / ((double) n * d), sse / n, fvu, 1 - fvu, cosRows[0] > 0 ? sums[2] / cosRows[0] : Double.NaN,
+                sums[3] / n, (double) active / n, (double) dead / sae.width(), fires);
+    }
+
+    /**
+     * Adds per-latent int counts accumulated on the back end to long totals and zeroes them, so counts over any number
+     * of rows never overflow (call at least every 2^31 rows).
+     *
+     * @param be     the back end
+     * @param counts the device counts (zeroed)
+     * @param totals the host totals
+     */
+    public static void drainCounts(Backend be, IntBuf counts, long[] totals) {
+        int[] c = be.download(counts);
+        for (int j = 0; j < c.length; j++) totals[j] += c[j];
+        be.write(counts, 0, new int[c.length], 0, c.length);
     }
 }

@@ -7,8 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -18,21 +18,22 @@ import java.util.logging.Logger;
 import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.codec.CodecSummary;
-import org.mdlsae.codec.RowSource;
 import org.mdlsae.codec.Zstd;
-import org.mdlsae.data.Dataset;
-import org.mdlsae.math.Stats;
 import org.mdlsae.io.AtomicFiles;
 import org.mdlsae.io.OutputKind;
 import org.mdlsae.io.OutputLock;
 import org.mdlsae.io.Ownership;
 import org.mdlsae.io.SaeFiles;
+import org.mdlsae.math.Rows;
+import org.mdlsae.math.Stats;
 import org.mdlsae.mdl.DlReport;
 import org.mdlsae.mdl.Mdl;
 import org.mdlsae.mdl.Selection;
 import org.mdlsae.sae.Metrics;
 import org.mdlsae.sae.Sae;
 import org.mdlsae.sae.SaeWeights;
+import org.mdlsae.train.CheckpointDir;
+import org.mdlsae.train.Normalization;
 import org.mdlsae.train.Provenance;
 import org.mdlsae.train.TrainConfig;
 import org.mdlsae.train.TrainListener;
@@ -50,6 +51,9 @@ import org.mdlsae.train.Trainer;
  * results. {@code results.json} and {@code results.csv} are rewritten atomically after every run; until the search
  * is complete they say {@code "complete": false}, list the widths still {@code missing}, and name the best run so
  * far only as {@code provisional_best}. One process at a time writes a sweep directory (docs/design.md §6).
+ *
+ * <p>Training and evaluation rows may be in memory or streamed from shard files (docs/design.md §8); the caller decides
+ * which rows are held out for selection and says so in {@link SweepResults.Evaluation}.
  */
 public final class Sweep {
     private static final Logger LOG = Logger.getLogger(Sweep.class.getName());
@@ -74,8 +78,9 @@ public final class Sweep {
 
     private final Backend be;
     private final SweepConfig cfg;
-    private final Dataset train;
-    private final Dataset eval;
+    private final Rows train;
+    private final Rows eval;
+    private final SweepResults.Evaluation evaluation;
     private final Path dir;
     private final Listener listener;
     private final String dataName;
@@ -85,12 +90,31 @@ public final class Sweep {
     private boolean restart;
     private boolean compare;
     private Zstd zstd;
+    private long checkpointEvery;
     private double epsMse;
     private double epsFvu;
+    private Normalization norm;
     private int index;
     private long started;
 
-    public Sweep(Backend be, SweepConfig cfg, Dataset train, Dataset eval, String dataName, Path dir, Listener listener) {
+    /** A sweep whose evaluation rows the caller chose without further description (tests, notebooks). */
+    public Sweep(Backend be, SweepConfig cfg, Rows train, Rows eval, String dataName, Path dir, Listener listener) {
+        this(be, cfg, train, eval, new SweepResults.Evaluation(eval.name(), "evaluation rows given by the caller",
+                train.rowCount(), eval.rowCount(), "raw"), dataName, dir, listener);
+    }
+
+    /**
+     * @param be         the back end
+     * @param cfg        the sweep
+     * @param train      rows to train and calibrate on
+     * @param eval       rows the selection measures (never rows of {@code train})
+     * @param evaluation how {@code eval} was chosen, written to results.json
+     * @param dataName   the data source, for results.json
+     * @param dir        the sweep directory
+     * @param listener   progress (may be null)
+     */
+    public Sweep(Backend be, SweepConfig cfg, Rows train, Rows eval, SweepResults.Evaluation evaluation, String dataName,
+                 Path dir, Listener listener) {
         if (train.dim() != eval.dim()) {
             throw new InputException("training data has dimension " + train.dim() + " but evaluation data " + eval.dim());
         }
@@ -98,6 +122,7 @@ public final class Sweep {
         this.cfg = cfg;
         this.train = train;
         this.eval = eval;
+        this.evaluation = evaluation;
         this.dataName = dataName;
         this.dir = dir;
         this.listener = listener == null ? new Listener() { } : listener;
@@ -141,6 +166,18 @@ public final class Sweep {
     }
 
     /**
+     * How often each run writes its checkpoint ({@link CheckpointDir}): every this many steps, 0 about every five
+     * minutes of training (the default), negative never. A killed sweep resumes an unfinished run from it.
+     *
+     * @param steps the cadence
+     * @return this sweep
+     */
+    public Sweep checkpointEvery(long steps) {
+        this.checkpointEvery = steps;
+        return this;
+    }
+
+    /**
      * Runs (or resumes) the sweep under the directory's single-writer lock ({@value #LOCK}; a second writer is
      * refused, docs/design.md §6), then hands the results to {@code finish} (e.g. to write the report) while the
      * lock is still held.
@@ -151,15 +188,18 @@ public final class Sweep {
      */
     public SweepResults run(AtomicFiles.IOConsumer<SweepResults> finish) throws IOException {
         started = System.nanoTime();
-        double var = Stats.sumSqDeviation(eval.data(), eval.rows(), eval.dim());
-        double perElem = var / ((double) eval.rows() * eval.dim());
+        double var = Stats.sumSqDeviation(eval, Metrics.CHUNK);
+        double perElem = var / ((double) eval.rowCount() * eval.dim());
         epsMse = cfg.eps() != null ? cfg.eps() : cfg.fvu() * perElem;
         epsFvu = epsMse / perElem;
+        if (perElem > 0) Mdl.requireBelowVariance(cfg.eps() != null ? "--eps" : "--fvu", epsMse, epsFvu, perElem);
         Ownership.createDirectory(dir, OutputKind.SWEEP);
         try (OutputLock lock = OutputLock.acquire(dir.resolve(LOCK), "sweep directory " + dir)) {
             if (restart) Ownership.clearDirectory(dir, Set.of(LOCK));
             Ownership.createDirectory(dir.resolve("runs"), OutputKind.SWEEP_RUNS);
             checkSettings();
+            LOG.info("selection rows: " + evaluation.rule());
+            norm = Normalization.estimate(cfg.train().normalize(), train);
             loadFinished();
             search();
             SweepResults r = results(true);
@@ -228,7 +268,7 @@ public final class Sweep {
         List<Integer> missing = new ArrayList<>();
         for (int w : cfg.widths()) if (!settled.contains(w)) missing.add(w);
         return new SweepResults(dataName, train.dim(), epsMse, epsFvu, cfg.train().arch().id(), cfg.widths(), out,
-                complete ? best : null, secs, complete, missing, complete ? null : best);
+                complete ? best : null, secs, complete, missing, complete ? null : best, evaluation);
     }
 
     /** The codec's section: rate–distortion curves and two-part code of the selected runs, and the comparison. */
@@ -236,7 +276,7 @@ public final class Sweep {
         List<SaeWeights> sel = new ArrayList<>();
         for (SweepRun run : r.runs()) if (run.selected()) sel.add(weights(dir, run));
         SaeWeights best = compare && r.best() != null ? weights(dir, r.best()) : null;
-        return CodecSummary.measure(be, sel, RowSource.of(eval), RowSource.of(train), epsMse, best, zstd);
+        return CodecSummary.measure(be, sel, eval, train, epsMse, best, zstd);
     }
 
     /** Trains (or reuses) the SAE of (width, k) and measures it. */
@@ -247,17 +287,39 @@ public final class Sweep {
         index++;
         listener.runStarted(index, width, k);
         TrainConfig tc = cfg.train().withShape(cfg.train().arch(), width, k);
-        Trainer trainer = new Trainer(be, tc, listener::trainStep);
-        Trainer.Result tr = trainer.train(train.data(), train.rows(), train.dim());
         Path runDir = dir.resolve("runs").resolve(name);
+        // an unfinished run's checkpoint sits beside its directory until the run is published
+        Path ckpt = dir.resolve("runs").resolve(name + ".checkpoint");
+        String job = CheckpointDir.jobKey(tc, train);
+        CheckpointDir.Snapshot from;
+        try {
+            from = CheckpointDir.load(ckpt, job, tc);
+        } catch (CheckpointDir.OtherJob stale) { // the sweep's settings are fixed by sweep.json: data or engine changed
+            LOG.info(stale.getMessage() + "; starting that run afresh");
+            CheckpointDir.delete(ckpt);
+            from = null;
+        }
+        // a resumed run continues with the normalisation its checkpoint recorded
+        Normalization used = from == null ? norm : from.normalization();
+        if (from != null) {
+            LOG.info(String.format(Locale.ROOT, "D=%d k=%d: resuming from its checkpoint (step %d)", width, k,
+                    from.state().step()));
+        }
+        Trainer trainer = new Trainer(be, tc, listener::trainStep)
+                .checkpoints(new CheckpointDir(ckpt, job, checkpointEvery, used));
+        Trainer.Result tr = from == null ? trainer.train(train, used) : trainer.resume(from.state(), train, used);
         Map<String, Object> sweepEntry = new LinkedHashMap<>();
         sweepEntry.put("width", width);
         sweepEntry.put("k", k);
         sweepEntry.put("eps", epsMse);
-        Provenance p = Provenance.of(tc, tr, new Provenance.Data(dataName, train.name(), train.rows(), train.dim()), be);
-        Provenance.save(runDir, tr, p, Map.of("sweep", sweepEntry), origin);
-        SweepRun run = measure(tr.weights(), tr, tc.epochs(), "runs/" + name);
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("sweep", sweepEntry);
+        extra.put("job", job);
+        Provenance p = Provenance.of(tc, tr, Provenance.Data.of(dataName, train), be, used);
+        Provenance.save(runDir, tr, p, extra, origin);
+        SweepRun run = measure(tr.weights(), tr, tc.totalEpochs(train.rowCount()), "runs/" + name);
         AtomicFiles.writeString(runDir.resolve("run.json"), JSON.writeValueAsString(run) + "\n");
+        CheckpointDir.delete(ckpt);
         runs.put(name, run);
         listener.runFinished(index, run, false);
         writeResults(results(false));
@@ -266,8 +328,8 @@ public final class Sweep {
 
     private SweepRun measure(SaeWeights w, Trainer.Result tr, int epochs, String rel) {
         try (Sae sae = Sae.upload(be, w)) {
-            DlReport d = Mdl.of(sae, eval.data(), eval.rows()).calibration(train.data(), train.rows()).tolerance(epsMse).evaluate();
-            Metrics m = Metrics.evaluate(sae, eval.data(), eval.rows());
+            DlReport d = Mdl.of(sae, eval).calibration(train).tolerance(epsMse).evaluate();
+            Metrics m = Metrics.evaluate(sae, eval);
             return new SweepRun(w.width(), w.k(), epochs, tr.seconds(), epsMse - d.mse(), rel, false, d.bits(), d.dlBits(),
                     d.dlBoundBits(), d.denseBits() == null ? null : d.denseBits().doubleValue(), d.mse(), d.mseQuantized(),
                     d.fvu(), d.l0(), d.deadFraction(), w.width(), d.admissible(), m.msePerToken(),
@@ -288,12 +350,15 @@ public final class Sweep {
         TrainConfig t = cfg.train();
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("data", dataName);
-        s.put("train_rows", train.rows());
-        s.put("eval_rows", eval.rows());
+        s.put("train_rows", train.rowCount());
+        s.put("eval_rows", eval.rowCount());
+        s.put("evaluation", evaluation.rule());
         s.put("d_in", train.dim());
         s.put("eps", epsMse);
         s.put("arch", t.arch().id());
         s.put("epochs", t.epochs());
+        s.put("samples", t.samples());
+        s.put("normalize", t.normalize().id());
         s.put("batch", t.batch());
         s.put("lr", t.lr() == null ? "auto" : t.lr());
         s.put("seed", t.seed());

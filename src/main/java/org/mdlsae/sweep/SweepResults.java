@@ -21,6 +21,7 @@ import org.mdlsae.codec.CodecSummary;
  *                 left by a killed sweep)
  * @param missing  the widths whose search has not finished (empty when complete)
  * @param provisionalBest the least-DL selected run so far while the sweep is not complete (not the result)
+ * @param evaluation which rows the selection measured, and in which units (docs/design.md §8)
  * @param codec    rate–distortion curves, two-part code and (with {@code --compare}) the comparison table of the
  *                 selected runs (docs/design.md §13); null until the sweep is complete
  */
@@ -37,24 +38,55 @@ public record SweepResults(
         @JsonProperty("complete") boolean complete,
         @JsonProperty("missing") List<Integer> missing,
         @JsonProperty("provisional_best") SweepRun provisionalBest,
+        @JsonProperty("evaluation") Evaluation evaluation,
         @JsonProperty("codec") CodecSummary codec) {
 
     /** The results without the codec's section. */
     public SweepResults(String data, int dIn, double eps, double epsFvu, String arch, List<Integer> widths,
                         List<SweepRun> runs, SweepRun best, double seconds, boolean complete, List<Integer> missing,
-                        SweepRun provisionalBest) {
-        this(data, dIn, eps, epsFvu, arch, widths, runs, best, seconds, complete, missing, provisionalBest, null);
+                        SweepRun provisionalBest, Evaluation evaluation) {
+        this(data, dIn, eps, epsFvu, arch, widths, runs, best, seconds, complete, missing, provisionalBest, evaluation, null);
     }
 
     /** The same results with the codec's section. */
     public SweepResults withCodec(CodecSummary c) {
         return new SweepResults(data, dIn, eps, epsFvu, arch, widths, runs, best, seconds, complete, missing,
-                provisionalBest, c);
+                provisionalBest, evaluation, c);
     }
 
     /** The results of a complete sweep. */
     public SweepResults(String data, int dIn, double eps, double epsFvu, String arch, List<Integer> widths,
-                        List<SweepRun> runs, SweepRun best, double seconds) {
-        this(data, dIn, eps, epsFvu, arch, widths, runs, best, seconds, true, List.of(), null);
+                        List<SweepRun> runs, SweepRun best, double seconds, Evaluation evaluation) {
+        this(data, dIn, eps, epsFvu, arch, widths, runs, best, seconds, true, List.of(), null, evaluation);
+    }
+
+    /**
+     * Where the selection's figures come from. A sweep never selects on rows it trained on: mnist measures on its test
+     * split, a file or directory on {@code --eval} when given, else on its held-out last rows ({@code data.HoldOut}).
+     *
+     * @param data      the evaluation rows' source
+     * @param rule      how they were chosen, in words
+     * @param trainRows rows trained (and calibrated) on
+     * @param evalRows  rows measured
+     * @param mseUnits  the units of ε and every MSE: {@code raw}, the data files' units (a normalised run's SAE has
+     *                  its factor folded in, so it is measured on raw rows)
+     */
+    public record Evaluation(
+            @JsonProperty("data") String data,
+            @JsonProperty("rule") String rule,
+            @JsonProperty("train_rows") long trainRows,
+            @JsonProperty("eval_rows") long evalRows,
+            @JsonProperty("mse_units") String mseUnits) {
+        /**
+         * The MNIST rule: train (and calibrate) on the train split, measure on the test split.
+         *
+         * @param trainRows rows of the train split
+         * @param evalRows  rows of the test split
+         * @return the evaluation
+         */
+        public static Evaluation mnist(long trainRows, long evalRows) {
+            return new Evaluation("mnist", "mnist: trained and calibrated on the train split, measured on the test split",
+                    trainRows, evalRows, "raw");
+        }
     }
 }

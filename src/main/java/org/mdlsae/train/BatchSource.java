@@ -5,15 +5,19 @@ import org.mdlsae.backend.FloatBuf;
 
 /**
  * Where the {@link Trainer} draws its batches from: rows of d floats, visited epoch by epoch in an order the source
- * decides (the in-memory source shuffles; see {@link InMemoryBatches}). The trainer starts each epoch itself
- * ({@link #startEpoch}), takes batches until {@link #next} returns 0, and can ask where the source stands
+ * decides (in-memory data are shuffled exactly, {@link InMemoryBatches}; shard sets are mixed by chunks and read ahead
+ * on a background thread, {@link StreamedBatches}; {@link BatchSources#of} picks). The trainer starts each epoch
+ * itself ({@link #startEpoch}), takes batches until {@link #next} returns 0, and can ask where the source stands
  * ({@link #cursor}) and put a source built the same way back there ({@link #restore}), which is what an exact resume
- * from a checkpoint needs. The trainer takes the batches through {@link #onto}, which puts them straight into a
- * buffer on its back end: by default each batch is copied on the host and written, while a source may keep its data
- * resident on a device and gather each batch there ({@link InMemoryBatches} does on device back ends,
- * docs/design.md §9). Not thread-safe.
+ * from a checkpoint needs: after {@code restore(c)} the source hands out exactly the rows, in the same order, that
+ * the source the cursor was taken from handed out next, whatever threads did meanwhile. The trainer takes the
+ * batches through {@link #onto}, which puts them straight into a buffer on its back end: by default each batch is
+ * copied on the host and written, while a source may keep its data resident on a device and gather each batch there
+ * ({@link InMemoryBatches} does on device back ends, docs/design.md §9); a source that wraps another keeps the
+ * default, so that its own {@link #next} (e.g. a scaling one) is what reaches the device. Not thread-safe; close it
+ * when done (a streamed source stops its reader thread).
  */
-public interface BatchSource {
+public interface BatchSource extends AutoCloseable {
     /**
      * Values per row.
      *
@@ -63,6 +67,11 @@ public interface BatchSource {
      */
     void restore(Cursor c);
 
+    /** Releases what the source holds (the in-memory source holds nothing). */
+    @Override
+    default void close() {
+    }
+
     /**
      * Binds the source to a back end: the {@link Loader} hands out the same batches as {@link #next(float[], int)}, in
      * a buffer there, and follows the source ({@link #startEpoch} and {@link #restore} apply to it). The default copies
@@ -109,7 +118,9 @@ public interface BatchSource {
      *
      * @param epoch    epochs started (1-based; 0 before the first)
      * @param position rows of the current epoch already handed out
-     * @param seed     the seed of the shuffle; with the epoch it fixes the shuffle generator's state (see the source)
+     * @param seed     the seed of the shuffle; with the epoch it fixes the shuffle generator's state (see the source).
+     *                 A streamed source's order also depends on its chunk and window sizes, which a restore must
+     *                 share (they follow from the data: {@code data.ChunkMixer})
      */
     record Cursor(int epoch, long position, long seed) {
     }

@@ -1,12 +1,15 @@
 package org.mdlsae.train;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.mdlsae.backend.Backend;
+import org.mdlsae.data.ShardSet;
 import org.mdlsae.io.SaeFiles;
+import org.mdlsae.math.Rows;
 
 /**
  * The record of how an SAE was trained, written into the engine's own section of its {@code cfg.json} (key
@@ -20,8 +23,11 @@ import org.mdlsae.io.SaeFiles;
  * @param result  the deterministic outcome of training
  * @param backend   the back end's name
  * @param precision the arithmetic of its encoder product ({@code fp32} or {@code tf32}, docs/design.md §9)
+ * @param normalization the activation normalisation folded into the weights ({@link Normalization#record}), or null
+ *                      when training saw the raw rows (docs/design.md §8)
  */
-public record Provenance(Settings train, Data data, Outcome result, String backend, String precision) {
+public record Provenance(Settings train, Data data, Outcome result, String backend, String precision,
+                         Map<String, Object> normalization) {
 
     /**
      * Training settings with every default resolved.
@@ -29,7 +35,9 @@ public record Provenance(Settings train, Data data, Outcome result, String backe
      * @param arch           architecture id
      * @param width          D
      * @param k              k
-     * @param epochs         epochs
+     * @param epochs         epochs (0 when the budget was given in samples)
+     * @param samples        samples trained on (the budget, or rows × epochs)
+     * @param normalize      the normalisation method ({@code none} or {@code expected_average_only_in})
      * @param batch          batch size
      * @param lr             peak learning rate used
      * @param seed           seed
@@ -40,7 +48,8 @@ public record Provenance(Settings train, Data data, Outcome result, String backe
      * @param deadSamples    dead-latent window used
      * @param adam           Adam constants
      */
-    public record Settings(String arch, int width, int k, int epochs, int batch, double lr, long seed,
+    public record Settings(String arch, int width, int k, int epochs, long samples, String normalize, int batch, double lr,
+                           long seed,
                            @JsonProperty("warmup_fraction") double warmupFraction,
                            @JsonProperty("decay_fraction") double decayFraction,
                            @JsonProperty("aux_alpha") double auxAlpha, @JsonProperty("aux_k") int auxK,
@@ -60,12 +69,30 @@ public record Provenance(Settings train, Data data, Outcome result, String backe
     /**
      * The training data.
      *
-     * @param source how it was named ({@code mnist} or a path)
-     * @param name   the data set's name
-     * @param rows   rows
-     * @param dim    dimension d
+     * @param source      how it was named ({@code mnist} or a path)
+     * @param name        the data set's name
+     * @param rows        rows
+     * @param dim         dimension d
+     * @param streamed    true when the rows were streamed from shard files (null: in memory)
+     * @param shards      how many shard files (streamed only)
+     * @param storedBytes their size on disk (streamed only)
      */
-    public record Data(String source, String name, long rows, int dim) {
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Data(String source, String name, long rows, int dim, Boolean streamed, Integer shards,
+                       @JsonProperty("stored_bytes") Long storedBytes) {
+        /**
+         * The record of training rows, in memory or streamed.
+         *
+         * @param source how they were named
+         * @param rows   the rows
+         * @return the record
+         */
+        public static Data of(String source, Rows rows) {
+            if (rows instanceof ShardSet s) {
+                return new Data(source, s.name(), s.rowCount(), s.dim(), true, s.shards().size(), s.storedBytes());
+            }
+            return new Data(source, rows.name(), rows.rowCount(), rows.dim(), null, null, null);
+        }
     }
 
     /**
@@ -97,14 +124,16 @@ public record Provenance(Settings train, Data data, Outcome result, String backe
      * @param r       its result
      * @param data    the training data
      * @param be      the back end it ran on
+     * @param norm    the normalisation training used (folded into the result's weights)
      * @return the record
      */
-    public static Provenance of(TrainConfig cfg, Trainer.Result r, Data data, Backend be) {
-        Settings s = new Settings(cfg.arch().id(), cfg.width(), cfg.k(), cfg.epochs(), cfg.batch(), cfg.effectiveLr(), cfg.seed(),
+    public static Provenance of(TrainConfig cfg, Trainer.Result r, Data data, Backend be, Normalization norm) {
+        Settings s = new Settings(cfg.arch().id(), cfg.width(), cfg.k(), cfg.epochs(), cfg.totalSamples(data.rows()),
+                cfg.normalize().id(), cfg.batch(), cfg.effectiveLr(), cfg.seed(),
                 cfg.warmupFraction(), cfg.decayFraction(), cfg.auxAlpha(), cfg.effectiveAuxK(data.dim()),
                 cfg.effectiveDeadSamples(data.rows()), new Adam(cfg.beta1(), cfg.beta2(), cfg.adamEps()));
         return new Provenance(s, data, new Outcome(r.steps(), r.finalMse(), r.finalL0(), r.deadFraction()), be.name(),
-                be.precision().id());
+                be.precision().id(), norm.active() ? norm.record() : null);
     }
 
     /**
@@ -125,6 +154,7 @@ public record Provenance(Settings train, Data data, Outcome result, String backe
         own.put("result", p.result());
         own.put("backend", p.backend());
         own.put("precision", p.precision());
+        if (p.normalization() != null) own.put("normalization", p.normalization());
         if (more != null) own.putAll(more);
         SaeFiles.save(dir, r.weights(), own, origin, new Timings(r.seconds(), r.samplesPerSec()));
     }

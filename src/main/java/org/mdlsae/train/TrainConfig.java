@@ -13,7 +13,10 @@ import org.mdlsae.sae.Arch;
  * @param arch           TopK or BatchTopK
  * @param width          dictionary width D
  * @param k              active latents per sample (TopK) or on average (BatchTopK)
- * @param epochs         passes over the training data (default {@value #DEFAULT_EPOCHS})
+ * @param epochs         passes over the training data (default {@value #DEFAULT_EPOCHS}); 0 when the budget is
+ *                       {@code samples}
+ * @param samples        training budget in samples (rows, e.g. tokens) instead of epochs, ≥ 1; null: {@code epochs}
+ *                       decides. Exactly one budget is given; the LR schedule spans the steps it gives ({@link #steps})
  * @param batch          samples per step (default {@value #DEFAULT_BATCH})
  * @param lr             peak Adam learning rate in (0, 1); null: 2e-4·sqrt(2^14/D) clamped to [1e-4, 2e-3]
  * @param seed           seed of initialisation and shuffling (default 0)
@@ -25,10 +28,11 @@ import org.mdlsae.sae.Arch;
  * @param beta1          Adam β1 (0.9)
  * @param beta2          Adam β2 (0.999)
  * @param adamEps        Adam ε (1e-8)
+ * @param normalize      activation normalisation (default none; docs/design.md §8)
  */
-public record TrainConfig(Arch arch, int width, int k, int epochs, int batch, Double lr, long seed,
+public record TrainConfig(Arch arch, int width, int k, int epochs, Long samples, int batch, Double lr, long seed,
                           double warmupFraction, double decayFraction, double auxAlpha, Integer auxK, Long deadSamples,
-                          double beta1, double beta2, double adamEps) {
+                          double beta1, double beta2, double adamEps, Normalization.Method normalize) {
 
     /** Default epochs. */
     public static final int DEFAULT_EPOCHS = 30;
@@ -47,7 +51,13 @@ public record TrainConfig(Arch arch, int width, int k, int epochs, int batch, Do
         if (width < 1) throw bad("width", "must be ≥ 1, got " + width);
         if (k < 1) throw bad("k", "must be ≥ 1, got " + k);
         if (k > width) throw bad("k", "must not exceed the width " + width + ", got " + k);
-        if (epochs < 1) throw bad("epochs", "must be ≥ 1, got " + epochs);
+        if (samples != null) {
+            if (samples < 1) throw bad("samples", "must be ≥ 1 (leave it unset to train by epochs), got " + samples);
+            if (epochs != 0) throw bad("samples", "and epochs are mutually exclusive; give one training budget");
+        } else if (epochs < 1) {
+            throw bad("epochs", "must be ≥ 1, got " + epochs);
+        }
+        if (normalize == null) throw bad("normalize", "is required: none or expected_average_only_in");
         if (batch < 1) throw bad("batch", "must be ≥ 1, got " + batch);
         if (lr != null && !(lr > 0 && lr < 1)) throw bad("lr", "must be a finite number in (0, 1), got " + lr);
         if (!(warmupFraction >= 0 && warmupFraction < 1)) throw bad("warmupFraction", "must be in [0, 1), got " + warmupFraction);
@@ -71,8 +81,8 @@ public record TrainConfig(Arch arch, int width, int k, int epochs, int batch, Do
 
     /** The documented defaults for an architecture and size. */
     public static TrainConfig defaults(Arch arch, int width, int k) {
-        return new TrainConfig(arch, width, k, DEFAULT_EPOCHS, DEFAULT_BATCH, null, 0, DEFAULT_WARMUP, DEFAULT_DECAY,
-                DEFAULT_AUX_ALPHA, null, null, 0.9, 0.999, 1e-8);
+        return new TrainConfig(arch, width, k, DEFAULT_EPOCHS, null, DEFAULT_BATCH, null, 0, DEFAULT_WARMUP, DEFAULT_DECAY,
+                DEFAULT_AUX_ALPHA, null, null, 0.9, 0.999, 1e-8, Normalization.Method.NONE);
     }
 
     /** The learning rate actually used: {@link #lr} or the width-scaled default. */
@@ -88,35 +98,80 @@ public record TrainConfig(Arch arch, int width, int k, int epochs, int batch, Do
         return Math.min(v, width);
     }
 
+    /**
+     * Optimiser steps for a training set of n rows: ⌈n/b⌉ per epoch (b = min(batch, n)), or, with a sample budget
+     * N, full epochs and then full batches until N samples are reached (the last batch is cut to hit N exactly).
+     *
+     * @param n rows per epoch, ≥ 1
+     * @return the number of steps
+     */
+    public long steps(long n) {
+        long b = Math.min(batch, n);
+        long perEpoch = (n + b - 1) / b;
+        if (samples == null) return perEpoch * epochs;
+        return samples / n * perEpoch + (samples % n + b - 1) / b;
+    }
+
+    /**
+     * Samples a run over n rows trains on.
+     *
+     * @param n rows per epoch
+     * @return {@code samples}, or n·epochs
+     */
+    public long totalSamples(long n) {
+        return samples != null ? samples : n * epochs;
+    }
+
+    /**
+     * Epochs a run over n rows starts (the last may be partial with a sample budget).
+     *
+     * @param n rows per epoch
+     * @return ⌈samples/n⌉, or epochs
+     */
+    public int totalEpochs(long n) {
+        return samples != null ? (int) Math.min(Integer.MAX_VALUE, (samples + n - 1) / n) : epochs;
+    }
+
     /** Dead-latent window actually used for a training set of n samples. */
     public long effectiveDeadSamples(long n) {
         return deadSamples != null ? deadSamples : Math.max(1, Math.min(10 * n, 10_000_000L));
     }
 
+    /** The budget as epochs (clears a sample budget). */
     public TrainConfig withEpochs(int v) {
-        return new TrainConfig(arch, width, k, v, batch, lr, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps);
+        return new TrainConfig(arch, width, k, v, null, batch, lr, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, normalize);
+    }
+
+    /** The budget as samples (clears the epochs). */
+    public TrainConfig withSamples(long v) {
+        return new TrainConfig(arch, width, k, 0, v, batch, lr, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, normalize);
+    }
+
+    /** The activation normalisation. */
+    public TrainConfig withNormalize(Normalization.Method v) {
+        return new TrainConfig(arch, width, k, epochs, samples, batch, lr, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, v);
     }
 
     public TrainConfig withBatch(int v) {
-        return new TrainConfig(arch, width, k, epochs, v, lr, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps);
+        return new TrainConfig(arch, width, k, epochs, samples, v, lr, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, normalize);
     }
 
     /** The peak learning rate; null restores the width-scaled default. */
     public TrainConfig withLr(Double v) {
-        return new TrainConfig(arch, width, k, epochs, batch, v, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps);
+        return new TrainConfig(arch, width, k, epochs, samples, batch, v, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, normalize);
     }
 
     public TrainConfig withSeed(long v) {
-        return new TrainConfig(arch, width, k, epochs, batch, lr, v, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps);
+        return new TrainConfig(arch, width, k, epochs, samples, batch, lr, v, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, normalize);
     }
 
     public TrainConfig withSchedule(double warmup, double decay) {
-        return new TrainConfig(arch, width, k, epochs, batch, lr, seed, warmup, decay, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps);
+        return new TrainConfig(arch, width, k, epochs, samples, batch, lr, seed, warmup, decay, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, normalize);
     }
 
     /** AuxK settings; a null k_aux or dead-sample window takes its default. */
     public TrainConfig withAux(double alpha, Integer kAux, Long dead) {
-        return new TrainConfig(arch, width, k, epochs, batch, lr, seed, warmupFraction, decayFraction, alpha, kAux, dead, beta1, beta2, adamEps);
+        return new TrainConfig(arch, width, k, epochs, samples, batch, lr, seed, warmupFraction, decayFraction, alpha, kAux, dead, beta1, beta2, adamEps, normalize);
     }
 
     /** AuxK weight α only (0 switches AuxK off). */
@@ -125,6 +180,6 @@ public record TrainConfig(Arch arch, int width, int k, int epochs, int batch, Do
     }
 
     public TrainConfig withShape(Arch a, int w, int kk) {
-        return new TrainConfig(a, w, kk, epochs, batch, lr, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps);
+        return new TrainConfig(a, w, kk, epochs, samples, batch, lr, seed, warmupFraction, decayFraction, auxAlpha, auxK, deadSamples, beta1, beta2, adamEps, normalize);
     }
 }

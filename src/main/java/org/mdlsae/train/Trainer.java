@@ -4,6 +4,8 @@ import java.util.SplittableRandom;
 import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.backend.FloatBuf;
+import org.mdlsae.data.Dataset;
+import org.mdlsae.math.Rows;
 import org.mdlsae.sae.Arch;
 import org.mdlsae.sae.Sae;
 import org.mdlsae.sae.SaeWeights;
@@ -138,7 +140,13 @@ public final class Trainer {
                         double lastMse, double lastL0) {
     }
 
-    /** Initial weights for data x (n×d): random unit decoder rows, tied encoder, b_dec = mean of a first sample. */
+    /** Rows of the data whose mean initialises b_dec. */
+    public static final int INIT_ROWS = 8192;
+
+    /**
+     * Initial weights for data x (n×d): random unit decoder rows, tied encoder, b_dec = the mean of the first
+     * min(n, {@value #INIT_ROWS}) rows.
+     */
     public static SaeWeights init(TrainConfig cfg, float[] x, int n, int d) {
         SplittableRandom rnd = new SplittableRandom(cfg.seed());
         int width = cfg.width();
@@ -154,7 +162,7 @@ public final class Trainer {
             for (int c = 0; c < d; c++) dec[j * d + c] *= inv;
         }
         float[] bDec = new float[d];
-        int m = Math.min(n, 8192);
+        int m = Math.min(n, INIT_ROWS);
         double[] mean = new double[d];
         for (int r = 0; r < m; r++) for (int c = 0; c < d; c++) mean[c] += x[r * d + c];
         for (int c = 0; c < d; c++) bDec[c] = (float) (mean[c] / m);
@@ -166,6 +174,52 @@ public final class Trainer {
         double u = 1.0 - r.nextDouble();
         double v = r.nextDouble();
         return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    }
+
+    /**
+     * Trains on rows in memory or streamed from shards (docs/design.md §8), from the initial weights of
+     * {@link #init}: a {@code data.Dataset} is shuffled exactly every epoch ({@link InMemoryBatches}, the same run as
+     * {@link #train(float[], int, int)}), a {@code data.ShardSet} is mixed by chunks and read ahead
+     * ({@link StreamedBatches}). The config's normalisation is estimated on the rows, applied to every batch and
+     * folded into the returned weights, so they take raw activations and the result's MSEs are in raw units.
+     *
+     * @param data the training rows
+     * @return the result
+     */
+    public Result train(Rows data) {
+        return train(data, Normalization.estimate(cfg.normalize(), data));
+    }
+
+    /**
+     * As {@link #train(Rows)} with the normalisation already estimated (e.g. to record its factor).
+     *
+     * @param data the training rows
+     * @param norm {@code Normalization.estimate(cfg.normalize(), data)}
+     * @return the result, in raw units
+     */
+    public Result train(Rows data, Normalization norm) {
+        if (norm.method() != cfg.normalize()) {
+            throw new IllegalArgumentException("normalisation " + norm.method().id() + " differs from the config's "
+                    + cfg.normalize().id());
+        }
+        if (data.rowCount() < 1) throw new InputException("training data " + data.name() + " is empty");
+        SaeWeights start = init(cfg, initRows(data, norm), (int) Math.min(data.rowCount(), INIT_ROWS), data.dim());
+        try (BatchSource src = norm.apply(BatchSources.of(data, cfg))) {
+            return norm.fold(train(start, src));
+        }
+    }
+
+    /** Rows that fix b_dec: the first {@value #INIT_ROWS} of in-memory data, else that many spread evenly. */
+    private static float[] initRows(Rows data, Normalization norm) {
+        float[] x;
+        if (data instanceof Dataset ds) {
+            if (!norm.active()) return ds.data();
+            x = java.util.Arrays.copyOf(ds.data(), (int) Math.min(ds.rows(), INIT_ROWS) * ds.dim());
+        } else {
+            x = data.sampleEvenly(INIT_ROWS);
+        }
+        norm.scale(x, x.length);
+        return x;
     }
 
     /** Trains on n×d row-major data from the initial weights of {@link #init}. */
@@ -212,6 +266,25 @@ public final class Trainer {
         return run(from.weights(), from, data);
     }
 
+    /**
+     * Continues a run of {@link #train(Rows, Normalization)} from a snapshot: the snapshot's weights are in the units
+     * training sees (normalised when the config normalises), and the result is folded like the uninterrupted run's.
+     *
+     * @param from a snapshot of a run over the same rows with an equal config
+     * @param data the same rows
+     * @param norm the same normalisation ({@code Normalization.estimate} gives the same factor again)
+     * @return the result, in raw units
+     */
+    public Result resume(State from, Rows data, Normalization norm) {
+        if (norm.method() != cfg.normalize()) {
+            throw new IllegalArgumentException("normalisation " + norm.method().id() + " differs from the config's "
+                    + cfg.normalize().id());
+        }
+        try (BatchSource src = norm.apply(BatchSources.of(data, cfg))) {
+            return norm.fold(resume(from, src));
+        }
+    }
+
     private Result run(SaeWeights start, State from, BatchSource data) {
         int d = data.dim();
         long n = data.rows();
@@ -225,7 +298,8 @@ public final class Trainer {
         }
         int width = cfg.width();
         int b = (int) Math.min(cfg.batch(), n);
-        long steps = (n + b - 1) / b * cfg.epochs();
+        long steps = cfg.steps(n);
+        long budget = cfg.totalSamples(n);
         long deadAfter = cfg.effectiveDeadSamples(n);
         LrSchedule schedule = new LrSchedule(cfg.effectiveLr(), steps, cfg.warmupFraction(), cfg.decayFraction());
 
@@ -252,10 +326,12 @@ public final class Trainer {
             long t0 = System.nanoTime();
             while (step < steps) {
                 phases.stepStarted(step + 1);
-                int rows = batches.next(xb, b);
+                // a sample budget cuts the last batch so that exactly that many samples are seen
+                int want = (int) Math.min(b, budget - samples);
+                int rows = batches.next(xb, want);
                 if (rows == 0) {
                     data.startEpoch();
-                    rows = batches.next(xb, b);
+                    rows = batches.next(xb, want);
                     if (rows == 0) throw new IllegalStateException("batch source " + data + " started an epoch without rows");
                 }
                 phases.phaseEnded("load_batch");
@@ -279,7 +355,7 @@ public final class Trainer {
                     throw new DivergedException("training diverged at step " + step + " (loss " + sse + "); lower the learning rate");
                 }
                 double secs = priorSeconds + (System.nanoTime() - t0) / 1e9;
-                listener.onStep(new TrainListener.Progress(data.epoch(), cfg.epochs(), step, steps, sse / rows, lastMse,
+                listener.onStep(new TrainListener.Progress(data.epoch(), cfg.totalEpochs(n), step, steps, sse / rows, lastMse,
                         lastL0, (double) deadCount / width, samples / Math.max(secs, 1e-9)));
                 if (checkpoints != null && checkpoints.due(step, secs)) {
                     float[][] mo = new float[8][];

@@ -75,7 +75,7 @@ class CliTest {
         assertEquals(20, j.get("d_sae").asInt());
         assertTrue(j.get("l0").asDouble() <= 3.0 + 1e-9);
 
-        Run dl = run("dl", "--sae", sae.toString(), "--data", npy.toString(), "--eps", "1", "--json");
+        Run dl = run("dl", "--sae", sae.toString(), "--data", npy.toString(), "--eps", "0.08", "--json");
         assertEquals(0, dl.code(), dl.err());
         JsonNode dj = new ObjectMapper().readTree(dl.out());
         assertTrue(dj.get("admissible").asBoolean());
@@ -144,8 +144,8 @@ class CliTest {
         }
         assertEquals(new String(cfg[0]), new String(cfg[1]));
         JsonNode own = new ObjectMapper().readTree(cfg[0]).get("mdlsae");
-        assertEquals(List.of("arch", "k", "threshold", "weights_layout", "train", "data", "result", "backend", "precision"),
-                fields(own));
+        assertEquals(List.of("arch", "k", "threshold", "weights_layout", "train", "data", "result", "backend", "precision",
+                "job"), fields(own));
         assertEquals("fp32", own.get("precision").asText());
         assertEquals(List.of("steps", "final_batch_mse", "final_batch_l0", "dead_fraction"), fields(own.get("result")));
         assertEquals(List.of("beta1", "beta2", "eps"), fields(own.get("train").get("adam")));

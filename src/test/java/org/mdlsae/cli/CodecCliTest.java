@@ -14,6 +14,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mdlsae.data.ShardFiles;
 import org.mdlsae.io.Npy;
 
 /** compress, decompress and compare end to end through the command line. */
@@ -102,6 +103,22 @@ class CodecCliTest {
         assertTrue(noForce.err().contains("--force"), noForce.err());
         json(CliTest.run("compress", "--sae", sae.toString(), "--data", npy.toString(), "--eps", "0.5", "--out",
                 f.toString(), "--force", "--json", "--allocation", "per-feature", "--backend", "cpu"));
+    }
+
+    /** The codec reads streamed shards through math.Rows: the same rows as a shard directory give the same file. */
+    @Test
+    void aShardDirectoryCompressesToTheSameFile() throws Exception {
+        Path sae = train("sae", 0);
+        Path dir = Files.createDirectories(tmp.resolve("shards"));
+        ShardFiles.npy(dir.resolve("a.npy"), x, D, 0, 150, "<f4");
+        ShardFiles.npy(dir.resolve("b.npy"), x, D, 150, 151, ">f4");
+        ShardFiles.npy(dir.resolve("c.npy"), x, D, 151, N, "<f4");
+        Path fromFile = tmp.resolve("file.mdlz"), fromDir = tmp.resolve("dir.mdlz");
+        for (Path[] io : new Path[][] {{npy, fromFile}, {dir, fromDir}}) {
+            json(CliTest.run("compress", "--sae", sae.toString(), "--data", io[0].toString(), "--eps", "0.5",
+                    "--out", io[1].toString(), "--json", "--backend", "cpu"));
+        }
+        assertTrue(Arrays.equals(Files.readAllBytes(fromFile), Files.readAllBytes(fromDir)), "same rows, same file");
     }
 
     @Test

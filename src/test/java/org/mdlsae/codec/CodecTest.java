@@ -84,8 +84,8 @@ class CodecTest {
         for (Case c : cases) {
             try (Sae sae = Sae.upload(TestSaes.CPU, c.w())) {
                 SparseEncoder m = SparseEncoder.of(sae);
-                float[] max = CodeStats.maxima(m, RowSource.of(c.data()));
-                CodeStats s = CodeStats.measure(m, RowSource.of(c.data()), max);
+                float[] max = CodeStats.maxima(m, c.data());
+                CodeStats s = CodeStats.measure(m, c.data(), max);
                 double[] byBits = s.mseByBits();
                 for (int b : new int[] {1, 3, 6, 11, 16}) {
                     double eps = Math.max(byBits[b - 1], s.mse()) * (1 + 1e-12);
@@ -97,7 +97,9 @@ class CodecTest {
                     Arrays.fill(bits, (byte) bStar);
                     String what = c.name() + " at B " + b + " (B* " + bStar + ")";
                     assertArrayEquals(expected(m, c.data(), max, bits), back, what + ": reconstruction");
-                    DlReport dl = Mdl.of(sae, c.data().data(), c.data().rows()).calibrationMaxima(max).tolerance(eps).evaluate();
+                    // random SAEs at a few bits: the tolerance may be above the data's variance
+                    DlReport dl = Mdl.of(sae, c.data().data(), c.data().rows()).calibrationMaxima(max).tolerance(eps)
+                            .allowToleranceAboveVariance().evaluate();
                     assertEquals(dl.bits(), bStar, what);
                     assertEquals(dl.mseQuantized(), mse(c.data().data(), back), 0.0, what + ": MSE is mse_quantized exactly");
                     assertEquals(dl.mseQuantized(), rep[0].mseQuantized(), 0.0, what);
@@ -127,8 +129,8 @@ class CodecTest {
         SaeWeights w = TestSaes.trained(train, Arch.TOPK, 64, 4, 4);
         try (Sae sae = Sae.upload(TestSaes.CPU, w)) {
             SparseEncoder m = SparseEncoder.of(sae);
-            float[] max = CodeStats.maxima(m, RowSource.of(train));
-            CodeStats s = CodeStats.measure(m, RowSource.of(test), max);
+            float[] max = CodeStats.maxima(m, train);
+            CodeStats s = CodeStats.measure(m, test, max);
             double eps = s.mse() + 0.5 * (s.mseByBits()[2] - s.mse()); // between B = 3 and the unquantised MSE
             CompressReport[] u = new CompressReport[1];
             byte[] fu = TestSaes.compress(sae, test, train, eps, Compressor.Precision.UNIFORM, u);
@@ -161,7 +163,7 @@ class CodecTest {
         SaeWeights w = TestSaes.trained(train, Arch.BATCHTOPK, 64, 8, 3);
         try (Sae sae = Sae.upload(TestSaes.CPU, w)) {
             SparseEncoder m = SparseEncoder.of(sae);
-            CodeStats s = CodeStats.measure(m, RowSource.of(test), CodeStats.maxima(m, RowSource.of(train)));
+            CodeStats s = CodeStats.measure(m, test, CodeStats.maxima(m, train));
             double eps = s.mse() + 0.5 * (s.mseByBits()[1] - s.mse());
             for (Compressor.Precision p : Compressor.Precision.values()) {
                 CompressReport[] r = new CompressReport[1];
@@ -179,7 +181,7 @@ class CodecTest {
         Dataset data = TestSaes.sparseData("wide", 3000, 32, 300, 4, 0.01, 5);
         try (Sae sae = Sae.upload(TestSaes.CPU, TestSaes.random(Arch.TOPK, 32, 256, 8, 0f, 6))) {
             SparseEncoder m = SparseEncoder.of(sae);
-            CodeStats s = CodeStats.measure(m, RowSource.of(data), CodeStats.maxima(m, RowSource.of(data)));
+            CodeStats s = CodeStats.measure(m, data, CodeStats.maxima(m, data));
             for (int b : new int[] {4, 8}) {
                 CompressReport[] r = new CompressReport[1];
                 TestSaes.compress(sae, data, data, Math.max(s.mseByBits()[b - 1], s.mse()) * (1 + 1e-12),

@@ -62,13 +62,14 @@ class GpuRoundTripTest {
             SaeWeights w = TestSaes.random(arch, 16, 48, 4, 0f, 22);
             try (Sae sae = Sae.upload(be, w)) {
                 SparseEncoder m = SparseEncoder.of(sae);
-                float[] max = CodeStats.maxima(m, RowSource.of(data));
-                CodeStats s = CodeStats.measure(m, RowSource.of(data), max);
+                float[] max = CodeStats.maxima(m, data);
+                CodeStats s = CodeStats.measure(m, data, max);
                 double eps = Math.max(s.mseByBits()[4], s.mse()) * (1 + 1e-12);
                 CompressReport[] r = new CompressReport[1];
                 byte[] file = TestSaes.compress(sae, data, data, eps, Compressor.Precision.UNIFORM, r);
                 float[] back = TestSaes.decompress(tmp, file, sae);
-                DlReport dl = Mdl.of(sae, data.data(), data.rows()).calibrationMaxima(max).tolerance(eps).evaluate();
+                DlReport dl = Mdl.of(sae, data.data(), data.rows()).calibrationMaxima(max).tolerance(eps)
+                        .allowToleranceAboveVariance().evaluate(); // a random SAE: maybe worse than the mean
                 // the device DL evaluation sums per-feature entropies computed on the device in float (docs/design.md
                 // §9.6, tolerance §9.8); the codec counts the same symbols on the host in double
                 assertEquals(dl.dlBits(), r[0].uniformDlBits(), 1e-6 * dl.dlBits(), be.name() + " " + arch);

@@ -81,8 +81,8 @@ final class TestSaes {
     /** Compresses into memory. */
     static byte[] compress(Sae sae, Dataset data, Dataset calib, double eps, Compressor.Precision p, CompressReport[] report) {
         var model = org.mdlsae.mdl.SparseEncoder.of(sae);
-        float[] max = CodeStats.maxima(model, RowSource.of(calib));
-        Compressor.Plan plan = Compressor.plan(model, SaeDigest.of(sae.download()), RowSource.of(data), max, eps, p);
+        float[] max = CodeStats.maxima(model, calib);
+        Compressor.Plan plan = Compressor.plan(model, SaeDigest.of(sae.download()), data, max, eps, p);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
             CompressReport r = plan.write(out);

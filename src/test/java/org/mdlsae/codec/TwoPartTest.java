@@ -68,11 +68,11 @@ class TwoPartTest {
         Dataset data = TestSaes.sparseData("f16", 300, 12, 16, 3, 0.01, 3);
         try (Sae sae = Sae.upload(TestSaes.CPU, TestSaes.random(Arch.TOPK, 12, 24, 3, 0f, 4))) {
             SparseEncoder m = SparseEncoder.of(sae);
-            float[] max = CodeStats.maxima(m, RowSource.of(data));
+            float[] max = CodeStats.maxima(m, data);
             byte[] bits = new byte[24];
             Arrays.fill(bits, (byte) 6);
-            double exact = Reconstruction.sqError(m, RowSource.of(data), max, bits) / (300.0 * 12);
-            double half = TwoPart.float16Mse(m, RowSource.of(data), max, bits);
+            double exact = Reconstruction.sqError(m, data, max, bits) / (300.0 * 12);
+            double half = TwoPart.float16Mse(m, data, max, bits);
             assertTrue(half != exact, "rounding the decoder changes the reconstruction");
             assertEquals(exact, half, 1e-3 * exact);
         }

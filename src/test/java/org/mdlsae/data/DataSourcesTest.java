@@ -88,7 +88,10 @@ class DataSourcesTest {
         assertTrue(message("mnist", "x", null).contains("--tensor applies to safetensors files only"));
         assertTrue(message("mnist", null, "validation").contains("not one of train, test, all"));
         assertEquals("file not found: " + dir.resolve("missing.npy"), message(dir.resolve("missing.npy").toString(), null, null));
-        assertTrue(message(dir.toString(), null, null).contains("not a regular file"));
+        assertArrayEquals(six, DataSources.load(dir.toString(), null, null, null).data(), "a directory is read as shards");
+        Path noShards = Files.createDirectory(dir.resolve("sub"));
+        Files.writeString(noShards.resolve("tokens.tsv"), "the\tcat\n");
+        assertTrue(message(noShards.toString(), null, null).contains("holds no *.npy or *.safetensors shards"));
         assertTrue(message(" ", null, null).contains("--data"));
         Path empty = dir.resolve("e.npy");
         Npy.write(empty, new float[0], 0, 3);

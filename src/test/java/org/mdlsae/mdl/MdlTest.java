@@ -81,7 +81,7 @@ class MdlTest {
         Fakes.TopK sae = new Fakes.TopK(10, 30, 3, 11);
         int n = 400;
         float[] x = Fakes.gaussian(n, 10, 12);
-        double ss = Mdl.sumSqDeviation(x, n, 10, "x");
+        double ss = Mdl.sumSqDeviation(org.mdlsae.math.Rows.of("x", x, n, 10), "x", 4096);
         DlReport r = Mdl.of(sae, x, n).toleranceFvu(0.9).evaluate();
         assertEquals(0.9 * ss / (n * 10.0), r.eps(), 1e-12);
         assertEquals(0.9, r.epsFvu(), 0.0);
@@ -193,7 +193,7 @@ class MdlTest {
                 float[] v = Fakes.CPU.download(z.val());
                 for (int q = 0; q < z.nnz(); q++) if (v[q] > 0) active++;
             }
-            DlReport r = Mdl.of(btk, x, n).chunkRows(64).tolerance(10).evaluate();
+            DlReport r = Mdl.of(btk, x, n).chunkRows(64).delta(1e-2).evaluate();
             assertEquals((double) active / n, r.l0(), 1e-12);
             assertTrue(r.admissible());
             assertTrue(r.dlBits() > 0);
@@ -226,5 +226,12 @@ class MdlTest {
         DlReport bad = Mdl.of(new Fakes.Identity(1), new float[] {-1f, 0.5f}, 2).tolerance(0.1).evaluate();
         assertSame(good, Selection.best(List.of(bad, good)).orElseThrow());
         assertTrue(Selection.best(List.of(bad)).isEmpty());
+    }
+
+    /** Codes kept between the passes are bounded by the heap (at 8 bytes per entry, 1/8 of it) and by 2^24 entries. */
+    @Test
+    void theCodeCacheIsBoundedByTheHeap() {
+        long max = Runtime.getRuntime().maxMemory();
+        assertEquals(Math.min(1L << 24, max / 64), Mdl.defaultCacheEntries());
     }
 }

@@ -74,7 +74,7 @@ class SweepReportTest {
         runs.add(ok(128, 10, 10.0, 0.0143, 7, 131.7, true));
         SweepRun best = runs.get(8);
         return new SweepResults("mnist", D, EPS, 0.2206, "topk", List.of(8, 16, 32, 64, 128, 256), runs, best,
-                3725.0);
+                3725.0, null);
     }
 
     /** Decoder rows that look like short oriented strokes (so the sample report is easy to eyeball). */
@@ -196,7 +196,7 @@ class SweepReportTest {
     void optimumThatIsAlsoNarrowestIsDrawnOnce() throws IOException {
         SweepResults r = sweep();
         List<SweepRun> runs = r.runs().stream().filter(x -> x.width() != 32).toList();
-        r = new SweepResults(r.data(), r.dIn(), r.eps(), r.epsFvu(), r.arch(), r.widths(), runs, r.best(), 10);
+        r = new SweepResults(r.data(), r.dIn(), r.eps(), r.epsFvu(), r.arch(), r.widths(), runs, r.best(), 10, null);
         AtomicInteger loads = new AtomicInteger();
         String html = SweepReport.html(r, run -> {
             loads.incrementAndGet();
@@ -238,7 +238,7 @@ class SweepReportTest {
     @Test
     void nonSquareInputSkipsFeatureImages() throws IOException {
         SweepResults r = sweep();
-        r = new SweepResults("gpt2-l6", 768, r.eps(), r.epsFvu(), "batchtopk", r.widths(), r.runs(), r.best(), 42);
+        r = new SweepResults("gpt2-l6", 768, r.eps(), r.epsFvu(), "batchtopk", r.widths(), r.runs(), r.best(), 42, null);
         Path file = tmp.resolve("sub/dir/report.html");
         SweepReport.write(file, r, run -> {
             throw new AssertionError("weights must not be loaded for non-square d");
@@ -261,7 +261,7 @@ class SweepReportTest {
     void noAdmissibleRunStillReports() throws IOException {
         SweepResults r = sweep();
         List<SweepRun> runs = r.runs().stream().filter(x -> !x.admissible()).toList();
-        r = new SweepResults("mnist", D, EPS, 0.22, "topk", List.of(8, 16, 32, 64, 128), runs, null, 5);
+        r = new SweepResults("mnist", D, EPS, 0.22, "topk", List.of(8, 16, 32, 64, 128), runs, null, 5, null);
         String html = SweepReport.html(r, run -> {
             throw new AssertionError("nothing to draw");
         });
@@ -274,7 +274,7 @@ class SweepReportTest {
 
     @Test
     void emptySweepAndHostileNamesRender() {
-        SweepResults r = new SweepResults("<b>x</b>&\"", 784, EPS, 0.2, "topk", List.of(), List.of(), null, 0);
+        SweepResults r = new SweepResults("<b>x</b>&\"", 784, EPS, 0.2, "topk", List.of(), List.of(), null, 0, null);
         String html = SweepReport.html(r, null);
         assertTrue(html.contains("&lt;b&gt;x&lt;/b&gt;&amp;&quot;"));
         assertFalse(html.contains("<b>x</b>"));

@@ -1,6 +1,7 @@
 package org.mdlsae.sweep;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -128,10 +129,72 @@ class SweepTest {
         };
         Path b = tmp.resolve("b");
         assertThrows(IllegalStateException.class, () -> new Sweep(new CpuBackend(), cfg, train, eval, "s", b, killer).run());
+        // what the killed sweep left says it is not final
+        JsonNode left = new ObjectMapper().readTree(b.resolve("results.json").toFile());
+        assertFalse(left.get("complete").asBoolean());
+        assertTrue(left.get("best").isNull(), "no best before the sweep is complete");
+        assertTrue(left.get("missing").size() >= 1, left.toString());
+        assertTrue(left.has("provisional_best"));
+        assertFalse(Files.exists(b.resolve(Sweep.LOCK)), "the lock is released when the sweep fails");
         SweepResults resumed = new Sweep(new CpuBackend(), cfg, train, eval, "s", b, null).run();
         assertEquals(timeless(whole.runs()), timeless(resumed.runs()));
         assertTrue(whole.runs().stream().anyMatch(SweepRun::admissible), "test needs an admissible run");
         assertEquals(timeless(List.of(whole.best())), timeless(List.of(resumed.best())));
+        JsonNode done = new ObjectMapper().readTree(b.resolve("results.json").toFile());
+        assertTrue(done.get("complete").asBoolean());
+        assertEquals(0, done.get("missing").size());
+        assertTrue(done.get("provisional_best").isNull());
+    }
+
+    @Test
+    void aSweepDirectoryHasOneWriter() throws Exception {
+        Dataset train = synthetic(200, 5), eval = synthetic(100, 6);
+        double var = org.mdlsae.math.Stats.sumSqDeviation(eval.data(), eval.rows(), eval.dim()) / (100.0 * 16);
+        SweepConfig cfg = config(0.3 * var, 2);
+        Path dir = tmp.resolve("locked");
+        // another writer holds the directory while this one tries to start
+        Files.createDirectories(dir);
+        org.mdlsae.io.Ownership.createDirectory(dir, org.mdlsae.io.OutputKind.SWEEP);
+        try (org.mdlsae.io.OutputLock other = org.mdlsae.io.OutputLock.acquire(dir.resolve(Sweep.LOCK), "test")) {
+            InputException e = assertThrows(InputException.class,
+                    () -> new Sweep(new CpuBackend(), cfg, train, eval, "s", dir, null).run());
+            assertTrue(e.getMessage().contains("pid"), e.getMessage());
+            assertFalse(Files.exists(dir.resolve("runs")), "the refused writer trained nothing");
+        }
+        assertTrue(new Sweep(new CpuBackend(), cfg, train, eval, "s", dir, null).run().complete());
+    }
+
+    @Test
+    void aRunKilledMidTrainingResumesFromItsCheckpoint() throws Exception {
+        Dataset train = synthetic(800, 7), eval = synthetic(200, 8);
+        double var = org.mdlsae.math.Stats.sumSqDeviation(eval.data(), eval.rows(), eval.dim()) / (200.0 * 16);
+        SweepConfig cfg = config(0.3 * var, 6);
+        SweepResults whole = new Sweep(new CpuBackend(), cfg, train, eval, "s", tmp.resolve("a"), null).run();
+        Sweep.Listener killer = new Sweep.Listener() {
+            int steps;
+
+            @Override
+            public void trainStep(org.mdlsae.train.TrainListener.Progress p) {
+                if (++steps == 37) throw new IllegalStateException("killed"); // mid-way through the first run
+            }
+        };
+        Path b = tmp.resolve("b");
+        assertThrows(IllegalStateException.class,
+                () -> new Sweep(new CpuBackend(), cfg, train, eval, "s", b, killer).checkpointEvery(10).run());
+        assertTrue(Files.isDirectory(b.resolve("runs/w00002-k0002.checkpoint")), "the killed run left its checkpoint");
+        List<Integer> resumedAt = new ArrayList<>();
+        Sweep.Listener watch = new Sweep.Listener() {
+            @Override
+            public void trainStep(org.mdlsae.train.TrainListener.Progress p) {
+                if (resumedAt.isEmpty()) resumedAt.add((int) p.step());
+            }
+        };
+        SweepResults resumed = new Sweep(new CpuBackend(), cfg, train, eval, "s", b, watch).checkpointEvery(10).run();
+        assertEquals(31, resumedAt.get(0), "the first step after the checkpoint of step 30");
+        assertEquals(timeless(whole.runs()), timeless(resumed.runs()), "bit-identical training gives identical measurements");
+        try (var s = Files.list(b.resolve("runs"))) {
+            assertTrue(s.noneMatch(p -> p.getFileName().toString().contains(".checkpoint")), "checkpoints removed");
+        }
     }
 
     /** Runs without their wall times, which differ between processes. */

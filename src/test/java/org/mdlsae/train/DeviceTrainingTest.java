@@ -20,6 +20,7 @@ import org.mdlsae.backend.cpu.CpuBackend;
 import org.mdlsae.backend.gpu.KernelBackend;
 import org.mdlsae.backend.opencl.OpenCl;
 import org.mdlsae.bench.BenchData;
+import org.mdlsae.data.Dataset;
 import org.mdlsae.mdl.DlReport;
 import org.mdlsae.mdl.Mdl;
 import org.mdlsae.sae.Arch;
@@ -111,6 +112,31 @@ class DeviceTrainingTest {
                 assertArrayEquals(Arrays.copyOf(want, rows * D), Arrays.copyOf(got, rows * D), "batch of step " + step);
             }
             assertEquals(host.cursor(), dev.cursor());
+        }
+    }
+
+    /**
+     * A source that wraps an in-memory one (the normalising source) reaches the device through its own next: the
+     * device gets the scaled batches, not the inner source's resident, unscaled rows.
+     */
+    @Test
+    void aWrappingSourceLoadsItsOwnBatches() {
+        int b = 100;
+        Normalization norm = Normalization.estimate(Normalization.Method.EXPECTED_AVERAGE_ONLY_IN,
+                new Dataset("x", N, D, DATA));
+        assertTrue(Math.abs(norm.factor() - 1) > 0.1, "the test data must need scaling: " + norm.factor());
+        BatchSource host = norm.apply(new InMemoryBatches(DATA, N, D, 4));
+        BatchSource dev = norm.apply(new InMemoryBatches(DATA, N, D, 4));
+        float[] want = new float[b * D], got = new float[b * D];
+        try (Backend be = OpenCl.create(); FloatBuf xb = be.floats((long) b * D); BatchSource.Loader loader = dev.onto(be, b)) {
+            host.startEpoch();
+            dev.startEpoch();
+            for (int step = 0; step < 5; step++) {
+                int rows = host.next(want, b);
+                assertEquals(rows, loader.next(xb, b));
+                be.read(xb, 0, got, 0, rows * D);
+                assertArrayEquals(Arrays.copyOf(want, rows * D), Arrays.copyOf(got, rows * D), "batch of step " + step);
+            }
         }
     }
 

@@ -10,6 +10,7 @@ import org.mdlsae.backend.cpu.CpuBackend;
 import org.mdlsae.backend.cuda.Cuda;
 import org.mdlsae.backend.gpu.KernelBackend;
 import org.mdlsae.backend.opencl.OpenCl;
+import org.mdlsae.backend.opencl.OpenClProbe;
 
 /**
  * The one place back ends are chosen: an explicit option, then the {@code MDLSAE_BACKEND} environment
@@ -87,11 +88,15 @@ public final class Backends {
         }
     }
 
-    /** CUDA if a GPU is there, then an OpenCL GPU, else the CPU (pocl's CPU device is slower than ours). */
+    /**
+     * CUDA if a GPU is there, then an OpenCL GPU, else the CPU (pocl's CPU device is slower than ours). OpenCL is
+     * probed in a child process ({@link OpenClProbe}): loading pocl here would install LLVM's signal handlers in a JVM
+     * that then runs on the CPU back end (docs/design.md §6).
+     */
     private static Backend best() {
         Availability cuda = Cuda.probe();
         if (cuda.available()) return Cuda.create();
-        if (OpenCl.hasGpu()) return OpenCl.create();
+        if (OpenClProbe.hasGpuInChildProcess()) return OpenCl.create();
         LOG.fine(() -> "no GPU back end (" + cuda.detail() + "); using the CPU");
         return new CpuBackend();
     }

@@ -51,6 +51,14 @@ final class CudaBackend extends KernelBackend {
                 ? ", TF32 tensor-core encoder" : "");
     }
 
+    @Override
+    public long deviceMemoryBytes() {
+        bind();
+        long[] free = new long[1], total = new long[1];
+        jcuda.driver.JCudaDriver.cuMemGetInfo(free, total);
+        return free[0];
+    }
+
     private void bind() {
         cuCtxSetCurrent(probe.context);
     }

@@ -27,7 +27,6 @@ import org.jocl.cl_mem;
 import org.mdlsae.backend.BackendException;
 import org.mdlsae.backend.gpu.DeviceBuf;
 import org.mdlsae.backend.gpu.KernelBackend;
-import org.mdlsae.backend.gpu.KernelSources;
 
 /**
  * The OpenCL back end: buffers are {@code cl_mem}, kernels come from the program {@link OpenCl} builds once
@@ -58,6 +57,12 @@ public final class OpenClBackend extends KernelBackend {
     @Override
     public String description() {
         return "OpenCL: " + shared.description();
+    }
+
+    @Override
+    public long deviceMemoryBytes() {
+        // OpenCL 1.2 reports capacity only, not what is free
+        return OpenCl.deviceLong(shared.device(), CL.CL_DEVICE_GLOBAL_MEM_SIZE, Sizeof.cl_ulong);
     }
 
     @Override
