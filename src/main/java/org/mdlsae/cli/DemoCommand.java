@@ -55,7 +55,7 @@ public final class DemoCommand implements Callable<Integer> {
         TrainConfig tc = TrainConfig.defaults(Arch.BATCHTOPK, WIDTHS.get(0), 1).withEpochs(epochs);
         SweepConfig cfg = SweepConfig.defaults(tc).withWidths(WIDTHS);
         SweepCommand.run(cfg, train, test, SweepResults.Evaluation.mnist(train.rows(), test.rows()), "mnist", target, backend.create(), progress.mode(),
-                new SaeFiles.Origin(null, null, "mnist"));
+                new SaeFiles.Origin(null, null, "mnist"), new SweepCommand.ReportData(true, null, null));
         return 0;
     }
 }

@@ -1,20 +1,29 @@
 package org.mdlsae.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Function;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.logging.Logger;
 import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.codec.Zstd;
+import org.mdlsae.data.DataSources;
 import org.mdlsae.data.HoldOut;
+import org.mdlsae.data.text.TokenTable;
+import org.mdlsae.features.FeatureStats;
+import org.mdlsae.features.TokenDashboard;
 import org.mdlsae.io.OutputKind;
 import org.mdlsae.io.OutputTarget;
 import org.mdlsae.io.SaeFiles;
 import org.mdlsae.math.Rows;
 import org.mdlsae.mdl.Mdl;
 import org.mdlsae.report.SweepReport;
+import org.mdlsae.sae.Metrics;
+import org.mdlsae.sae.Sae;
+import org.mdlsae.sae.SaeWeights;
 import org.mdlsae.sweep.Sweep;
 import org.mdlsae.sweep.SweepConfig;
 import org.mdlsae.sweep.SweepResults;
@@ -81,6 +90,10 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print results.json's content on standard output at the end.")
     boolean json;
 
+    @Option(names = "--images", description = "The rows are images (d a perfect square, e.g. 28×28): the report draws "
+            + "decoder rows as pictures, most used first, dead ones crossed out (mnist and IDX files are images anyway).")
+    boolean images;
+
     @Option(names = "--compare", description = "Also compare the selected SAE's code with the dense code (gzip, xz, "
             + "zstd) and PCA at ε (results.json 'codec.comparison' and the report).")
     boolean compare;
@@ -132,23 +145,52 @@ public final class SweepCommand implements Callable<Integer> {
                 ev = new SweepResults.Evaluation(evalSource != null ? evalSource : opened.source(), rule,
                         trainSet.rowCount(), evalSet.rowCount(), "raw");
             }
+            ReportData rd = ReportData.of(opened.source(), all, images || opened.isMnist() || isIdx(opened.source()));
             SweepResults r = run(cfg, trainSet, evalSet, ev, opened.source(), target, backend.create(), progress.mode(),
-                    origin.origin(opened.source()), s -> s.compare(compare, zstd).checkpointEvery(every));
+                    origin.origin(opened.source()), s -> s.compare(compare, zstd).checkpointEvery(every), rd);
             if (json) Json.print(r);
         }
         return 0;
     }
 
+    /** True if {@code source} is an existing IDX file (images). */
+    static boolean isIdx(String source) {
+        Path p = Path.of(source);
+        return Files.isRegularFile(p) && DataSources.detect(p) == DataSources.Format.IDX;
+    }
+
+    /**
+     * What the report needs beyond the sweep (docs/design.md §12).
+     *
+     * @param images    the rows are images: feature pictures, by usage on the evaluation rows
+     * @param tokenRows all rows of an activation directory (null for other data)
+     * @param tokens    its tokens.tsv (null for other data): token dashboards of the selected SAE
+     */
+    record ReportData(boolean images, Rows tokenRows, TokenTable tokens) {
+        /** Reads tokens.tsv when {@code source} is a directory that has one, checking it has a line per row. */
+        static ReportData of(String source, Rows all, boolean images) {
+            Path dir = Path.of(source);
+            if (!Files.isRegularFile(dir.resolve(TokenTable.FILE))) return new ReportData(images, null, null);
+            TokenTable t = TokenTable.read(dir);
+            if (t.rows() != all.rowCount()) {
+                throw new InputException("--data " + source + ": " + all.rowCount() + " activation rows but " + TokenTable.FILE
+                        + " has " + t.rows() + " lines; use the directory 'mdlsae activations' wrote, unchanged");
+            }
+            return new ReportData(images, all, t);
+        }
+    }
+
     /** Runs a sweep with progress on standard error, writes the report, and prints a one-line summary. */
     static SweepResults run(SweepConfig cfg, Rows trainSet, Rows evalSet, SweepResults.Evaluation ev, String source,
-                            OutputTarget target, Backend be, Boolean mode, SaeFiles.Origin origin) throws Exception {
-        return run(cfg, trainSet, evalSet, ev, source, target, be, mode, origin, s -> { });
+                            OutputTarget target, Backend be, Boolean mode, SaeFiles.Origin origin, ReportData rd)
+            throws Exception {
+        return run(cfg, trainSet, evalSet, ev, source, target, be, mode, origin, s -> { }, rd);
     }
 
     /** As above, with {@code setup} applied to the sweep before it runs (e.g. {@code --compare}). */
     static SweepResults run(SweepConfig cfg, Rows trainSet, Rows evalSet, SweepResults.Evaluation ev, String source,
                             OutputTarget target, Backend be, Boolean mode, SaeFiles.Origin origin,
-                            java.util.function.Consumer<Sweep> setup)
+                            java.util.function.Consumer<Sweep> setup, ReportData rd)
             throws Exception {
         Path out = target.path();
         try (be) {
@@ -186,7 +228,7 @@ public final class SweepCommand implements Callable<Integer> {
             Sweep sweep = new Sweep(be, cfg, trainSet, evalSet, ev, source, out, l).origin(origin).restart(target.force());
             setup.accept(sweep);
             Path html = out.resolve("report.html");
-            SweepResults r = sweep.run(res -> SweepReport.write(html, res, run -> Sweep.weights(out, run)));
+            SweepResults r = sweep.run(res -> SweepReport.write(html, res, extras(res, out, be, evalSet, rd)));
             SweepRun b = r.best();
             if (b == null) {
                 System.err.printf(Locale.ROOT, "mdlsae: no width meets ε = %.5g; report: %s%n", r.eps(), html);
@@ -197,5 +239,37 @@ public final class SweepCommand implements Callable<Integer> {
             }
             return r;
         }
+    }
+
+    /** Contexts shown per feature in the report's token dashboards. */
+    static final int REPORT_CONTEXTS = 5;
+    /** Most used, and sampled, features shown in the report's token dashboards. */
+    static final int REPORT_MOST_USED = 12;
+    static final int REPORT_SAMPLE = 12;
+
+    /** The report's weights, feature usage (images) and token dashboards of the selected SAE (activation directories). */
+    static SweepReport.Extras extras(SweepResults res, Path out, Backend be, Rows eval, ReportData rd) {
+        Function<SweepRun, SaeWeights> dec = run -> Sweep.weights(out, run);
+        Function<SweepRun, long[]> usage = null;
+        if (rd.images()) {
+            usage = run -> {
+                try (Sae s = Sae.upload(be, dec.apply(run))) {
+                    return Metrics.evaluate(s, eval).fireCounts();
+                }
+            };
+        }
+        TokenDashboard dash = null;
+        String title = null;
+        SweepRun b = res.best();
+        if (rd.tokens() != null && b != null) {
+            LOG.info("token dashboards of D=" + b.width() + " k=" + b.k() + " over " + rd.tokenRows().rowCount() + " rows");
+            try (Sae s = Sae.upload(be, dec.apply(b))) {
+                FeatureStats st = FeatureStats.measure(s, rd.tokenRows(), FeatureStats.DEFAULT_TOP, FeatureStats.DEFAULT_BINS);
+                dash = TokenDashboard.build(s, rd.tokenRows(), rd.tokens(), st,
+                        TokenDashboard.select(st, REPORT_MOST_USED, REPORT_SAMPLE, 0), REPORT_CONTEXTS);
+            }
+            title = "the ε-MDL-optimal SAE, D = " + b.width() + ", k = " + b.k();
+        }
+        return new SweepReport.Extras(dec, rd.images(), usage, dash, title);
     }
 }

@@ -32,6 +32,12 @@ public final class FeatureImages {
     /** RGB of the lines between tiles and of empty cells. */
     public static final int GAP_RGB = 0x9a9a9a;
 
+    /** RGB of a dead feature's tile. */
+    public static final int DEAD_RGB = 0xdddddd;
+
+    /** RGB of the cross on a dead feature's tile. */
+    public static final int DEAD_CROSS_RGB = 0xcc3333;
+
     private FeatureImages() {
     }
 
@@ -57,16 +63,43 @@ public final class FeatureImages {
      * @see #grid(float[], int, int, int, int, int)
      */
     public static BufferedImage image(float[] rows, int count, int d, int side, int columns, int scale) {
+        if (count < 1) throw new IllegalArgumentException("count must be >= 1, got " + count);
+        int[] order = new int[count];
+        for (int i = 0; i < count; i++) order[i] = i;
+        return image(rows, order, null, d, side, columns, scale);
+    }
+
+    /**
+     * Renders chosen rows in a chosen order (e.g. features by decreasing usage), marking dead features: a feature with
+     * {@code dead[f]} is drawn as a grey tile crossed in red instead of its weights (which never decode anything, so
+     * they are noise, not a learned picture).
+     *
+     * @param rows    row-major features, row {@code f} is feature f
+     * @param order   the features to draw, in drawing order (≥ 1)
+     * @param dead    per feature, true if it never fires (may be null: none marked)
+     * @param d       length of one row; must equal {@code side²}
+     * @param side    tile side in data pixels
+     * @param columns tiles per grid row
+     * @param scale   upscaling factor
+     * @return PNG bytes of the grid
+     */
+    public static byte[] grid(float[] rows, int[] order, boolean[] dead, int d, int side, int columns, int scale) {
+        return png(image(rows, order, dead, d, side, columns, scale));
+    }
+
+    static BufferedImage image(float[] rows, int[] order, boolean[] dead, int d, int side, int columns, int scale) {
         if (rows == null) throw new IllegalArgumentException("rows is null");
+        int count = order.length;
         if (count < 1) throw new IllegalArgumentException("count must be >= 1, got " + count);
         if (side < 1 || (long) side * side != d) {
             throw new IllegalArgumentException("d = " + d + " is not side² for side = " + side);
         }
         if (columns < 1) throw new IllegalArgumentException("columns must be >= 1, got " + columns);
         if (scale < 1) throw new IllegalArgumentException("scale must be >= 1, got " + scale);
-        if ((long) count * d > rows.length) {
-            throw new IllegalArgumentException(count + " rows of " + d + " need " + (long) count * d
-                    + " values, got " + rows.length);
+        for (int f : order) {
+            if (f < 0 || (long) (f + 1) * d > rows.length) {
+                throw new IllegalArgumentException("feature " + f + " of " + d + " values is not in " + rows.length + " values");
+            }
         }
         int cols = Math.min(columns, count);
         int w = gridWidth(count, side, columns, scale);
@@ -75,15 +108,25 @@ public final class FeatureImages {
         int[] px = new int[w * h];
         Arrays.fill(px, GAP_RGB);
         int tile = side * scale;
-        for (int f = 0; f < count; f++) {
+        for (int t = 0; t < count; t++) {
+            int f = order[t];
             int base = f * d;
+            int x0 = GAP + (t % cols) * (tile + GAP);
+            int y0 = GAP + (t / cols) * (tile + GAP);
+            if (dead != null && dead[f]) {
+                for (int y = 0; y < tile; y++) {
+                    for (int x = 0; x < tile; x++) {
+                        boolean cross = Math.abs(x - y) <= scale / 2 || Math.abs(x + y - (tile - 1)) <= scale / 2;
+                        px[(y0 + y) * w + x0 + x] = cross ? DEAD_CROSS_RGB : DEAD_RGB;
+                    }
+                }
+                continue;
+            }
             float maxAbs = 0f;
             for (int p = 0; p < d; p++) {
                 float a = Math.abs(rows[base + p]);
                 if (a > maxAbs) maxAbs = a; // NaN never wins a > comparison
             }
-            int x0 = GAP + (f % cols) * (tile + GAP);
-            int y0 = GAP + (f / cols) * (tile + GAP);
             for (int p = 0; p < d; p++) {
                 int rgb = rgb(rows[base + p], maxAbs);
                 int py = y0 + (p / side) * scale;

@@ -13,6 +13,7 @@ import static org.mdlsae.report.Html.td;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
@@ -21,6 +22,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
 import org.mdlsae.codec.CodecSummary;
+import org.mdlsae.features.TokenDashboard;
 import org.mdlsae.io.AtomicFiles;
 import org.mdlsae.sae.SaeWeights;
 import org.mdlsae.sweep.SweepResults;
@@ -53,6 +55,8 @@ public final class SweepReport {
     public static final int FEATURE_COLUMNS = 16;
     /** Upscaling of a feature image (each data pixel becomes SCALE×SCALE image pixels). */
     public static final int FEATURE_SCALE = 2;
+    /** At most this many dead features are drawn (crossed out) after the live ones. */
+    public static final int MAX_DEAD_SHOWN = 16;
 
     private SweepReport() {
     }
@@ -74,8 +78,21 @@ public final class SweepReport {
      */
     public static void write(Path htmlFile, SweepResults results, Function<SweepRun, SaeWeights> decoders)
             throws IOException {
+        write(htmlFile, results, Extras.of(results, decoders));
+    }
+
+    /**
+     * Writes the report with what the caller knows beyond the results (see {@link Extras}); atomically, as
+     * {@link #write(Path, SweepResults, Function)}.
+     *
+     * @param htmlFile the report to (over)write
+     * @param results  the sweep's {@code results.json}
+     * @param extras   weights, whether the rows are images, feature usage, token dashboards
+     * @throws IOException when the file cannot be written
+     */
+    public static void write(Path htmlFile, SweepResults results, Extras extras) throws IOException {
         Objects.requireNonNull(htmlFile, "htmlFile");
-        String page = html(results, decoders); // everything that can fail in rendering fails before the disk
+        String page = render(results, extras); // everything that can fail in rendering fails before the disk
         AtomicFiles.writeString(htmlFile, page);
     }
 
@@ -87,8 +104,46 @@ public final class SweepReport {
      * @return a complete, self-contained HTML document
      */
     public static String html(SweepResults results, Function<SweepRun, SaeWeights> decoders) {
+        return render(results, Extras.of(results, decoders));
+    }
+
+    /**
+     * Renders the report page with extras.
+     *
+     * @param results the sweep's results
+     * @param extras  see {@link Extras}
+     * @return a complete, self-contained HTML document
+     */
+    public static String render(SweepResults results, Extras extras) {
         Objects.requireNonNull(results, "results");
-        return new Page(results, decoders).render();
+        return new Page(results, extras == null ? Extras.of(results, null) : extras).render();
+    }
+
+    /**
+     * What a report shows beyond results.json (docs/design.md §12).
+     *
+     * @param decoders  loads a run's weights (null: no feature pictures)
+     * @param images    the rows are images (mnist, IDX, or declared so): decoder rows are drawn as pictures, when d is
+     *                  a perfect square; other data get no pictures
+     * @param usage     per run, how many evaluation rows each latent fires on (null: pictures in index order, no dead
+     *                  marks); pictures then go by decreasing usage and latents that never fire are crossed out
+     * @param dashboard token dashboards of the selected SAE (null: none)
+     * @param dashboardTitle what the dashboards are of, e.g. "D = 768, k = 24"
+     */
+    public record Extras(Function<SweepRun, SaeWeights> decoders, boolean images, Function<SweepRun, long[]> usage,
+                         TokenDashboard dashboard, String dashboardTitle) {
+        /**
+         * The extras of a caller that only has the weights: pictures whenever d is a perfect square, in index order
+         * (the behaviour of {@link #write(Path, SweepResults, Function)}).
+         *
+         * @param results  the results
+         * @param decoders the weights, or null
+         * @return the extras
+         */
+        public static Extras of(SweepResults results, Function<SweepRun, SaeWeights> decoders) {
+            int side = (int) Math.round(Math.sqrt(Math.max(results.dIn(), 0)));
+            return new Extras(decoders, side * side == results.dIn(), null, null, null);
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------
@@ -98,16 +153,18 @@ public final class SweepReport {
         private final ReportView v;
         private final SweepResults r;
         private final Function<SweepRun, SaeWeights> decoders;
+        private final Extras extras;
         private final List<SweepRun> runs;
         private final TreeSet<Integer> widths;
         private final TreeMap<Integer, SweepRun> selected;
         private final SweepRun best;
         private final StringBuilder out = new StringBuilder(1 << 16);
 
-        Page(SweepResults r, Function<SweepRun, SaeWeights> decoders) {
+        Page(SweepResults r, Extras extras) {
             this.v = new ReportView(r);
             this.r = r;
-            this.decoders = decoders;
+            this.extras = extras;
+            this.decoders = extras.decoders();
             this.runs = v.runs;
             this.widths = v.widths;
             this.selected = v.selected;
@@ -118,7 +175,7 @@ public final class SweepReport {
             out.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
                     .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
                     .append("<title>MDL-SAE sweep: ").append(esc(nz(r.data()))).append("</title>\n")
-                    .append("<style>\n").append(CSS).append("</style>\n</head>\n<body>\n");
+                    .append("<style>\n").append(CSS).append(DashboardSection.CSS).append("</style>\n</head>\n<body>\n");
             header();
             selection();
             dlChart();
@@ -127,6 +184,7 @@ public final class SweepReport {
             codec();
             tables();
             features();
+            if (extras.dashboard() != null) out.append(DashboardSection.html(extras.dashboard(), extras.dashboardTitle()));
             out.append("<footer>Generated by the MDL-SAE engine (org.mdlsae.report.SweepReport).</footer>\n")
                     .append("</body>\n</html>\n");
             return out.toString();
@@ -301,10 +359,18 @@ public final class SweepReport {
         // ------------------------------------------------------------------ feature images
 
         private void features() {
-            out.append("<h2 id=\"features\">Learned features</h2>\n");
             int d = r.dIn();
             int side = (int) Math.round(Math.sqrt(Math.max(d, 0)));
-            if (d <= 0 || side * side != d) {
+            boolean square = d > 0 && side * side == d;
+            if (!extras.images()) {
+                if (square) return; // rows that are not declared images get no pictures (docs/design.md §12)
+                out.append("<h2 id=\"features\">Learned features</h2>\n");
+                out.append("<p>Feature images are drawn only for image-shaped data; d = ").append(d)
+                        .append(" is not a perfect square, so the decoder rows cannot be laid out as pictures.</p>\n");
+                return;
+            }
+            out.append("<h2 id=\"features\">Learned features</h2>\n");
+            if (!square) {
                 out.append("<p>Feature images are drawn only for image-shaped data; d = ").append(d)
                         .append(" is not a perfect square, so the decoder rows cannot be laid out as pictures.</p>\n");
                 return;
@@ -323,9 +389,14 @@ public final class SweepReport {
                 out.append("<p>No admissible SAE, so no features are shown.</p>\n");
                 return;
             }
+            boolean sorted = extras.usage() != null;
             out.append("<p class=\"note\">Each tile is one feature's decoder row (its dictionary vector) drawn as a "
                     + side + "×" + side + " image: red positive, blue negative, white zero, scaled per feature by its "
-                    + "largest |w|. The first features in index order are shown (at most " + MAX_FEATURES
+                    + "largest |w|. ").append(sorted
+                    ? "Features are shown by how often they fire on the evaluation rows, most used first (at most "
+                    + MAX_FEATURES + "); features that never fire there are dead: their weights decode nothing, so "
+                    + "instead of their noise they are drawn crossed out, after the live ones (at most " + MAX_DEAD_SHOWN + ").</p>\n"
+                    : "The first features in index order are shown (at most " + MAX_FEATURES
                     + "), without sorting: the report has the weights only, no usage statistics.</p>\n");
             for (Shown e : shown) {
                 SweepRun run = e.run();
@@ -341,13 +412,14 @@ public final class SweepReport {
                     throw new IllegalArgumentException("SAE " + run.dir() + " has d_in = " + w.dIn()
                             + " but the sweep has d = " + d);
                 }
-                int n = Math.min(MAX_FEATURES, w.width());
-                byte[] png = FeatureImages.grid(w.dec(), n, d, side, FEATURE_COLUMNS, FEATURE_SCALE);
+                long[] use = sorted ? extras.usage().apply(run) : null;
+                Tiles t = use == null ? Tiles.indexOrder(w.width()) : Tiles.byUsage(use);
+                byte[] png = FeatureImages.grid(w.dec(), t.order(), t.dead(), d, side, FEATURE_COLUMNS, FEATURE_SCALE);
                 out.append("<img class=\"grid\" id=\"features-").append(run.width()).append("-").append(run.k())
                         .append("\" alt=\"")
                         .append(esc(title)).append("\" src=\"data:image/png;base64,")
                         .append(Base64.getEncoder().encodeToString(png)).append("\">\n");
-                out.append("<figcaption>").append(esc(title)).append(" (features 0–").append(n - 1).append(" of ")
+                out.append("<figcaption>").append(esc(title)).append(" (").append(esc(t.caption())).append(" of ")
                         .append(w.width()).append(", ×").append(FEATURE_SCALE).append(")</figcaption>\n</figure>\n");
             }
         }
@@ -371,6 +443,40 @@ public final class SweepReport {
                     .append("\"></figure>\n");
         }
 
+    }
+
+    /** The tiles of one feature grid: which features, in which order, which crossed out. */
+    record Tiles(int[] order, boolean[] dead, String caption) {
+        /** The first {@value #MAX_FEATURES} features, in index order. */
+        static Tiles indexOrder(int width) {
+            int n = Math.min(MAX_FEATURES, width);
+            int[] order = new int[n];
+            for (int i = 0; i < n; i++) order[i] = i;
+            return new Tiles(order, null, "features 0–" + (n - 1));
+        }
+
+        /**
+         * Live features by decreasing usage (ties by index), at most {@value #MAX_FEATURES}, then dead ones (usage
+         * 0), crossed out, at most {@value #MAX_DEAD_SHOWN}.
+         */
+        static Tiles byUsage(long[] usage) {
+            int width = usage.length;
+            Integer[] idx = new Integer[width];
+            for (int i = 0; i < width; i++) idx[i] = i;
+            Arrays.sort(idx, Comparator.<Integer>comparingLong(i -> -usage[i]).thenComparingInt(i -> i));
+            int live = 0;
+            while (live < width && usage[idx[live]] > 0) live++;
+            int shownLive = Math.min(MAX_FEATURES, live);
+            int shownDead = Math.min(MAX_DEAD_SHOWN, width - live);
+            int[] order = new int[shownLive + shownDead];
+            boolean[] dead = new boolean[width];
+            for (int i = 0; i < shownLive; i++) order[i] = idx[i];
+            for (int i = 0; i < shownDead; i++) order[shownLive + i] = idx[live + i];
+            for (int i = live; i < width; i++) dead[idx[i]] = true;
+            String caption = "the " + shownLive + " most used of " + live + " live features"
+                    + (width == live ? "" : "; " + (width - live) + " dead, " + shownDead + " shown crossed out");
+            return new Tiles(order, dead, caption);
+        }
     }
 
     /** A run whose features are drawn, with why. */

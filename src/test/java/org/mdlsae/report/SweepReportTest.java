@@ -250,6 +250,44 @@ class SweepReportTest {
     }
 
     @Test
+    void declaredImagesAreDrawnByUsageWithDeadOnesCrossedOut() throws IOException {
+        SweepResults r = sweep();
+        // usage: feature j of a run fires (width − j) times, except every 5th, which never fires
+        Function<SweepRun, long[]> usage = run -> {
+            long[] u = new long[run.width()];
+            for (int j = 0; j < u.length; j++) u[j] = j % 5 == 0 ? 0 : run.width() - j;
+            return u;
+        };
+        String html = SweepReport.render(r, new SweepReport.Extras(SweepReportTest::weights, true, usage, null, null));
+        Map<String, BufferedImage> img = images(html);
+        // D = 128: 102 live (64 drawn) + 26 dead (16 drawn); D = 32: 25 live + 7 dead, all drawn
+        assertGrid(img.get("features-128-10"), 64 + SweepReport.MAX_DEAD_SHOWN, SweepReport.FEATURE_COLUMNS, SweepReport.FEATURE_SCALE);
+        assertGrid(img.get("features-32-24"), 32, SweepReport.FEATURE_COLUMNS, SweepReport.FEATURE_SCALE);
+        assertTrue(html.contains("the 64 most used of 102 live features; 26 dead, 16 shown crossed out of 128"), html);
+        assertTrue(html.contains("most used first"));
+        // the last tile of D = 32 is a dead one: grey with the red cross through its centre
+        BufferedImage g = img.get("features-32-24");
+        int tile = 28 * SweepReport.FEATURE_SCALE;
+        int x0 = FeatureImages.GAP + (31 % 16) * (tile + FeatureImages.GAP);
+        int y0 = FeatureImages.GAP + (31 / 16) * (tile + FeatureImages.GAP);
+        assertEquals(FeatureImages.DEAD_CROSS_RGB, g.getRGB(x0 + tile / 2, y0 + tile / 2) & 0xffffff);
+        assertEquals(FeatureImages.DEAD_RGB, g.getRGB(x0 + tile / 2, y0 + 2) & 0xffffff);
+        // the live order: the first tile is feature 1 (fires width − 1 times), drawn from its weights
+        SaeWeights w = weights(r.runs().stream().filter(x -> x.width() == 32 && x.selected()).findFirst().orElseThrow());
+        float maxAbs = 0;
+        for (int p = 0; p < D; p++) maxAbs = Math.max(maxAbs, Math.abs(w.dec()[D + p]));
+        assertEquals(FeatureImages.rgb(w.dec()[D], maxAbs), g.getRGB(FeatureImages.GAP, FeatureImages.GAP) & 0xffffff);
+    }
+
+    @Test
+    void squareRowsThatAreNotImagesGetNoPictures() {
+        String html = SweepReport.render(sweep(), new SweepReport.Extras(run -> {
+            throw new AssertionError("weights must not be loaded for rows that are not images");
+        }, false, null, null, null));
+        assertFalse(html.contains("id=\"features\""));
+    }
+
+    @Test
     void unavailableWeightsAreSaidSo() throws IOException {
         String html = SweepReport.html(sweep(), run -> null);
         assertTrue(html.contains("weights not available (w64_k12)"));
