@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.mdlsae.data.text.ExtractionConfig;
+import org.mdlsae.io.OutputKind;
+import org.mdlsae.io.OutputTarget;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -42,5 +45,35 @@ class ActivationsCommandTest {
         r = CliTest.run("activations", "--text", text.toString(), "--corpus", "europarl", "--max-tokens", "5", "--out", out);
         assertEquals(2, r.code());
         assertTrue(r.err().contains("mutually exclusive"), r.err());
+    }
+
+    @Test
+    void demoLmWithoutTheModuleSaysHowToGetIt() {
+        Path out = tmp.resolve("demo");
+        Path acts = tmp.resolve("demo-acts");
+        CliTest.Run r = CliTest.run("demo", "lm", "--out", out.toString(), "--activations", acts.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("optional language-model module"), r.err());
+        assertFalse(Files.exists(out));
+        assertFalse(Files.exists(acts));
+    }
+
+    @Test
+    void demoLmReusesOnlyItsOwnExtraction() throws Exception {
+        String good = "{\"model\": {\"id\": \"minilm\"}, \"layer\": {\"index\": 6}, \"corpus\": {\"name\": \"europarl\", "
+                + "\"language\": \"en\"}, \"max_tokens\": 200000, \"rows\": 200000, \"context_tokens\": 128, "
+                + "\"dtype\": \"float16\", \"special_token_rows\": false}";
+        ExtractionConfig ec = ExtractionConfig.defaults(200_000);
+        Path dir = tmp.resolve("acts");
+        OutputTarget.check("--activations", dir, OutputKind.ACTIVATIONS, OutputTarget.Mode.REPLACE, false)
+                .publish(d -> Files.writeString(d.resolve("manifest.json"), good));
+        assertTrue(DemoLmCommand.reusable(dir, ec));
+        assertFalse(DemoLmCommand.reusable(dir, ExtractionConfig.defaults(1000)), "another budget");
+        OutputTarget.check("--activations", dir, OutputKind.ACTIVATIONS, OutputTarget.Mode.REPLACE, true)
+                .publish(d -> Files.writeString(d.resolve("manifest.json"), good.replace("\"en\"", "\"all\"")));
+        assertFalse(DemoLmCommand.reusable(dir, ec), "another corpus selection");
+        Path foreign = Files.createDirectory(tmp.resolve("foreign"));
+        Files.writeString(foreign.resolve("manifest.json"), good);
+        assertFalse(DemoLmCommand.reusable(foreign, ec), "not written by the engine");
     }
 }
