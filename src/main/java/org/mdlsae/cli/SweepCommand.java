@@ -17,6 +17,7 @@ import org.mdlsae.features.FeatureStats;
 import org.mdlsae.features.TokenDashboard;
 import org.mdlsae.io.OutputKind;
 import org.mdlsae.io.OutputTarget;
+import org.mdlsae.io.Ownership;
 import org.mdlsae.io.SaeFiles;
 import org.mdlsae.math.Rows;
 import org.mdlsae.mdl.Mdl;
@@ -167,16 +168,27 @@ public final class SweepCommand implements Callable<Integer> {
      * @param tokens    its tokens.tsv (null for other data): token dashboards of the selected SAE
      */
     record ReportData(boolean images, Rows tokenRows, TokenTable tokens) {
-        /** Reads tokens.tsv when {@code source} is a directory that has one, checking it has a line per row. */
+        /**
+         * Reads tokens.tsv when {@code source} is a directory that has one. An activation directory this engine wrote
+         * must have a line per row (refused otherwise, before any training); another directory's tokens.tsv is used
+         * only if it is in that format and has a line per row, else the report goes without dashboards (logged).
+         */
         static ReportData of(String source, Rows all, boolean images) {
             Path dir = Path.of(source);
             if (!Files.isRegularFile(dir.resolve(TokenTable.FILE))) return new ReportData(images, null, null);
-            TokenTable t = TokenTable.read(dir);
-            if (t.rows() != all.rowCount()) {
-                throw new InputException("--data " + source + ": " + all.rowCount() + " activation rows but " + TokenTable.FILE
-                        + " has " + t.rows() + " lines; use the directory 'mdlsae activations' wrote, unchanged");
+            boolean ours = Ownership.kindOf(dir) == OutputKind.ACTIVATIONS;
+            try {
+                TokenTable t = TokenTable.read(dir);
+                if (t.rows() != all.rowCount()) {
+                    throw new InputException("--data " + source + ": " + all.rowCount() + " activation rows but "
+                            + TokenTable.FILE + " has " + t.rows() + " lines; use the directory 'mdlsae activations' wrote, unchanged");
+                }
+                return new ReportData(images, all, t);
+            } catch (InputException e) {
+                if (ours) throw e;
+                LOG.info("no token dashboards in the report: " + e.getMessage());
+                return new ReportData(images, null, null);
             }
-            return new ReportData(images, all, t);
         }
     }
 
