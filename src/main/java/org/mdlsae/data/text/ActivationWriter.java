@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.mdlsae.InputException;
 import org.mdlsae.io.AtomicFiles;
 import org.mdlsae.io.Npy;
 
@@ -21,6 +22,8 @@ import org.mdlsae.io.Npy;
  * full (memory: one shard), with its SHA-256 and the SHA-256 of all shard files in order.
  */
 final class ActivationWriter {
+    /** The largest finite float16 value. */
+    static final float HALF_MAX = 65504f;
     private final Path dir;
     private final int dim;
     private final String descr;
@@ -52,6 +55,14 @@ final class ActivationWriter {
         if (buf == null) {
             long n = Math.min(shardRows, maxRows - rows);
             buf = ByteBuffer.allocate(Math.toIntExact(n * dim * (descr.equals(Npy.F2) ? 2 : 4))).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        for (int c = 0; c < dim; c++) {
+            float v = src[from + c];
+            // float16 ends at 65504: a larger value would be stored as ∞ and refused by every reader (§8)
+            if (!Float.isFinite(v) || descr.equals(Npy.F2) && Math.abs(v) > HALF_MAX) {
+                throw new InputException("row " + rows + ", column " + c + " is " + v + (Float.isFinite(v)
+                        ? ", beyond float16's range; extract with --dtype float32" : "; the model produced a non-finite value"));
+            }
         }
         Npy.encode(descr, src, from, dim, buf);
         inShard++;

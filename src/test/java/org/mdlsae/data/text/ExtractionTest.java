@@ -155,6 +155,14 @@ class ExtractionTest {
     }
 
     @Test
+    void refusesValuesFloat16CannotHold() {
+        // the stand-in's layer-1 states are above 10^5: float16 would store them as ∞
+        org.mdlsae.InputException e = assertThrows(org.mdlsae.InputException.class, () -> Extraction.run(new FakeModel(),
+                corpus(TEXT), new ExtractionConfig(1, 10, true, 1, 8, 10, false), tmp, null));
+        assertTrue(e.getMessage().contains("--dtype float32"), e.getMessage());
+    }
+
+    @Test
     void tokenStringsSurviveEscaping() {
         for (String s : new String[] {"plain", "tab\there", "new\nline", "back\\slash", "\\t literal", "end\\"}) {
             assertEquals(s, TokenTable.unescape(TokenTable.escape(s)));
