@@ -35,7 +35,7 @@ class LayeringTest {
         LAYERS.put("backend.opencl", "org.mdlsae.backend.opencl..");
         LAYERS.put("backend.cuda", "org.mdlsae.backend.cuda..");
         LAYERS.put("backend.choice", "org.mdlsae.backend.choice..");
-        for (String p : new String[] {"sae", "io", "data", "train", "mdl", "toy", "codec", "sweep", "report", "bench", "api", "cli"}) {
+        for (String p : new String[] {"sae", "io", "data", "train", "mdl", "toy", "codec", "features", "sweep", "report", "bench", "api", "cli"}) {
             LAYERS.put(p, "org.mdlsae." + p + "..");
         }
     }

@@ -21,9 +21,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code mdlsae demo}: the README's main command, an MNIST MDL sweep sized for a few minutes on 2 cores. */
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(name = "demo", mixinStandardHelpOptions = true, subcommands = DemoLmCommand.class,
         description = "Fetch MNIST if needed and run a small MDL sweep end to end (BatchTopK, ε = " + Mdl.DEFAULT_EPS + "); "
-                + "prints the selected SAE and where the report is.")
+                + "prints the selected SAE and where the report is. 'mdlsae demo lm': the same on a real language model.")
 public final class DemoCommand implements Callable<Integer> {
     /** The demo's width grid. */
     static final List<Integer> WIDTHS = List.of(32, 64, 128, 256, 512, 1024);
@@ -75,7 +75,7 @@ public final class DemoCommand implements Callable<Integer> {
         Dataset train = DataSources.load("mnist", null, "train", c);
         Dataset test = DataSources.load("mnist", null, "test", c);
         SweepCommand.run(cfg, train, test, SweepResults.Evaluation.mnist(train.rows(), test.rows()), "mnist", target, backend.create(), progress.mode(),
-                new SaeFiles.Origin(null, null, "mnist"));
+                new SaeFiles.Origin(null, null, "mnist"), new SweepCommand.ReportData(true, null, null));
         return 0;
     }
 }

@@ -21,7 +21,7 @@ import picocli.CommandLine.Command;
 @Command(name = "mdlsae", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Minimal-description-length sparse autoencoders: train SAEs, measure the bits their codes take, "
                 + "and select the SAE that explains activations most concisely at a loss tolerance.",
-        subcommands = {DemoCommand.class, DataCommand.class, TrainCommand.class, EvalCommand.class, DlCommand.class,
+        subcommands = {DemoCommand.class, DataCommand.class, ActivationsCommand.class, FeaturesCommand.class, TrainCommand.class, EvalCommand.class, DlCommand.class,
                 CompressCommand.class, DecompressCommand.class, CompareCommand.class,
                 SweepCommand.class, BoundCommand.class, ToyCommand.class, BenchCommand.class, InfoCommand.class,
                 CommandLine.HelpCommand.class})

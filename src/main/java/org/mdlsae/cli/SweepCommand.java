@@ -1,20 +1,31 @@
 package org.mdlsae.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Function;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.logging.Logger;
 import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.codec.Zstd;
+import org.mdlsae.data.DataSources;
 import org.mdlsae.data.HoldOut;
+import org.mdlsae.data.text.TokenTable;
+import org.mdlsae.features.FeatureStats;
+import org.mdlsae.features.TokenDashboard;
 import org.mdlsae.io.OutputKind;
 import org.mdlsae.io.OutputTarget;
+import org.mdlsae.io.Ownership;
 import org.mdlsae.io.SaeFiles;
 import org.mdlsae.math.Rows;
 import org.mdlsae.mdl.Mdl;
 import org.mdlsae.report.SweepReport;
+import org.mdlsae.sae.FeatureCharacter;
+import org.mdlsae.sae.Metrics;
+import org.mdlsae.sae.Sae;
+import org.mdlsae.sae.SaeWeights;
 import org.mdlsae.sweep.Sweep;
 import org.mdlsae.sweep.SweepConfig;
 import org.mdlsae.sweep.SweepResults;
@@ -94,6 +105,10 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print results.json's content on standard output at the end.")
     boolean json;
 
+    @Option(names = "--images", description = "The rows are images (d a perfect square, e.g. 28×28): the report draws "
+            + "decoder rows as pictures, most used first, dead ones crossed out (mnist and IDX files are images anyway).")
+    boolean images;
+
     @Option(names = "--compare", description = "Also compare the selected SAE's code with the dense code (gzip, xz, "
             + "zstd) and PCA at ε (results.json 'codec.comparison' and the report).")
     boolean compare;
@@ -146,8 +161,9 @@ public final class SweepCommand implements Callable<Integer> {
                 ev = new SweepResults.Evaluation(evalSource != null ? evalSource : opened.source(), rule,
                         trainSet.rowCount(), evalSet.rowCount(), "raw");
             }
+            ReportData rd = ReportData.of(opened.source(), all, images || opened.isMnist() || isIdx(opened.source()));
             SweepResults r = run(cfg, trainSet, evalSet, ev, opened.source(), target, backend.create(), progress.mode(),
-                    origin.origin(opened.source()), s -> s.compare(compare, zstd).checkpointEvery(every));
+                    origin.origin(opened.source()), s -> s.compare(compare, zstd).checkpointEvery(every), rd);
             if (json) Json.print(r);
         }
         return 0;
@@ -159,16 +175,55 @@ public final class SweepCommand implements Callable<Integer> {
         throw new InputException("--search must be anneal or bisect, got '" + s + "'");
     }
 
+    /** True if {@code source} is an existing IDX file (images). */
+    static boolean isIdx(String source) {
+        Path p = Path.of(source);
+        return Files.isRegularFile(p) && DataSources.detect(p) == DataSources.Format.IDX;
+    }
+
+    /**
+     * What the report needs beyond the sweep (docs/design.md §12).
+     *
+     * @param images    the rows are images: feature pictures, by usage on the training rows
+     * @param tokenRows all rows of an activation directory (null for other data)
+     * @param tokens    its tokens.tsv (null for other data): token dashboards of the selected SAE
+     */
+    record ReportData(boolean images, Rows tokenRows, TokenTable tokens) {
+        /**
+         * Reads tokens.tsv when {@code source} is a directory that has one. An activation directory this engine wrote
+         * must have a line per row (refused otherwise, before any training); another directory's tokens.tsv is used
+         * only if it is in that format and has a line per row, else the report goes without dashboards (logged).
+         */
+        static ReportData of(String source, Rows all, boolean images) {
+            Path dir = Path.of(source);
+            if (!Files.isRegularFile(dir.resolve(TokenTable.FILE))) return new ReportData(images, null, null);
+            boolean ours = Ownership.kindOf(dir) == OutputKind.ACTIVATIONS;
+            try {
+                TokenTable t = TokenTable.read(dir);
+                if (t.rows() != all.rowCount()) {
+                    throw new InputException("--data " + source + ": " + all.rowCount() + " activation rows but "
+                            + TokenTable.FILE + " has " + t.rows() + " lines; use the directory 'mdlsae activations' wrote, unchanged");
+                }
+                return new ReportData(images, all, t);
+            } catch (InputException e) {
+                if (ours) throw e;
+                LOG.info("no token dashboards in the report: " + e.getMessage());
+                return new ReportData(images, null, null);
+            }
+        }
+    }
+
     /** Runs a sweep with progress on standard error, writes the report, and prints a one-line summary. */
     static SweepResults run(SweepConfig cfg, Rows trainSet, Rows evalSet, SweepResults.Evaluation ev, String source,
-                            OutputTarget target, Backend be, Boolean mode, SaeFiles.Origin origin) throws Exception {
-        return run(cfg, trainSet, evalSet, ev, source, target, be, mode, origin, s -> { });
+                            OutputTarget target, Backend be, Boolean mode, SaeFiles.Origin origin, ReportData rd)
+            throws Exception {
+        return run(cfg, trainSet, evalSet, ev, source, target, be, mode, origin, s -> { }, rd);
     }
 
     /** As above, with {@code setup} applied to the sweep before it runs (e.g. {@code --compare}). */
     static SweepResults run(SweepConfig cfg, Rows trainSet, Rows evalSet, SweepResults.Evaluation ev, String source,
                             OutputTarget target, Backend be, Boolean mode, SaeFiles.Origin origin,
-                            java.util.function.Consumer<Sweep> setup)
+                            java.util.function.Consumer<Sweep> setup, ReportData rd)
             throws Exception {
         Path out = target.path();
         try (be) {
@@ -209,7 +264,7 @@ public final class SweepCommand implements Callable<Integer> {
             Sweep sweep = new Sweep(be, cfg, trainSet, evalSet, ev, source, out, l).origin(origin).restart(target.force());
             setup.accept(sweep);
             Path html = out.resolve("report.html");
-            SweepResults r = sweep.run(res -> SweepReport.write(html, res, run -> Sweep.weights(out, run), sweep::features));
+            SweepResults r = sweep.run(res -> SweepReport.write(html, res, extras(res, out, be, sweep, rd)));
             SweepRun b = r.best();
             if (b == null) {
                 System.err.printf(Locale.ROOT, "mdlsae: no width meets ε = %.5g; report: %s%n", r.eps(), html);
@@ -220,5 +275,30 @@ public final class SweepCommand implements Callable<Integer> {
             }
             return r;
         }
+    }
+
+    /** Contexts shown per feature in the report's token dashboards. */
+    static final int REPORT_CONTEXTS = 5;
+    /** Most used, and sampled, features shown in the report's token dashboards. */
+    static final int REPORT_MOST_USED = 12;
+    static final int REPORT_SAMPLE = 12;
+
+    /** The report's weights, feature usage (images) and token dashboards of the selected SAE (activation directories). */
+    static SweepReport.Extras extras(SweepResults res, Path out, Backend be, Sweep sweep, ReportData rd) {
+        Function<SweepRun, SaeWeights> dec = run -> Sweep.weights(out, run);
+        Function<SweepRun, FeatureCharacter> usage = rd.images() ? sweep::features : null;
+        TokenDashboard dash = null;
+        String title = null;
+        SweepRun b = res.best();
+        if (rd.tokens() != null && b != null) {
+            LOG.info("token dashboards of D=" + b.width() + " k=" + b.k() + " over " + rd.tokenRows().rowCount() + " rows");
+            try (Sae s = Sae.upload(be, dec.apply(b))) {
+                FeatureStats st = FeatureStats.measure(s, rd.tokenRows(), FeatureStats.DEFAULT_TOP, FeatureStats.DEFAULT_BINS);
+                dash = TokenDashboard.build(s, rd.tokenRows(), rd.tokens(), st,
+                        TokenDashboard.select(st, REPORT_MOST_USED, REPORT_SAMPLE, 0), REPORT_CONTEXTS);
+            }
+            title = "the ε-MDL-optimal SAE, D = " + b.width() + ", k = " + b.k();
+        }
+        return new SweepReport.Extras(dec, rd.images(), usage, dash, title);
     }
 }

@@ -50,7 +50,6 @@ final class Dtypes {
         }
     }
 
-    /** IEEE 754 binary16 to float, exact (every half value is a float), NaN and infinities kept. */
     /** Bytes per element of a dtype {@link #decode} reads, or 0 when it reads no such dtype. */
     static int size(String dtype) {
         return switch (dtype) {
@@ -62,6 +61,7 @@ final class Dtypes {
         };
     }
 
+    /** IEEE 754 binary16 to float, exact (every half value is a float), NaN and infinities kept. */
     static float halfToFloat(short h) {
         int bits = h & 0xffff;
         int sign = (bits & 0x8000) << 16;
@@ -76,5 +76,35 @@ final class Dtypes {
             return sign != 0 ? -v : v;
         }
         return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
+    }
+
+    /**
+     * Float to IEEE 754 binary16, rounded to nearest with ties to even (as numpy's {@code astype(float16)}):
+     * values beyond the largest half (65504) round to ±∞, tiny ones to subnormals or ±0; NaN stays NaN.
+     */
+    static short floatToHalf(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        int sign = (bits >>> 16) & 0x8000;
+        int exp = (bits >>> 23) & 0xff;
+        int mant = bits & 0x7fffff;
+        if (exp == 0xff) return (short) (sign | 0x7c00 | (mant != 0 ? 0x200 | (mant >>> 13) : 0));
+        int e = exp - 127 + 15; // the half exponent field
+        if (e >= 0x1f) return (short) (sign | 0x7c00);
+        if (e <= 0) {
+            if (e < -10) return (short) sign; // below half the smallest subnormal: ±0
+            // subnormal: the 24-bit significand (implicit 1) shifted right, rounded to nearest even
+            int m = mant | 0x800000;
+            int shift = 14 - e;
+            int half = m >>> shift;
+            int rest = m & ((1 << shift) - 1);
+            int mid = 1 << (shift - 1);
+            if (rest > mid || rest == mid && (half & 1) == 1) half++;
+            return (short) (sign | half);
+        }
+        int half = (e << 10) | (mant >>> 13);
+        int rest = mant & 0x1fff;
+        // a carry out of the mantissa moves to the next exponent (and to ∞ at the top), as it should
+        if (rest > 0x1000 || rest == 0x1000 && (half & 1) == 1) half++;
+        return (short) (sign | half);
     }
 }

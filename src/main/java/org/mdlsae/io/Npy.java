@@ -29,6 +29,10 @@ public final class Npy {
     private static final int GROWTH_AXIS_MAX_DIGITS = 21;
     private static final long MAX_HEADER_BYTES = 1 << 20;
     private static final int CHUNK_BYTES = 1 << 20;
+    /** numpy's descr of little-endian float32. */
+    public static final String F4 = "<f4";
+    /** numpy's descr of little-endian float16. */
+    public static final String F2 = "<f2";
     private static final String SUPPORTED = "<f4, <f2, <f8 (or big-endian >f4, >f2, >f8)";
 
     private Npy() {
@@ -344,8 +348,21 @@ public final class Npy {
      * @return the header bytes
      */
     public static byte[] header(int rows, int cols) {
+        return header(F4, rows, cols);
+    }
+
+    /**
+     * The header of a 2-D array of a little-endian float type ({@link #F4} or {@link #F2}), as numpy writes it.
+     *
+     * @param descr {@link #F4} or {@link #F2}
+     * @param rows  number of rows
+     * @param cols  number of columns
+     * @return the header bytes
+     */
+    public static byte[] header(String descr, int rows, int cols) {
+        if (!descr.equals(F4) && !descr.equals(F2)) throw new IllegalArgumentException("unsupported descr " + descr);
         String shape = "(" + rows + ", " + cols + ")";
-        StringBuilder dict = new StringBuilder("{'descr': '<f4', 'fortran_order': False, 'shape': ")
+        StringBuilder dict = new StringBuilder("{'descr': '" + descr + "', 'fortran_order': False, 'shape': ")
                 .append(shape).append(", }");
         dict.append(" ".repeat(Math.max(0, GROWTH_AXIS_MAX_DIGITS - Integer.toString(rows).length())));
         int hlen = dict.length() + 1; // + '\n'
@@ -355,6 +372,26 @@ public final class Npy {
         ByteBuffer out = ByteBuffer.allocate(10 + text.length).order(ByteOrder.LITTLE_ENDIAN);
         out.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) text.length).put(text);
         return out.array();
+    }
+
+    /**
+     * Appends {@code n} floats to {@code dst} (little-endian) in a stored type: float32 as is, float16 rounded to
+     * nearest, ties to even (values beyond float16's range become ±∞).
+     *
+     * @param descr {@link #F4} or {@link #F2}
+     * @param src   the values
+     * @param from  first index in {@code src}
+     * @param n     how many
+     * @param dst   a little-endian buffer with room for {@code n} values
+     */
+    public static void encode(String descr, float[] src, int from, int n, ByteBuffer dst) {
+        if (descr.equals(F4)) {
+            for (int i = 0; i < n; i++) dst.putFloat(src[from + i]);
+        } else if (descr.equals(F2)) {
+            for (int i = 0; i < n; i++) dst.putShort(Dtypes.floatToHalf(src[from + i]));
+        } else {
+            throw new IllegalArgumentException("unsupported descr " + descr);
+        }
     }
 
     private static InputException bad(Path file, String what) {

@@ -30,6 +30,11 @@ public enum OutputKind {
     SWEEP_RUNS("sweep-runs", "a sweep's runs", Shape.DIRECTORY, null, "w*-k*", "w*-anneal", "w*-anneal.checkpoint"),
     /** The checkpoint of an unfinished training run (weights, optimiser and data-order state). */
     CHECKPOINT("checkpoint", "a training checkpoint", Shape.DIRECTORY, null),
+    /**
+     * A directory of language-model activations (docs/design.md §12): {@code .npy} shards, {@code tokens.tsv} and
+     * {@code manifest.json}, published in one piece.
+     */
+    ACTIVATIONS("activations", "an activation directory", Shape.DIRECTORY, null),
     /** The CSV tables and PNG charts of a theory toy. */
     TOY("toy", "a toy's tables and charts", Shape.DIRECTORY, null),
     /** The data, initial weights and codes {@code mdlsae bench --export} writes for the Python peers. */

@@ -31,17 +31,21 @@ final class FeatureGrids {
     /**
      * The section's HTML.
      *
-     * @param v        the sweep
-     * @param decoders loads a run's weights (null: no pictures)
-     * @param usage    measures a run's features on its training rows (null: index order, no dead latents left out)
-     * @return the section
+     * @param v      the sweep
+     * @param extras the weights (null: no pictures), whether the rows are images, and the features' usage on the
+     *               training rows (null: index order, no dead latents left out)
+     * @return the section; empty for rows not declared images whose d is a perfect square (docs/design.md §12)
      */
-    static String html(ReportView v, Function<SweepRun, SaeWeights> decoders, Function<SweepRun, FeatureCharacter> usage) {
+    static String html(ReportView v, SweepReport.Extras extras) {
+        Function<SweepRun, SaeWeights> decoders = extras.decoders();
+        Function<SweepRun, FeatureCharacter> usage = extras.usage();
         StringBuilder out = new StringBuilder();
-        out.append("<h2 id=\"features\">Learned features</h2>\n");
         int d = v.r.dIn();
         int side = (int) Math.round(Math.sqrt(Math.max(d, 0)));
-        if (d <= 0 || side * side != d) {
+        boolean square = d > 0 && side * side == d;
+        if (!extras.images() && square) return "";
+        out.append("<h2 id=\"features\">Learned features</h2>\n");
+        if (!square) {
             return out.append("<p>Feature images are drawn only for image-shaped data; d = ").append(d)
                     .append(" is not a perfect square, so the decoder rows cannot be laid out as pictures.</p>\n").toString();
         }

@@ -12,6 +12,7 @@ import static org.mdlsae.report.Html.td;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
@@ -20,6 +21,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
 import org.mdlsae.codec.CodecSummary;
+import org.mdlsae.features.TokenDashboard;
 import org.mdlsae.io.AtomicFiles;
 import org.mdlsae.sae.FeatureCharacter;
 import org.mdlsae.sae.SaeWeights;
@@ -74,25 +76,21 @@ public final class SweepReport {
      */
     public static void write(Path htmlFile, SweepResults results, Function<SweepRun, SaeWeights> decoders)
             throws IOException {
-        write(htmlFile, results, decoders, null);
+        write(htmlFile, results, Extras.of(results, decoders));
     }
 
     /**
-     * As {@link #write(Path, SweepResults, Function)}, with the pictures of features sorted by usage and dead latents
-     * left out (docs/design.md §11).
+     * Writes the report with what the caller knows beyond the results (see {@link Extras}); atomically, as
+     * {@link #write(Path, SweepResults, Function)}.
      *
      * @param htmlFile the report to (over)write
-     * @param results  the sweep's results
-     * @param decoders loads a run's weights, or {@code null}
-     * @param usage    measures a run's features on its training rows ({@code sweep.Sweep#features}), or {@code null}
-     *                 for pictures in index order; called for the runs whose pictures are drawn
+     * @param results  the sweep's {@code results.json}
+     * @param extras   weights, whether the rows are images, feature usage, token dashboards
      * @throws IOException when the file cannot be written
      */
-    public static void write(Path htmlFile, SweepResults results, Function<SweepRun, SaeWeights> decoders,
-                             Function<SweepRun, FeatureCharacter> usage) throws IOException {
+    public static void write(Path htmlFile, SweepResults results, Extras extras) throws IOException {
         Objects.requireNonNull(htmlFile, "htmlFile");
-        Objects.requireNonNull(results, "results");
-        String page = new Page(results, decoders, usage).render(); // everything that can fail fails before the disk
+        String page = render(results, extras); // everything that can fail in rendering fails before the disk
         AtomicFiles.writeString(htmlFile, page);
     }
 
@@ -104,8 +102,46 @@ public final class SweepReport {
      * @return a complete, self-contained HTML document
      */
     public static String html(SweepResults results, Function<SweepRun, SaeWeights> decoders) {
+        return render(results, Extras.of(results, decoders));
+    }
+
+    /**
+     * Renders the report page with extras.
+     *
+     * @param results the sweep's results
+     * @param extras  see {@link Extras}
+     * @return a complete, self-contained HTML document
+     */
+    public static String render(SweepResults results, Extras extras) {
         Objects.requireNonNull(results, "results");
-        return new Page(results, decoders, null).render();
+        return new Page(results, extras == null ? Extras.of(results, null) : extras).render();
+    }
+
+    /**
+     * What a report shows beyond results.json (docs/design.md §12).
+     *
+     * @param decoders  loads a run's weights (null: no feature pictures)
+     * @param images    the rows are images (mnist, IDX, or declared so): decoder rows are drawn as pictures, when d is
+     *                  a perfect square; other data get no pictures
+     * @param usage     measures a run's features on its training rows ({@code sweep.Sweep#features}; null: pictures in
+     *                  index order); pictures then go by decreasing usage, dead latents left out and counted
+     * @param dashboard token dashboards of the selected SAE (null: none)
+     * @param dashboardTitle what the dashboards are of, e.g. "D = 768, k = 24"
+     */
+    public record Extras(Function<SweepRun, SaeWeights> decoders, boolean images, Function<SweepRun, FeatureCharacter> usage,
+                         TokenDashboard dashboard, String dashboardTitle) {
+        /**
+         * The extras of a caller that only has the weights: pictures whenever d is a perfect square, in index order
+         * (the behaviour of {@link #write(Path, SweepResults, Function)}).
+         *
+         * @param results  the results
+         * @param decoders the weights, or null
+         * @return the extras
+         */
+        public static Extras of(SweepResults results, Function<SweepRun, SaeWeights> decoders) {
+            int side = (int) Math.round(Math.sqrt(Math.max(results.dIn(), 0)));
+            return new Extras(decoders, side * side == results.dIn(), null, null, null);
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------
@@ -115,18 +151,18 @@ public final class SweepReport {
         private final ReportView v;
         private final SweepResults r;
         private final Function<SweepRun, SaeWeights> decoders;
-        private final Function<SweepRun, FeatureCharacter> usage;
+        private final Extras extras;
         private final List<SweepRun> runs;
         private final TreeSet<Integer> widths;
         private final TreeMap<Integer, SweepRun> selected;
         private final SweepRun best;
         private final StringBuilder out = new StringBuilder(1 << 16);
 
-        Page(SweepResults r, Function<SweepRun, SaeWeights> decoders, Function<SweepRun, FeatureCharacter> usage) {
+        Page(SweepResults r, Extras extras) {
             this.v = new ReportView(r);
             this.r = r;
-            this.decoders = decoders;
-            this.usage = usage;
+            this.extras = extras;
+            this.decoders = extras.decoders();
             this.runs = v.runs;
             this.widths = v.widths;
             this.selected = v.selected;
@@ -137,7 +173,7 @@ public final class SweepReport {
             out.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
                     .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
                     .append("<title>MDL-SAE sweep: ").append(esc(nz(r.data()))).append("</title>\n")
-                    .append("<style>\n").append(CSS).append("</style>\n</head>\n<body>\n");
+                    .append("<style>\n").append(CSS).append(DashboardSection.CSS).append("</style>\n</head>\n<body>\n");
             header();
             selection();
             dlChart();
@@ -146,7 +182,8 @@ public final class SweepReport {
             precisionChart();
             codec();
             tables();
-            out.append(FeatureGrids.html(v, decoders, usage));
+            out.append(FeatureGrids.html(v, extras));
+            if (extras.dashboard() != null) out.append(DashboardSection.html(extras.dashboard(), extras.dashboardTitle()));
             out.append("<footer>Generated by the MDL-SAE engine (org.mdlsae.report.SweepReport).</footer>\n")
                     .append("</body>\n</html>\n");
             return out.toString();

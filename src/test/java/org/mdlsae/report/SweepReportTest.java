@@ -246,7 +246,7 @@ class SweepReportTest {
             return new FeatureCharacter(800, run.width() - 4, 4.0 / run.width(), 0.5, 0.1, u);
         };
         Path file = tmp.resolve("seeds.html");
-        SweepReport.write(file, r, SweepReportTest::weights, usage);
+        SweepReport.write(file, r, new SweepReport.Extras(SweepReportTest::weights, true, usage, null, null));
         String html = Files.readString(file);
         Map<String, BufferedImage> img = images(html);
         assertTrue(img.containsKey("chart-regimes"), img.keySet().toString());
@@ -311,6 +311,14 @@ class SweepReportTest {
         assertTrue(html.contains("d = 768 is not a perfect square"));
         assertEquals(3, images(html).size());
         assertTrue(html.contains("42.0 s"));
+    }
+
+    @Test
+    void squareRowsThatAreNotImagesGetNoPictures() {
+        String html = SweepReport.render(sweep(), new SweepReport.Extras(run -> {
+            throw new AssertionError("weights must not be loaded for rows that are not images");
+        }, false, null, null, null));
+        assertFalse(html.contains("id=\"features\""));
     }
 
     @Test
