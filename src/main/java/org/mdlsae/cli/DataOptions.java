@@ -50,7 +50,8 @@ public final class DataOptions implements AutoCloseable {
      *
      * @param defaultSplit the mnist split used when --split is absent
      * @param otherSources the command's other data sources (null entries allowed): --cache is refused unless one of
-     *                     them or --data is mnist, since it would be ignored
+     *                     them or --data is mnist, and --in-memory unless one of them or --data is a file or
+     *                     directory, since it would be ignored
      * @return the rows (closed by {@link #close})
      */
     Rows open(String defaultSplit, String... otherSources) {
@@ -60,6 +61,9 @@ public final class DataOptions implements AutoCloseable {
         boolean mnist = isMnist();
         if (cache != null && !mnist && Arrays.stream(otherSources).noneMatch("mnist"::equalsIgnoreCase)) {
             throw new InputException("--cache applies to mnist only (its download cache); no source here is mnist: drop --cache");
+        }
+        if (inMemory && mnist && Arrays.stream(otherSources).allMatch(o -> o == null || "mnist".equalsIgnoreCase(o))) {
+            throw new InputException("--in-memory applies to files and directories (mnist is always in memory); drop --in-memory");
         }
         String s = split != null ? split : (mnist ? defaultSplit : null);
         return keep(data, s);

@@ -28,6 +28,7 @@ final class Flags {
             entry("SweepConfig.eps", "--eps"),
             entry("SweepConfig.fvu", "--fvu"),
             entry("SweepConfig.kMax", "--k-max"),
+            entry("SweepConfig.search", "--search"),
             entry("Mdl.eps", "--eps"),
             entry("Mdl.fvu", "--fvu"),
             entry("Mdl.delta", "--delta"),

@@ -28,9 +28,12 @@ import picocli.CommandLine.Option;
 
 /** {@code mdlsae sweep}: the ε-MDL selection over a width grid. */
 @Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"For each width, find by bisection the smallest k whose SAE meets the tolerance on the evaluation "
-                + "split, measure B* and the entropy DL, and select the minimum-DL SAE. Writes results.json, results.csv, "
-                + "every SAE, and report.html into --out. Re-running with the same settings resumes: finished runs are reused.",
+        description = {"For each width, find the k of least description length whose SAE meets the tolerance (--search "
+                + "anneal: one training per width lowers k while the SAE meets it on control rows held out from training; "
+                + "bisect: a training per k tried, bisecting for the smallest k meeting it on the evaluation split), "
+                + "measure B* and the entropy DL on the evaluation split, and select the minimum-DL SAE. Writes "
+                + "results.json, results.csv, every SAE, and report.html into --out. Re-running with the same settings "
+                + "resumes: finished runs are reused.",
                 "The selection never measures rows it trained on: mnist trains on its train split and measures on its test "
                         + "split; a file or directory measures on --eval when given, else on its last 10% of rows, held out "
                         + "from training (the log and results.json say which). ε and MSE are in the data's raw units."})
@@ -54,6 +57,10 @@ public final class SweepCommand implements Callable<Integer> {
 
     @Option(names = "--k-max", defaultValue = "" + SweepConfig.DEFAULT_K_MAX, description = "Largest k tried (default: ${DEFAULT-VALUE}).")
     int kMax;
+
+    @Option(names = "--search", paramLabel = "anneal|bisect", defaultValue = SweepConfig.DEFAULT_SEARCH_TEXT,
+            description = "How each width finds its k (default: ${DEFAULT-VALUE}; docs/design.md §10).")
+    String search;
 
     @Mixin
     TrainOptions train;
@@ -109,7 +116,7 @@ public final class SweepCommand implements Callable<Integer> {
         }
         SweepConfig.checkWidths(widths);
         Double eps = tol.eps == null && tol.fvu == null ? Double.valueOf(Mdl.DEFAULT_EPS) : tol.eps;
-        SweepConfig cfg = new SweepConfig(widths, eps, tol.fvu, kMax, train.toConfig(widths.get(0), 1));
+        SweepConfig cfg = new SweepConfig(widths, eps, tol.fvu, kMax, train.toConfig(widths.get(0), 1), search(search));
         Zstd zstd = compare ? Zstd.find(zstdJar) : null;
         try (DataOptions opened = data) {
             Rows all = opened.open("train", evalSource);
@@ -137,6 +144,12 @@ public final class SweepCommand implements Callable<Integer> {
             if (json) Json.print(r);
         }
         return 0;
+    }
+
+    /** The search mode named by {@code --search}. */
+    static SweepConfig.Search search(String s) {
+        for (SweepConfig.Search m : SweepConfig.Search.values()) if (m.id().equals(s)) return m;
+        throw new InputException("--search must be anneal or bisect, got '" + s + "'");
     }
 
     /** Runs a sweep with progress on standard error, writes the report, and prints a one-line summary. */

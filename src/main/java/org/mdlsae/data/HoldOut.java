@@ -40,4 +40,42 @@ public record HoldOut(Rows train, Rows eval, String rule) {
         if (all instanceof ShardSet s) return new HoldOut(s.slice(0, cut), s.slice(cut, n), rule);
         throw new IllegalArgumentException("cannot split " + all + ": give a Dataset or a ShardSet");
     }
+
+    /** The most rows {@link #control} holds out. */
+    public static final int CONTROL_MAX = 4096;
+
+    /**
+     * The control rows of the annealing search (docs/design.md §10): {@value #PERCENT} % of the training rows, at
+     * most {@value #CONTROL_MAX} and at least one, held out from training so that the search's k decisions are made
+     * on rows that are neither trained on nor the selection's. In-memory rows are taken evenly spread (every m-th row,
+     * since a split may be ordered, as mnist's train split is by digit); a shard set's are its last rows (a view,
+     * never touched by a training window).
+     *
+     * @param train the sweep's training rows ({@link Dataset}: the parts are copies; {@link ShardSet}: views)
+     * @return {@code train()} the rows to train on, {@code eval()} the control rows
+     * @throws InputException if there are fewer than 2 rows
+     */
+    public static HoldOut control(Rows train) {
+        long n = train.rowCount();
+        if (n < 2) throw new InputException(train.name() + ": " + n + " row(s) cannot be split into training and control rows");
+        long held = Math.max(1, Math.min(CONTROL_MAX, n * PERCENT / 100));
+        if (train instanceof Dataset ds) {
+            int stride = (int) (n / held);
+            int[] keep = new int[(int) (n - held)], ctl = new int[(int) held];
+            int a = 0, b = 0;
+            for (int i = 0; i < n; i++) {
+                if (b < held && i % stride == stride - 1) ctl[b++] = i;
+                else keep[a++] = i;
+            }
+            String rule = String.format(Locale.ROOT, "control: every %d-th row of %s (%d rows), held out from training",
+                    stride, ds.name(), held);
+            return new HoldOut(ds.select(keep).withName(ds.name() + "[train]"), ds.select(ctl).withName(ds.name() + "[control]"), rule);
+        }
+        if (train instanceof ShardSet s) {
+            long cut = n - held;
+            return new HoldOut(s.slice(0, cut), s.slice(cut, n), String.format(Locale.ROOT,
+                    "control: the last %d rows of %s (rows %d to %d), held out from training", held, s.name(), cut, n - 1));
+        }
+        throw new IllegalArgumentException("cannot split " + train + ": give a Dataset or a ShardSet");
+    }
 }

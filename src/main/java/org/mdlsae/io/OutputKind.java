@@ -23,8 +23,11 @@ public enum OutputKind {
     /** A sweep directory, filled run by run. */
     SWEEP("sweep", "a sweep", Shape.DIRECTORY, null, "sweep.json", "sweep.lock", "results.json", "results.csv", "report.html",
             "runs"),
-    /** A sweep's {@code runs/} directory: one SAE directory per run, and the unfinished runs' checkpoints. */
-    SWEEP_RUNS("sweep-runs", "a sweep's runs", Shape.DIRECTORY, null, "w*-k*"),
+    /**
+     * A sweep's {@code runs/} directory: one SAE directory per run ({@code w{D}-k{k}} bisecting, {@code w{D}-anneal}
+     * annealing), and the unfinished runs' checkpoints.
+     */
+    SWEEP_RUNS("sweep-runs", "a sweep's runs", Shape.DIRECTORY, null, "w*-k*", "w*-anneal", "w*-anneal.checkpoint"),
     /** The checkpoint of an unfinished training run (weights, optimiser and data-order state). */
     CHECKPOINT("checkpoint", "a training checkpoint", Shape.DIRECTORY, null),
     /** The CSV tables and PNG charts of a theory toy. */

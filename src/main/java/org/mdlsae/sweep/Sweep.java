@@ -19,6 +19,7 @@ import org.mdlsae.InputException;
 import org.mdlsae.backend.Backend;
 import org.mdlsae.codec.CodecSummary;
 import org.mdlsae.codec.Zstd;
+import org.mdlsae.data.HoldOut;
 import org.mdlsae.io.AtomicFiles;
 import org.mdlsae.io.OutputKind;
 import org.mdlsae.io.OutputLock;
@@ -26,11 +27,9 @@ import org.mdlsae.io.Ownership;
 import org.mdlsae.io.SaeFiles;
 import org.mdlsae.math.Rows;
 import org.mdlsae.math.Stats;
-import org.mdlsae.mdl.DlReport;
 import org.mdlsae.mdl.Mdl;
 import org.mdlsae.mdl.Selection;
 import org.mdlsae.sae.Metrics;
-import org.mdlsae.sae.Sae;
 import org.mdlsae.sae.SaeWeights;
 import org.mdlsae.train.CheckpointDir;
 import org.mdlsae.train.Normalization;
@@ -40,11 +39,14 @@ import org.mdlsae.train.TrainListener;
 import org.mdlsae.train.Trainer;
 
 /**
- * The MDL selection of docs/design.md §2.4: for each width (narrow to wide) find by bisection the smallest integer k
- * whose SAE meets ε on the evaluation split, find B* and the entropy DL of every admissible SAE trained on the
- * way, represent each width by its least-DL admissible run, and select the minimum-DL one. The search for a width is warm-started from its narrower neighbour: a wider dictionary needs
- * at most the k of a narrower one for the same MSE, so that k bounds the bisection from above (if the bound
- * fails through training noise, the bound doubles until it passes or reaches the cap).
+ * The MDL selection of docs/design.md §2.4 and §10: for each width find its k, measure B* and the entropy DL of every
+ * SAE trained on the evaluation split, represent each width by its least-DL admissible run, and select the minimum-DL
+ * one. Two search modes ({@link SweepConfig.Search}): {@code anneal} (default) trains each width once while an
+ * {@link Anneal} schedule lowers k on control rows held out from training ({@link WidthSearch}, one self-contained
+ * unit per width, named {@code runs/w{D}-anneal}); {@code bisect} finds by bisection the smallest integer k whose SAE
+ * meets ε on the evaluation split, warm-started from the narrower neighbour: a wider dictionary needs at most the k of
+ * a narrower one for the same MSE, so that k bounds the bisection from above (if the bound fails through training
+ * noise, the bound doubles until it passes or reaches the cap).
  *
  * <p>Every trained SAE is saved under {@code DIR/runs/w{D}-k{k}} with a {@code run.json}; a re-run with the same
  * settings reuses finished runs (never retrains them), so a killed sweep resumes where it stopped with the same
@@ -94,6 +96,8 @@ public final class Sweep {
     private double epsMse;
     private double epsFvu;
     private Normalization norm;
+    /** anneal: the rows trained on and the control rows, split once from {@code train}. */
+    private HoldOut control;
     private int index;
     private long started;
 
@@ -200,6 +204,10 @@ public final class Sweep {
             checkSettings();
             LOG.info("selection rows: " + evaluation.rule());
             norm = Normalization.estimate(cfg.train().normalize(), train);
+            if (cfg.search() == SweepConfig.Search.ANNEAL) {
+                control = HoldOut.control(train);
+                LOG.info("k schedule: " + control.rule());
+            }
             loadFinished();
             search();
             SweepResults r = results(true);
@@ -211,6 +219,17 @@ public final class Sweep {
     }
 
     private void search() throws IOException {
+        if (cfg.search() == SweepConfig.Search.ANNEAL) {
+            for (int width : cfg.widths()) {
+                SweepRun r = anneal(width);
+                if (!r.admissible()) {
+                    LOG.info(String.format(Locale.ROOT, "width %d: inadmissible (k = %d gives MSE %.5g > ε = %.5g)", width,
+                            r.k(), r.mse(), epsMse));
+                }
+                settled.add(width);
+            }
+            return;
+        }
         Integer prevK = null;
         for (int width : cfg.widths()) {
             int cap = Math.min(width, cfg.kMax());
@@ -281,16 +300,50 @@ public final class Sweep {
 
     /** Trains (or reuses) the SAE of (width, k) and measures it. */
     private SweepRun probe(int width, int k) throws IOException {
-        String name = runName(width, k);
+        TrainConfig tc = cfg.train().withShape(cfg.train().arch(), width, k);
+        return trained(runName(width, k), width, k, tc, train, (ckpt, from, used) -> {
+            Trainer trainer = new Trainer(be, tc, listener::trainStep).checkpoints(ckpt);
+            return new Trained(from == null ? trainer.train(train, used) : trainer.resume(from, train, used), null);
+        });
+    }
+
+    /** Trains (or reuses) the width's one annealed SAE ({@link WidthSearch#anneal}) and measures it. */
+    private SweepRun anneal(int width) throws IOException {
+        WidthSearch.Inputs in = new WidthSearch.Inputs(cfg, width, epsMse, control.train(), control.eval(), norm);
+        return trained(annealName(width), width, in.config().k(), in.config(), control.train(), (ckpt, from, used) -> {
+            WidthSearch.Outcome o = WidthSearch.anneal(be, new WidthSearch.Inputs(cfg, width, epsMse, control.train(),
+                    control.eval(), used), ckpt, from, listener::trainStep);
+            Map<String, Object> search = new LinkedHashMap<>();
+            search.put("mode", SweepConfig.Search.ANNEAL.id());
+            search.put("k_start", o.config().k());
+            search.put("control", control.rule());
+            search.put("levels", o.levels());
+            return new Trained(o.result(), search);
+        });
+    }
+
+    /** A training's result and what the search records about it in cfg.json (null: nothing). */
+    private record Trained(Trainer.Result result, Map<String, Object> search) {
+    }
+
+    /** How a run trains, given its checkpoint sink, the snapshot to continue from (or null) and the normalisation. */
+    private interface Training {
+        Trained run(CheckpointDir ckpt, Trainer.State from, Normalization used);
+    }
+
+    /**
+     * Trains (or reuses) one run of the sweep, then saves, measures and records it: the run's directory, checkpoint,
+     * run.json and results.json. {@code rows} are the rows it trains on (the checkpoint's job is keyed on them).
+     */
+    private SweepRun trained(String name, int width, int k, TrainConfig tc, Rows rows, Training how) throws IOException {
         SweepRun done = runs.get(name);
         if (done != null) return done;
         index++;
         listener.runStarted(index, width, k);
-        TrainConfig tc = cfg.train().withShape(cfg.train().arch(), width, k);
         Path runDir = dir.resolve("runs").resolve(name);
         // an unfinished run's checkpoint sits beside its directory until the run is published
         Path ckpt = dir.resolve("runs").resolve(name + ".checkpoint");
-        String job = CheckpointDir.jobKey(tc, train);
+        String job = CheckpointDir.jobKey(tc, rows);
         CheckpointDir.Snapshot from;
         try {
             from = CheckpointDir.load(ckpt, job, tc);
@@ -302,22 +355,22 @@ public final class Sweep {
         // a resumed run continues with the normalisation its checkpoint recorded
         Normalization used = from == null ? norm : from.normalization();
         if (from != null) {
-            LOG.info(String.format(Locale.ROOT, "D=%d k=%d: resuming from its checkpoint (step %d)", width, k,
-                    from.state().step()));
+            LOG.info(String.format(Locale.ROOT, "%s: resuming from its checkpoint (step %d)", name, from.state().step()));
         }
-        Trainer trainer = new Trainer(be, tc, listener::trainStep)
-                .checkpoints(new CheckpointDir(ckpt, job, checkpointEvery, used));
-        Trainer.Result tr = from == null ? trainer.train(train, used) : trainer.resume(from.state(), train, used);
+        Trained t = how.run(new CheckpointDir(ckpt, job, checkpointEvery, used), from == null ? null : from.state(), used);
+        Trainer.Result tr = t.result();
         Map<String, Object> sweepEntry = new LinkedHashMap<>();
         sweepEntry.put("width", width);
-        sweepEntry.put("k", k);
+        sweepEntry.put("k", tr.weights().k());
         sweepEntry.put("eps", epsMse);
+        if (t.search() != null) sweepEntry.put("search", t.search());
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("sweep", sweepEntry);
         extra.put("job", job);
-        Provenance p = Provenance.of(tc, tr, Provenance.Data.of(dataName, train), be, used);
+        Provenance p = Provenance.of(tc, tr, Provenance.Data.of(dataName, rows), be, used);
         Provenance.save(runDir, tr, p, extra, origin);
-        SweepRun run = measure(tr.weights(), tr, tc.totalEpochs(train.rowCount()), "runs/" + name);
+        SweepRun run = WidthSearch.measure(be, tr.weights(), tr, tc.totalEpochs(rows.rowCount()), "runs/" + name, eval,
+                train, epsMse);
         AtomicFiles.writeString(runDir.resolve("run.json"), JSON.writeValueAsString(run) + "\n");
         CheckpointDir.delete(ckpt);
         runs.put(name, run);
@@ -326,19 +379,8 @@ public final class Sweep {
         return run;
     }
 
-    private SweepRun measure(SaeWeights w, Trainer.Result tr, int epochs, String rel) {
-        try (Sae sae = Sae.upload(be, w)) {
-            DlReport d = Mdl.of(sae, eval).calibration(train).tolerance(epsMse).evaluate();
-            Metrics m = Metrics.evaluate(sae, eval);
-            return new SweepRun(w.width(), w.k(), epochs, tr.seconds(), epsMse - d.mse(), rel, false, d.bits(), d.dlBits(),
-                    d.dlBoundBits(), d.denseBits() == null ? null : d.denseBits().doubleValue(), d.mse(), d.mseQuantized(),
-                    d.fvu(), d.l0(), d.deadFraction(), w.width(), d.admissible(), m.msePerToken(),
-                    finite(m.explainedVariance()), finite(m.cossim()), m.l2Ratio());
-        }
-    }
-
-    private static Double finite(double v) {
-        return Double.isFinite(v) ? v : null;
+    private static String annealName(int width) {
+        return String.format(Locale.ROOT, "w%05d-anneal", width);
     }
 
     private static String runName(int width, int k) {
@@ -367,6 +409,11 @@ public final class Sweep {
         s.put("aux_alpha", t.auxAlpha());
         s.put("aux_k", t.auxK() == null ? "auto" : t.auxK());
         s.put("dead_samples", t.deadSamples() == null ? "auto" : t.deadSamples());
+        // bisection's settings are those of sweeps made before the search modes, so those directories resume
+        if (cfg.search() != SweepConfig.Search.BISECT) {
+            s.put("search", cfg.search().id());
+            s.put("k_max", cfg.kMax());
+        }
         return s;
     }
 
@@ -392,8 +439,9 @@ public final class Sweep {
                 if (!Files.isRegularFile(rj)) continue;
                 SweepRun r = JSON.readValue(rj.toFile(), SweepRun.class);
                 // runs of widths outside this grid (an earlier sweep into the same directory) take no part
-                if (p.getFileName().toString().equals(runName(r.width(), r.k())) && cfg.widths().contains(r.width())) {
-                    runs.put(runName(r.width(), r.k()), r);
+                String name = cfg.search() == SweepConfig.Search.ANNEAL ? annealName(r.width()) : runName(r.width(), r.k());
+                if (p.getFileName().toString().equals(name) && cfg.widths().contains(r.width())) {
+                    runs.put(name, r);
                     listener.runFinished(0, r, true);
                 }
             }

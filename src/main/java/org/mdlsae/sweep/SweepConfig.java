@@ -15,8 +15,28 @@ import org.mdlsae.train.TrainConfig;
  * @param fvu      tolerance as FVU on the evaluation split, or null
  * @param kMax     largest k the search tries (default {@value #DEFAULT_K_MAX}; capped at each width)
  * @param train    training settings shared by all runs (its width and k are replaced per run)
+ * @param search   how each width finds its k (default {@link #DEFAULT_SEARCH}; docs/design.md §10)
  */
-public record SweepConfig(List<Integer> widths, Double eps, Double fvu, int kMax, TrainConfig train) {
+public record SweepConfig(List<Integer> widths, Double eps, Double fvu, int kMax, TrainConfig train, Search search) {
+
+    /** How a width's k is found. */
+    public enum Search {
+        /** One training per width whose k is lowered while the SAE meets ε on control rows ({@link Anneal}). */
+        ANNEAL,
+        /** A training per k tried, bisecting over k, warm-started from the narrower width. */
+        BISECT;
+
+        /** The CLI's spelling. */
+        public String id() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** Default search mode, as the CLI writes it. */
+    public static final String DEFAULT_SEARCH_TEXT = "anneal";
+
+    /** Default search mode. */
+    public static final Search DEFAULT_SEARCH = Search.valueOf(DEFAULT_SEARCH_TEXT.toUpperCase(java.util.Locale.ROOT));
 
     /** Default k cap. */
     public static final int DEFAULT_K_MAX = 128;
@@ -35,7 +55,13 @@ public record SweepConfig(List<Integer> widths, Double eps, Double fvu, int kMax
         if (fvu != null && !(fvu > 0 && Double.isFinite(fvu))) throw bad("fvu", "must be a finite number > 0, got " + fvu);
         if (kMax < 1) throw bad("kMax", "must be ≥ 1, got " + kMax);
         if (train == null) throw bad("train", "is required");
+        if (search == null) throw bad("search", "is required: anneal or bisect");
         widths = List.copyOf(widths);
+    }
+
+    /** A sweep with the default search mode. */
+    public SweepConfig(List<Integer> widths, Double eps, Double fvu, int kMax, TrainConfig train) {
+        this(widths, eps, fvu, kMax, train, DEFAULT_SEARCH);
     }
 
     /**
@@ -71,11 +97,16 @@ public record SweepConfig(List<Integer> widths, Double eps, Double fvu, int kMax
 
     /** The same sweep over other widths. */
     public SweepConfig withWidths(List<Integer> w) {
-        return new SweepConfig(w, eps, fvu, kMax, train);
+        return new SweepConfig(w, eps, fvu, kMax, train, search);
+    }
+
+    /** The same sweep with another search mode. */
+    public SweepConfig withSearch(Search s) {
+        return new SweepConfig(widths, eps, fvu, kMax, train, s);
     }
 
     /** The same sweep at MSE tolerance ε. */
     public SweepConfig withEps(double e) {
-        return new SweepConfig(widths, e, null, kMax, train);
+        return new SweepConfig(widths, e, null, kMax, train, search);
     }
 }

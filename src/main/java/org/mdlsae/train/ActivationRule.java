@@ -70,6 +70,17 @@ public interface ActivationRule {
         }
 
         /**
+         * Changes k for the following selections (a {@link KSchedule} at work); k ≤ the k the rule was made with, so
+         * every buffer sized for that k still fits.
+         *
+         * @param k the new k, ≥ 1
+         * @throws UnsupportedOperationException for rules without a k (the default)
+         */
+        default void k(int k) {
+            throw new UnsupportedOperationException("the activation rule has no k to change");
+        }
+
+        /**
          * Frees what {@link #select} allocated for a code.
          *
          * @param code the code select returned
@@ -114,13 +125,24 @@ public interface ActivationRule {
                 // the code lives in fixed buffers; row offsets i·k for the largest batch serve every smaller one
                 IntBuf idx = be.ints((long) maxRows * k);
                 FloatBuf val = be.floats((long) maxRows * k);
-                IntBuf rowPtr = Sae.rowPtrFixed(be, maxRows, k);
                 return new Selector() {
+                    private int kNow = k;
+                    private IntBuf rowPtr = Sae.rowPtrFixed(be, maxRows, k);
+
                     @Override
                     public SparseCode select(Sae sae, FloatBuf x, int rows, FloatBuf pre, PhaseListener phases) {
-                        be.encodeTopK(x, sae.bDec(), sae.enc(), sae.bEnc(), rows, sae.dIn(), width, k, idx, val, pre);
+                        be.encodeTopK(x, sae.bDec(), sae.enc(), sae.bEnc(), rows, sae.dIn(), width, kNow, idx, val, pre);
                         phases.phaseEnded("encode_topk");
-                        return new SparseCode(rows, width, rows * k, rowPtr, idx, val);
+                        return new SparseCode(rows, width, rows * kNow, rowPtr, idx, val);
+                    }
+
+                    @Override
+                    public void k(int v) {
+                        checkK(v, k);
+                        if (v == kNow) return;
+                        rowPtr.close();
+                        rowPtr = Sae.rowPtrFixed(be, maxRows, v);
+                        kNow = v;
                     }
 
                     @Override
@@ -163,6 +185,7 @@ public interface ActivationRule {
                 // by half when a step needs more
                 IntBuf rowPtr = be.ints(maxRows + 1L);
                 return new Selector() {
+                    private int kNow = k;
                     private float keptMin = Float.NaN;
                     private IntBuf idx = be.ints((long) maxRows * k);
                     private FloatBuf val = be.floats((long) maxRows * k);
@@ -170,7 +193,7 @@ public interface ActivationRule {
                     @Override
                     public SparseCode select(Sae sae, FloatBuf x, int rows, FloatBuf pre, PhaseListener phases) {
                         keptMin = be.encodeBatchThreshold(x, sae.bDec(), sae.enc(), sae.bEnc(), rows, sae.dIn(), width, pre,
-                                (long) k * rows);
+                                (long) kNow * rows);
                         phases.phaseEnded("encode_threshold");
                         float t = Float.isFinite(keptMin) ? keptMin : Float.MAX_VALUE;
                         int nnz = be.countAbove(pre, rows, width, t, false, rowPtr);
@@ -191,6 +214,12 @@ public interface ActivationRule {
                     }
 
                     @Override
+                    public void k(int v) {
+                        checkK(v, k);
+                        kNow = v;
+                    }
+
+                    @Override
                     public void release(SparseCode code) {
                     }
 
@@ -203,5 +232,10 @@ public interface ActivationRule {
                 };
             }
         };
+    }
+
+    /** A schedule may lower k below the rule's k, never raise it above (the buffers are sized for it). */
+    private static void checkK(int v, int max) {
+        if (v < 1 || v > max) throw new IllegalArgumentException("k = " + v + " is outside [1, " + max + "]");
     }
 }

@@ -36,7 +36,7 @@ import org.mdlsae.sae.SaeWeights;
  * A training run's checkpoint on disk (docs/design.md §6): a directory of kind {@link OutputKind#CHECKPOINT} holding
  * {@value #STATE_JSON} (the job it belongs to, the step, the data cursor — exact for in-memory and streamed sources
  * alike, docs/design.md §8 —, the normalisation factor and the scalars, floating-point values as
- * their bits) and {@value #STATE_BIN} (the weights, the eight Adam moment tensors and the dead-latent counters, raw
+ * their bits, and a k schedule's state when the run has one, docs/design.md §10) and {@value #STATE_BIN} (the weights, the eight Adam moment tensors and the dead-latent counters, raw
  * big-endian). It is written with {@link AtomicFiles#publishDirectory}, so a kill leaves the previous checkpoint or
  * the new one, never half of one. Used as the {@link Trainer.Checkpoints} sink of a run: a snapshot every
  * {@code everySteps} steps, or, with 0, about every five minutes of training. A run continued from it with
@@ -199,6 +199,7 @@ public final class CheckpointDir implements Trainer.Checkpoints {
         m.put("scaling_factor_bits", Double.doubleToRawLongBits(norm.factor()));
         m.put("mean_norm_bits", Double.doubleToRawLongBits(norm.meanNorm()));
         m.put("norm_sample_rows", norm.sampleRows());
+        if (s.schedule() != null) m.put("k_schedule", s.schedule());
         return m;
     }
 
@@ -276,7 +277,8 @@ public final class CheckpointDir implements Trainer.Checkpoints {
                     new BatchSource.Cursor(h.get("epoch").asInt(), h.get("position").asLong(), h.get("seed").asLong()), w, moments,
                     since, Float.intBitsToFloat(h.get("theta_bits").asInt()), h.get("samples").asLong(),
                     Double.longBitsToDouble(h.get("seconds_bits").asLong()), Double.longBitsToDouble(h.get("first_mse_bits").asLong()),
-                    Double.longBitsToDouble(h.get("last_mse_bits").asLong()), Double.longBitsToDouble(h.get("last_l0_bits").asLong()));
+                    Double.longBitsToDouble(h.get("last_mse_bits").asLong()), Double.longBitsToDouble(h.get("last_l0_bits").asLong()),
+                    h.hasNonNull("k_schedule") ? h.get("k_schedule").asText() : null);
             return new Snapshot(state, norm);
         } catch (IOException | NullPointerException e) {
             throw new InputException(dir + ": unreadable checkpoint (" + e + "); delete it or pass --force to start afresh");

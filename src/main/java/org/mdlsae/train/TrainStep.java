@@ -136,6 +136,11 @@ final class TrainStep implements AutoCloseable {
         return new Out(sse, aux, rule.keptMin(), z);
     }
 
+    /** Selects with {@code k} from the next {@link #run} on (a {@link KSchedule} at work). */
+    void k(int k) {
+        rule.k(k);
+    }
+
     /**
      * Counts, per latent, the rows of the last {@link #run} in which it is active, frees that run's code and updates
      * the dead-latent counters and mask on the back end (AuxK of the next step works on the latents dead now).

@@ -32,6 +32,7 @@ public final class Trainer {
     private ActivationRule rule;
     private PhaseListener phases = PhaseListener.NONE;
     private Checkpoints checkpoints;
+    private KSchedule kSchedule;
 
     /**
      * @param backend  where to train
@@ -76,6 +77,18 @@ public final class Trainer {
      */
     public Trainer checkpoints(Checkpoints c) {
         this.checkpoints = c;
+        return this;
+    }
+
+    /**
+     * Lets {@code s} change k while the run trains (docs/design.md §10); the config's k is the largest k it may use
+     * (buffers are sized for it) and the result's weights carry the schedule's final k.
+     *
+     * @param s the schedule, or null for a fixed k
+     * @return this trainer
+     */
+    public Trainer kSchedule(KSchedule s) {
+        this.kSchedule = s;
         return this;
     }
 
@@ -134,10 +147,18 @@ public final class Trainer {
      * @param firstMse   MSE of the first step
      * @param lastMse    MSE of the last step
      * @param lastL0     L0 of the last step
+     * @param schedule   the {@link KSchedule}'s state (null for runs at a fixed k)
      */
     public record State(TrainConfig config, String rule, long step, BatchSource.Cursor data, SaeWeights weights,
                         float[][] moments, long[] sinceFired, float theta, long samples, double seconds, double firstMse,
-                        double lastMse, double lastL0) {
+                        double lastMse, double lastL0, String schedule) {
+        /** The state of a run at a fixed k. */
+        public State(TrainConfig config, String rule, long step, BatchSource.Cursor data, SaeWeights weights,
+                     float[][] moments, long[] sinceFired, float theta, long samples, double seconds, double firstMse,
+                     double lastMse, double lastL0) {
+            this(config, rule, step, data, weights, moments, sinceFired, theta, samples, seconds, firstMse, lastMse,
+                    lastL0, null);
+        }
     }
 
     /** Rows of the data whose mean initialises b_dec. */
@@ -263,6 +284,10 @@ public final class Trainer {
         if (from.moments().length != 8 || from.sinceFired().length != cfg.width()) {
             throw new InputException("the checkpoint's optimiser state does not fit a width-" + cfg.width() + " SAE");
         }
+        if ((from.schedule() == null) != (kSchedule == null)) {
+            throw new InputException("the checkpoint was made " + (kSchedule == null ? "with" : "without")
+                    + " a k schedule; resume it with the same search mode or start afresh");
+        }
         return run(from.weights(), from, data);
     }
 
@@ -285,6 +310,11 @@ public final class Trainer {
         }
     }
 
+    /** The weights as an SAE of k latents with threshold θ (BatchTopK; NaN θ stays NaN, as before the first step). */
+    private static SaeWeights withK(SaeWeights w, int k, float theta) {
+        return new SaeWeights(w.arch(), w.dIn(), w.width(), k, theta, w.enc(), w.bEnc(), w.dec(), w.bDec(), w.thresholds());
+    }
+
     private Result run(SaeWeights start, State from, BatchSource data) {
         int d = data.dim();
         long n = data.rows();
@@ -298,10 +328,12 @@ public final class Trainer {
         }
         int width = cfg.width();
         int b = (int) Math.min(cfg.batch(), n);
-        long steps = cfg.steps(n);
-        long budget = cfg.totalSamples(n);
+        long configSteps = cfg.steps(n);
         long deadAfter = cfg.effectiveDeadSamples(n);
-        LrSchedule schedule = new LrSchedule(cfg.effectiveLr(), steps, cfg.warmupFraction(), cfg.decayFraction());
+        LrSchedule schedule = new LrSchedule(cfg.effectiveLr(), configSteps, cfg.warmupFraction(), cfg.decayFraction());
+        // a k schedule may add steps of full batches before the config's (its descent)
+        long steps = kSchedule == null ? configSteps : kSchedule.steps(configSteps);
+        long budget = cfg.totalSamples(n) + (steps - configSteps) * b;
 
         try (Sae sae = Sae.upload(be, start);
              TrainStep stepper = new TrainStep(be, rule, d, cfg, cfg.effectiveAuxK(d), b, deadAfter, phases);
@@ -313,6 +345,7 @@ public final class Trainer {
             double priorSeconds = 0, firstMse = Double.NaN, lastMse = Double.NaN, lastL0 = Double.NaN;
             if (from != null) {
                 data.restore(from.data());
+                if (kSchedule != null) kSchedule.restore(from.schedule());
                 for (int i = 0; i < 8; i++) be.write(stepper.moments[i], 0, from.moments()[i], 0, from.moments()[i].length);
                 deadCount = stepper.restoreDead(from.sinceFired());
                 theta = from.theta();
@@ -323,6 +356,8 @@ public final class Trainer {
                 lastMse = from.lastMse();
                 lastL0 = from.lastL0();
             }
+            int kNow = kSchedule == null ? cfg.k() : kSchedule.k();
+            if (kNow != cfg.k()) stepper.k(kNow);
             long t0 = System.nanoTime();
             while (step < steps) {
                 phases.stepStarted(step + 1);
@@ -344,7 +379,8 @@ public final class Trainer {
                 long active = tally[0];
                 deadCount = (int) tally[1];
                 step++;
-                stepper.update(sae, (float) schedule.at(step), (int) Math.min(step, Integer.MAX_VALUE));
+                double lr = kSchedule == null ? schedule.at(step) : kSchedule.lr(step, schedule);
+                stepper.update(sae, (float) lr, (int) Math.min(step, Integer.MAX_VALUE));
 
                 samples += rows;
                 double sse = out.sse();
@@ -354,6 +390,15 @@ public final class Trainer {
                 if (!Double.isFinite(sse)) {
                     throw new DivergedException("training diverged at step " + step + " (loss " + sse + "); lower the learning rate");
                 }
+                if (kSchedule != null) {
+                    float th = theta;
+                    int kk = kNow;
+                    if (kSchedule.afterStep(step, steps, () -> withK(sae.download(), kk, th))) {
+                        kNow = kSchedule.k();
+                        stepper.k(kNow);
+                        theta = Float.NaN; // θ restarts: at the end it is the mean over steps at the final k
+                    }
+                }
                 double secs = priorSeconds + (System.nanoTime() - t0) / 1e9;
                 listener.onStep(new TrainListener.Progress(data.epoch(), cfg.totalEpochs(n), step, steps, sse / rows, lastMse,
                         lastL0, (double) deadCount / width, samples / Math.max(secs, 1e-9)));
@@ -361,12 +406,12 @@ public final class Trainer {
                     float[][] mo = new float[8][];
                     for (int i = 0; i < 8; i++) mo[i] = be.download(stepper.moments[i]);
                     checkpoints.save(new State(cfg, rule.name(), step, data.cursor(), sae.download(), mo, stepper.sinceFired(),
-                            theta, samples, secs, firstMse, lastMse, lastL0));
+                            theta, samples, secs, firstMse, lastMse, lastL0, kSchedule == null ? null : kSchedule.state()));
                 }
             }
             double secs = priorSeconds + (System.nanoTime() - t0) / 1e9;
             if (cfg.arch() == Arch.BATCHTOPK) sae.setThreshold(Float.isNaN(theta) ? 0f : theta);
-            return new Result(sae.download(), secs, samples / Math.max(secs, 1e-9), step, firstMse, lastMse, lastL0,
+            return new Result(withK(sae.download(), kNow, sae.threshold()), secs, samples / Math.max(secs, 1e-9), step, firstMse, lastMse, lastL0,
                     (double) deadCount / width);
         }
     }

@@ -75,6 +75,13 @@ class FlagsTest {
         assertTrue(refused("train", "--data", npy.toString(), "--cache", tmp.resolve("c").toString(), "--width", "8", "--k",
                 "2", "--out", out.toString()).contains("--cache"));
         assertTrue(refused("data", "info", "--data", npy.toString(), "--cache", tmp.toString()).contains("--cache"));
+        // mnist is always in memory: --in-memory would change nothing
+        assertTrue(refused("train", "--data", "mnist", "--in-memory", "--width", "8", "--k", "2", "--out", out.toString())
+                .contains("--in-memory"));
+        assertTrue(refused("sweep", "--data", "mnist", "--in-memory", "--widths", "8", "--out", out.toString())
+                .contains("--in-memory"));
+        assertTrue(refused("sweep", "--data", npy.toString(), "--search", "grid", "--widths", "8", "--out", out.toString())
+                .contains("--search"));
     }
 
     private Path trainSmall() {

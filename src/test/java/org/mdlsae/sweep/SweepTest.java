@@ -46,7 +46,7 @@ class SweepTest {
 
     static SweepConfig config(double eps, int epochs) {
         TrainConfig t = TrainConfig.defaults(Arch.TOPK, 4, 1).withEpochs(epochs).withBatch(32).withLr(1e-2);
-        return new SweepConfig(List.of(2, 12, 24), eps, null, 16, t);
+        return new SweepConfig(List.of(2, 12, 24), eps, null, 16, t, SweepConfig.Search.BISECT);
     }
 
     @Test
