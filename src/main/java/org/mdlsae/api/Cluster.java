@@ -6,6 +6,7 @@ import org.mdlsae.InputException;
 import org.mdlsae.data.DataSpec;
 import org.mdlsae.mdl.DlPasses;
 import org.mdlsae.sae.SaeWeights;
+import org.mdlsae.sweep.Sweep;
 
 /**
  * A cluster that runs the engine's work as distributed jobs (docs/design.md §14). The core jar has no implementation:
@@ -31,6 +32,19 @@ public interface Cluster extends AutoCloseable {
      * @return the passes
      */
     DlPasses dlPasses(SaeWeights sae, DataSpec eval, DataSpec calib, String backend, String precision);
+
+    /**
+     * The widths of an annealing sweep as tasks on the cluster ({@code Sweep.remote}): each task reopens the sweep's
+     * training and selection rows, runs {@link Sweep#annealWidth} (train, publish {@code runs/w{D}-anneal} into the
+     * sweep directory, measure) on its executor and sends back the run's row of results.json.
+     *
+     * @param train     the sweep's training rows (control rows included)
+     * @param eval      the selection rows
+     * @param backend   the executors' back end name (null: their default)
+     * @param precision the encoder's arithmetic (null: fp32)
+     * @return the remote runner
+     */
+    Sweep.Remote sweepWidths(DataSpec train, DataSpec eval, String backend, String precision);
 
     /** Stops what {@link #connect} started. */
     @Override

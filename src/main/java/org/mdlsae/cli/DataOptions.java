@@ -92,7 +92,7 @@ public final class DataOptions implements AutoCloseable {
     private Rows keep(String source, String split) {
         Rows r = DataSources.open(source, tensor, split, Cache.orDefault(cache), inMemory);
         opened.add(r);
-        specs.put(r, DataSpec.of(source, tensor, split, Cache.orDefault(cache)));
+        specs.put(r, DataSpec.of(source, tensor, split, Cache.orDefault(cache), inMemory));
         return r;
     }
 

@@ -98,6 +98,7 @@ public final class Sweep {
     private Normalization norm;
     /** anneal: the rows trained on and the control rows, split once from {@code train}. */
     private HoldOut control;
+    private Remote remote;
     private int index;
     private long started;
 
@@ -182,6 +183,72 @@ public final class Sweep {
     }
 
     /**
+     * Where the annealed widths of a sweep run when not here (a cluster, docs/design.md §14). The driver — this
+     * sweep — keeps the output guard, the lock, sweep.json, results.json and the report; an implementation runs
+     * {@link #annealWidth} for each width on its executors, which publish the run directories into the sweep directory
+     * (a path every executor sees) exactly as a local sweep does.
+     */
+    public interface Remote {
+        /**
+         * Runs the widths' annealed runs, in any order and concurrently, and hands each finished run to {@code done}
+         * (from any thread; calls are serialised by the sweep) as it finishes.
+         *
+         * @param job    the settings every width's run needs
+         * @param widths the widths to run (those without a finished run)
+         * @param done   receives each finished run
+         * @throws IOException if a run cannot be written
+         */
+        void anneal(RunJob job, List<Integer> widths, java.util.function.Consumer<SweepRun> done) throws IOException;
+    }
+
+    /**
+     * Runs the annealed widths with {@code r} instead of one after another here (docs/design.md §14); only for
+     * {@link SweepConfig.Search#ANNEAL}, whose widths are independent.
+     *
+     * @param r where the widths run
+     * @return this sweep
+     * @throws InputException for a bisection sweep, whose widths depend on each other
+     */
+    public Sweep remote(Remote r) {
+        if (r != null) requireIndependentWidths(cfg);
+        this.remote = r;
+        return this;
+    }
+
+    /**
+     * Refuses a sweep whose widths cannot run in parallel (bisection warm-starts each from the narrower one).
+     *
+     * @param cfg the sweep
+     * @throws InputException unless its search is {@link SweepConfig.Search#ANNEAL}
+     */
+    public static void requireIndependentWidths(SweepConfig cfg) {
+        if (cfg.search() != SweepConfig.Search.ANNEAL) {
+            throw new InputException("--search " + cfg.search().id() + " warm-starts each width from the narrower one, so "
+                    + "its widths cannot run in parallel; use --search anneal (the default) on a cluster");
+        }
+    }
+
+    /**
+     * What one width's run needs besides its rows and a back end: serializable, so that a cluster ships it to the
+     * executor that runs the width ({@link #annealWidth}, docs/design.md §14).
+     *
+     * @param cfg             the sweep
+     * @param eps             ε as MSE (raw units)
+     * @param norm            the normalisation estimated on the sweep's training rows
+     * @param dir             the sweep directory (absolute)
+     * @param checkpointEvery the checkpoint cadence ({@link #checkpointEvery})
+     * @param dataName        the data source, recorded in each run's cfg.json
+     * @param origin          model and hook point, recorded for SAELens
+     */
+    public record RunJob(SweepConfig cfg, double eps, Normalization norm, String dir, long checkpointEvery,
+                         String dataName, SaeFiles.Origin origin) implements java.io.Serializable {
+    }
+
+    private RunJob job() {
+        return new RunJob(cfg, epsMse, norm, dir.toAbsolutePath().toString(), checkpointEvery, dataName, origin);
+    }
+
+    /**
      * Runs (or resumes) the sweep under the directory's single-writer lock ({@value #LOCK}; a second writer is
      * refused, docs/design.md §6), then hands the results to {@code finish} (e.g. to write the report) while the
      * lock is still held.
@@ -219,6 +286,29 @@ public final class Sweep {
     }
 
     private void search() throws IOException {
+        if (remote != null) {
+            List<Integer> todo = new ArrayList<>();
+            for (int width : cfg.widths()) if (!runs.containsKey(annealName(width))) todo.add(width);
+            try {
+                remote.anneal(job(), todo, run -> {
+                    synchronized (this) {
+                        index++;
+                        try {
+                            finished(annealName(run.width()), run);
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }
+                });
+            } catch (java.io.UncheckedIOException e) {
+                throw e.getCause();
+            }
+            for (int width : cfg.widths()) {
+                if (!runs.containsKey(annealName(width))) throw new IllegalStateException("width " + width + " did not finish");
+                settled.add(width);
+            }
+            return;
+        }
         if (cfg.search() == SweepConfig.Search.ANNEAL) {
             for (int width : cfg.widths()) {
                 SweepRun r = anneal(width);
@@ -300,19 +390,63 @@ public final class Sweep {
 
     /** Trains (or reuses) the SAE of (width, k) and measures it. */
     private SweepRun probe(int width, int k) throws IOException {
+        String name = runName(width, k);
+        SweepRun done = runs.get(name);
+        if (done != null) return done;
+        listener.runStarted(++index, width, k);
         TrainConfig tc = cfg.train().withShape(cfg.train().arch(), width, k);
-        return trained(runName(width, k), width, k, tc, train, (ckpt, from, used) -> {
+        return finished(name, trained(be, job(), name, width, tc, train, eval, train, (ckpt, from, used) -> {
             Trainer trainer = new Trainer(be, tc, listener::trainStep).checkpoints(ckpt);
             return new Trained(from == null ? trainer.train(train, used) : trainer.resume(from, train, used), null);
-        });
+        }));
     }
 
     /** Trains (or reuses) the width's one annealed SAE ({@link WidthSearch#anneal}) and measures it. */
     private SweepRun anneal(int width) throws IOException {
-        WidthSearch.Inputs in = new WidthSearch.Inputs(cfg, width, epsMse, control.train(), control.eval(), norm);
-        return trained(annealName(width), width, in.config().k(), in.config(), control.train(), (ckpt, from, used) -> {
-            WidthSearch.Outcome o = WidthSearch.anneal(be, new WidthSearch.Inputs(cfg, width, epsMse, control.train(),
-                    control.eval(), used), ckpt, from, listener::trainStep);
+        String name = annealName(width);
+        SweepRun done = runs.get(name);
+        if (done != null) return done;
+        listener.runStarted(++index, width, Math.min(width, cfg.kMax()));
+        return finished(name, annealWidth(be, job(), width, control, train, eval, listener::trainStep));
+    }
+
+    /** Records a run trained now: results.json is rewritten with it. */
+    private SweepRun finished(String name, SweepRun run) throws IOException {
+        runs.put(name, run);
+        listener.runFinished(index, run, false);
+        writeResults(results(false));
+        return run;
+    }
+
+    /**
+     * One width's annealed run, the unit a sweep runs per width — here, or on a cluster's executor (docs/design.md §14)
+     * by this same code: splits the control rows off {@code train} ({@link HoldOut#control}), trains once under the
+     * schedule ({@link WidthSearch#anneal}; continuing from the run's checkpoint if one is there), publishes
+     * {@code runs/w{D}-anneal} into the sweep directory, measures it on {@code eval} and writes its run.json. A run whose
+     * run.json is already there is returned as it is. The caller (the sweep's driver) holds the directory's lock.
+     *
+     * @param be       the back end
+     * @param job      the sweep's settings
+     * @param width    the width
+     * @param train    the sweep's training rows (control rows included; calibration rows of the measurement)
+     * @param eval     the selection rows
+     * @param progress training progress (null: none)
+     * @return the run's row of results.json
+     * @throws IOException if the run cannot be written
+     */
+    public static SweepRun annealWidth(Backend be, RunJob job, int width, Rows train, Rows eval, TrainListener progress)
+            throws IOException {
+        Path rj = Path.of(job.dir()).resolve("runs").resolve(annealName(width)).resolve("run.json");
+        if (Files.isRegularFile(rj)) return JSON.readValue(rj.toFile(), SweepRun.class);
+        return annealWidth(be, job, width, HoldOut.control(train), train, eval, progress);
+    }
+
+    private static SweepRun annealWidth(Backend be, RunJob job, int width, HoldOut control, Rows train, Rows eval,
+                                        TrainListener progress) throws IOException {
+        WidthSearch.Inputs in = new WidthSearch.Inputs(job.cfg(), width, job.eps(), control.train(), control.eval(), job.norm());
+        return trained(be, job, annealName(width), width, in.config(), control.train(), eval, train, (ckpt, from, used) -> {
+            WidthSearch.Outcome o = WidthSearch.anneal(be, new WidthSearch.Inputs(job.cfg(), width, job.eps(),
+                    control.train(), control.eval(), used), ckpt, from, progress);
             Map<String, Object> search = new LinkedHashMap<>();
             search.put("mode", SweepConfig.Search.ANNEAL.id());
             search.put("k_start", o.config().k());
@@ -332,50 +466,46 @@ public final class Sweep {
     }
 
     /**
-     * Trains (or reuses) one run of the sweep, then saves, measures and records it: the run's directory, checkpoint,
-     * run.json and results.json. {@code rows} are the rows it trains on (the checkpoint's job is keyed on them).
+     * Trains one run of the sweep, then saves and measures it: the run's directory, checkpoint and run.json.
+     * {@code rows} are the rows it trains on (the checkpoint's job is keyed on them), {@code eval} the selection rows,
+     * {@code calib} the rows the quantiser is calibrated on.
      */
-    private SweepRun trained(String name, int width, int k, TrainConfig tc, Rows rows, Training how) throws IOException {
-        SweepRun done = runs.get(name);
-        if (done != null) return done;
-        index++;
-        listener.runStarted(index, width, k);
-        Path runDir = dir.resolve("runs").resolve(name);
+    private static SweepRun trained(Backend be, RunJob job, String name, int width, TrainConfig tc, Rows rows, Rows eval,
+                                    Rows calib, Training how) throws IOException {
+        Path runs = Path.of(job.dir()).resolve("runs");
+        Path runDir = runs.resolve(name);
         // an unfinished run's checkpoint sits beside its directory until the run is published
-        Path ckpt = dir.resolve("runs").resolve(name + ".checkpoint");
-        String job = CheckpointDir.jobKey(tc, rows);
+        Path ckpt = runs.resolve(name + ".checkpoint");
+        String key = CheckpointDir.jobKey(tc, rows);
         CheckpointDir.Snapshot from;
         try {
-            from = CheckpointDir.load(ckpt, job, tc);
+            from = CheckpointDir.load(ckpt, key, tc);
         } catch (CheckpointDir.OtherJob stale) { // the sweep's settings are fixed by sweep.json: data or engine changed
             LOG.info(stale.getMessage() + "; starting that run afresh");
             CheckpointDir.delete(ckpt);
             from = null;
         }
         // a resumed run continues with the normalisation its checkpoint recorded
-        Normalization used = from == null ? norm : from.normalization();
+        Normalization used = from == null ? job.norm() : from.normalization();
         if (from != null) {
             LOG.info(String.format(Locale.ROOT, "%s: resuming from its checkpoint (step %d)", name, from.state().step()));
         }
-        Trained t = how.run(new CheckpointDir(ckpt, job, checkpointEvery, used), from == null ? null : from.state(), used);
+        Trained t = how.run(new CheckpointDir(ckpt, key, job.checkpointEvery(), used), from == null ? null : from.state(), used);
         Trainer.Result tr = t.result();
         Map<String, Object> sweepEntry = new LinkedHashMap<>();
         sweepEntry.put("width", width);
         sweepEntry.put("k", tr.weights().k());
-        sweepEntry.put("eps", epsMse);
+        sweepEntry.put("eps", job.eps());
         if (t.search() != null) sweepEntry.put("search", t.search());
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("sweep", sweepEntry);
-        extra.put("job", job);
-        Provenance p = Provenance.of(tc, tr, Provenance.Data.of(dataName, rows), be, used);
-        Provenance.save(runDir, tr, p, extra, origin);
+        extra.put("job", key);
+        Provenance p = Provenance.of(tc, tr, Provenance.Data.of(job.dataName(), rows), be, used);
+        Provenance.save(runDir, tr, p, extra, job.origin());
         SweepRun run = WidthSearch.measure(be, tr.weights(), tr, tc.totalEpochs(rows.rowCount()), "runs/" + name, eval,
-                train, epsMse);
+                calib, job.eps());
         AtomicFiles.writeString(runDir.resolve("run.json"), JSON.writeValueAsString(run) + "\n");
         CheckpointDir.delete(ckpt);
-        runs.put(name, run);
-        listener.runFinished(index, run, false);
-        writeResults(results(false));
         return run;
     }
 

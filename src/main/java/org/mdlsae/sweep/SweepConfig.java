@@ -17,7 +17,8 @@ import org.mdlsae.train.TrainConfig;
  * @param train    training settings shared by all runs (its width and k are replaced per run)
  * @param search   how each width finds its k (default {@link #DEFAULT_SEARCH}; docs/design.md §10)
  */
-public record SweepConfig(List<Integer> widths, Double eps, Double fvu, int kMax, TrainConfig train, Search search) {
+public record SweepConfig(List<Integer> widths, Double eps, Double fvu, int kMax, TrainConfig train, Search search)
+        implements java.io.Serializable {
 
     /** How a width's k is found. */
     public enum Search {

@@ -54,7 +54,7 @@ public record SweepRun(
         @JsonProperty("mse_per_token") Double msePerToken,
         @JsonProperty("explained_variance") Double explainedVariance,
         @JsonProperty("cossim") Double cossim,
-        @JsonProperty("l2_ratio") Double l2Ratio) {
+        @JsonProperty("l2_ratio") Double l2Ratio) implements java.io.Serializable {
 
     /** A run without the reconstruction metrics of docs/design.md §7 beyond mse, fvu, l0 and dead_fraction. */
     public SweepRun(int width, int k, int epochs, double trainSeconds, double headroom, String dir, boolean selected,

@@ -8,6 +8,7 @@ import org.mdlsae.api.Cluster;
 import org.mdlsae.data.DataSpec;
 import org.mdlsae.mdl.DlPasses;
 import org.mdlsae.sae.SaeWeights;
+import org.mdlsae.sweep.Sweep;
 
 /**
  * The engine's work on Apache Spark (docs/design.md §14). Settings come from {@code spark.*} system properties and,
@@ -74,6 +75,11 @@ public final class SparkCluster implements Cluster {
      */
     DlPasses dlPasses(SaeWeights sae, DataSpec eval, DataSpec calib, String backend, String precision, int maxTasks) {
         return new SparkDlPasses(sc, sae, eval, calib, backend, precision, maxTasks);
+    }
+
+    @Override
+    public Sweep.Remote sweepWidths(DataSpec train, DataSpec eval, String backend, String precision) {
+        return new SparkSweep(sc, train, eval, backend, precision);
     }
 
     @Override

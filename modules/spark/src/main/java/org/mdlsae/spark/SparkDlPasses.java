@@ -42,8 +42,8 @@ final class SparkDlPasses implements DlPasses {
                   int maxTasks) {
         this.sc = sc;
         this.sae = sc.broadcast(sae);
-        this.eval = eval;
-        this.calib = calib;
+        this.eval = eval.streamed();
+        this.calib = calib.streamed();
         this.backend = backend;
         this.precision = precision;
         this.maxTasks = maxTasks;
@@ -100,7 +100,7 @@ final class SparkDlPasses implements DlPasses {
         List<T> parts = SparkJobs.collect(sc.parallelize(ids, tasks).mapPartitions(it -> {
             List<T> mine = new ArrayList<>();
             if (!it.hasNext()) return Collections.emptyIterator();
-            try (Worker worker = Worker.open(rows, encodes ? w.value() : null, be, prec)) {
+            try (Worker worker = Worker.open(encodes, encodes ? w.value() : null, be, prec, rows)) {
                 T acc = null;
                 while (it.hasNext()) {
                     T r = work.run(worker, it.next());

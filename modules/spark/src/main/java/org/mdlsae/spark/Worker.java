@@ -1,5 +1,7 @@
 package org.mdlsae.spark;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.TaskContext;
 import org.apache.spark.resource.ResourceInformation;
@@ -14,40 +16,42 @@ import org.mdlsae.sae.SaeWeights;
 
 /**
  * What one task holds on an executor: its back end, the SAE uploaded to it, and the rows reopened from their
- * {@link DataSpec} (docs/design.md §14). A task that was given a GPU by Spark's resource scheduling
+ * {@link DataSpec}s (docs/design.md §14). A task that was given a GPU by Spark's resource scheduling
  * ({@code spark.task.resource.gpu.amount}) makes the CUDA back end use that device.
  */
 final class Worker implements AutoCloseable {
-    private final DataSpec.Open data;
+    private final List<DataSpec.Open> data;
     private final Backend backend;
     private final Sae sae;
 
-    private Worker(DataSpec.Open data, Backend backend, Sae sae) {
+    private Worker(List<DataSpec.Open> data, Backend backend, Sae sae) {
         this.data = data;
         this.backend = backend;
         this.sae = sae;
     }
 
     /**
-     * Opens the rows and, when an SAE is given, a back end with the SAE on it.
+     * Opens rows and, when asked, a back end (with the SAE on it when one is given).
      *
-     * @param rows      the rows
-     * @param weights   the SAE, or null for passes that do not encode
-     * @param backend   the back end name (null: {@code $MDLSAE_BACKEND}, else the best available)
-     * @param precision fp32 or tf32 (null: fp32)
+     * @param needsBackend whether the task computes on a back end
+     * @param weights      the SAE to upload, or null
+     * @param backend      the back end name (null: {@code $MDLSAE_BACKEND}, else the best available)
+     * @param precision    fp32 or tf32 (null: fp32)
+     * @param rows         the rows to open, in the order {@link #rows(int)} returns them
      * @return the worker; close it
      */
-    static Worker open(DataSpec rows, SaeWeights weights, String backend, String precision) {
-        DataSpec.Open data = rows.open();
-        if (weights == null) return new Worker(data, null, null);
+    static Worker open(boolean needsBackend, SaeWeights weights, String backend, String precision, DataSpec... rows) {
+        List<DataSpec.Open> data = new ArrayList<>();
         Backend be = null;
         try {
+            for (DataSpec r : rows) data.add(r.open());
+            if (!needsBackend) return new Worker(data, null, null);
             useAssignedGpu();
             be = Backends.create(backend, precision == null ? Precision.FP32 : Precision.parse(precision));
-            return new Worker(data, be, Sae.upload(be, weights));
+            return new Worker(data, be, weights == null ? null : Sae.upload(be, weights));
         } catch (RuntimeException | Error e) {
             if (be != null) be.close();
-            data.close();
+            for (DataSpec.Open o : data) o.close();
             throw e;
         }
     }
@@ -74,9 +78,17 @@ final class Worker implements AutoCloseable {
         }
     }
 
-    /** @return the rows */
+    /** @return the rows of the first spec */
     Rows rows() {
-        return data.rows();
+        return rows(0);
+    }
+
+    /**
+     * @param i a spec's position in {@link #open}
+     * @return its rows
+     */
+    Rows rows(int i) {
+        return data.get(i).rows();
     }
 
     /** @return the SAE as the DL evaluation's encoder */
@@ -95,7 +107,7 @@ final class Worker implements AutoCloseable {
             if (sae != null) sae.close();
             if (backend != null) backend.close();
         } finally {
-            data.close();
+            for (DataSpec.Open o : data) o.close();
         }
     }
 }

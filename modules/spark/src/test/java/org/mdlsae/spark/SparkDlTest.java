@@ -68,8 +68,8 @@ class SparkDlTest {
                     Mdl.of(sae, eval).calibration(calib).chunkRows(32).blockChunks(2).toleranceFvu(1.2 * fvu),
                     Mdl.of(sae, eval).calibration(calib).chunkRows(32).blockChunks(2).delta(0.05),
                     Mdl.of(sae, eval).calibration(calib).toleranceFvu(1.2 * fvu))) {
-                DlPasses spark = cluster.dlPasses(weights, DataSpec.of(evalDir.toString(), null, null, null),
-                        DataSpec.of(calibFile.toString(), null, null, null), "cpu", null, 6);
+                DlPasses spark = cluster.dlPasses(weights, DataSpec.of(evalDir.toString(), null, null, null, false),
+                        DataSpec.of(calibFile.toString(), null, null, null, false), "cpu", null, 6);
                 DlReport local = m.evaluate();
                 DlReport distributed = m.evaluate(spark);
                 assertTrue(local.admissible(), local.describe());
@@ -78,8 +78,8 @@ class SparkDlTest {
             Mdl m = Mdl.of(sae, eval).calibration(calib).chunkRows(32).blockChunks(2);
             DlBlocks grid = m.blocks();
             assertEquals(40, grid.count());
-            DlPasses spark = cluster.dlPasses(weights, DataSpec.of(evalDir.toString(), null, null, null),
-                    DataSpec.of(calibFile.toString(), null, null, null), "cpu", null, 6);
+            DlPasses spark = cluster.dlPasses(weights, DataSpec.of(evalDir.toString(), null, null, null, false),
+                    DataSpec.of(calibFile.toString(), null, null, null, false), "cpu", null, 6);
 
             // the merged pieces themselves: maxima, per-feature active counts and the histogram at B = 3
             float[] max = Calibration.maxima(sae, calib);
@@ -110,7 +110,7 @@ class SparkDlTest {
         Path dir = TestData.shards(tmp.resolve("nan"), x, 100, 200);
         CpuBackend cpu = new CpuBackend();
         try (ShardSet eval = ShardSet.open(dir, null); Sae sae = Sae.upload(cpu, weights)) {
-            DataSpec spec = DataSpec.of(dir.toString(), null, null, null);
+            DataSpec spec = DataSpec.of(dir.toString(), null, null, null, false);
             Mdl m = Mdl.of(sae, eval).chunkRows(32).blockChunks(1).tolerance(1);
             RuntimeException e = assertThrows(RuntimeException.class,
                     () -> m.evaluate(cluster.dlPasses(weights, spec, spec, "cpu", null, 3)));
