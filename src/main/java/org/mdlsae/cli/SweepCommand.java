@@ -190,9 +190,10 @@ public final class SweepCommand implements Callable<Integer> {
             // the widest width decides: checked before the narrow ones are trained
             int widest = cfg.widths().get(cfg.widths().size() - 1);
             TrainConfig tc = cfg.train().withShape(cfg.train().arch(), widest, Math.min(widest, cfg.kMax()));
-            Resources.Need evaluation = Resources.evaluation(widest, trainSet.dim(), tc.k(), evalSet.rowCount(), be);
             // widths trained on a cluster's executors count against their memory (Spark's), not the driver's
-            Resources.require(trainsHere ? Resources.training(tc, trainSet, be, "--widths").max(evaluation) : evaluation, be,
+            Resources.Need training = trainsHere ? Resources.training(tc, trainSet, be, "--widths") : null;
+            Resources.Need evaluation = Resources.evaluation(widest, trainSet.dim(), tc.k(), evalSet.rowCount(), be);
+            Resources.require(training != null ? training.max(evaluation) : evaluation, be,
                     "a narrower --widths grid or a smaller --batch");
             ProgressBar[] bar = new ProgressBar[1];
             Sweep.Listener l = new Sweep.Listener() {
