@@ -1,13 +1,15 @@
 package org.mdlsae.backend;
 
+import java.io.Serializable;
 import java.util.Arrays;
 
 /**
- * Sparse per-feature histogram: ascending {@code keys} (feature·2^bits + bin) with their {@code counts}.
+ * Sparse per-feature histogram: ascending {@code keys} (feature·2^bits + bin) with their {@code counts}. Serializable:
+ * the tasks of a distributed description length return it (docs/design.md §14).
  *
  * @param bits precision B the bins were made at
  */
-public record BinCounts(int bits, long[] keys, long[] counts) {
+public record BinCounts(int bits, long[] keys, long[] counts) implements Serializable {
 
     public BinCounts {
         if (keys.length != counts.length) {

@@ -3,10 +3,13 @@ package org.mdlsae.cli;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import org.mdlsae.InputException;
 import org.mdlsae.data.Cache;
 import org.mdlsae.data.DataSources;
+import org.mdlsae.data.DataSpec;
 import org.mdlsae.data.ShardSet;
 import org.mdlsae.math.Rows;
 import picocli.CommandLine.Option;
@@ -40,6 +43,7 @@ public final class DataOptions implements AutoCloseable {
     boolean inMemory;
 
     private final List<Rows> opened = new ArrayList<>();
+    private final Map<Rows, DataSpec> specs = new IdentityHashMap<>();
 
     /**
      * Opens the data, with {@code defaultSplit} for mnist when --split is absent.
@@ -62,13 +66,13 @@ public final class DataOptions implements AutoCloseable {
             throw new InputException("--in-memory applies to files and directories (mnist is always in memory); drop --in-memory");
         }
         String s = split != null ? split : (mnist ? defaultSplit : null);
-        return keep(DataSources.open(data, tensor, s, Cache.orDefault(cache), inMemory));
+        return keep(data, s);
     }
 
     /** Opens another role's data (e.g. --calib, --eval) with the same options but another source. */
     Rows openOther(String source, String defaultSplit) {
         boolean mnist = "mnist".equalsIgnoreCase(source);
-        return keep(DataSources.open(source, tensor, mnist ? defaultSplit : null, Cache.orDefault(cache), inMemory));
+        return keep(source, mnist ? defaultSplit : null);
     }
 
     /**
@@ -85,9 +89,23 @@ public final class DataOptions implements AutoCloseable {
         return openOther("mnist", "train");
     }
 
-    private Rows keep(Rows r) {
+    private Rows keep(String source, String split) {
+        Rows r = DataSources.open(source, tensor, split, Cache.orDefault(cache), inMemory);
         opened.add(r);
+        specs.put(r, DataSpec.of(source, tensor, split, Cache.orDefault(cache), inMemory));
         return r;
+    }
+
+    /**
+     * How another process opens rows these options opened (a cluster's executors, docs/design.md §14).
+     *
+     * @param rows rows returned by {@link #open}, {@link #openOther} or {@link #openCalibration}
+     * @return their spec
+     */
+    DataSpec spec(Rows rows) {
+        DataSpec s = specs.get(rows);
+        if (s == null) throw new IllegalArgumentException(rows.name() + " was not opened by these options");
+        return s;
     }
 
     boolean isMnist() {

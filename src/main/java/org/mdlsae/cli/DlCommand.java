@@ -2,7 +2,9 @@ package org.mdlsae.cli;
 
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.mdlsae.api.Cluster;
 import org.mdlsae.backend.Backend;
+import org.mdlsae.backend.choice.Backends;
 import org.mdlsae.io.SaeFiles;
 import org.mdlsae.math.Rows;
 import org.mdlsae.mdl.DlReport;
@@ -37,6 +39,9 @@ public final class DlCommand implements Callable<Integer> {
     @Mixin
     BackendOption backend;
 
+    @Mixin
+    SparkOption spark;
+
     @Option(names = "--json", description = "Print only a JSON object on standard output.")
     boolean json;
 
@@ -61,16 +66,21 @@ public final class DlCommand implements Callable<Integer> {
             SaeOption.checkDims(loaded, eval, sae.dir, "--data");
             Rows cal = opened.openCalibration(calib, eval, "dl");
             SaeOption.checkDims(loaded, cal, sae.dir, "--calib");
-            try (Backend be = backend.create()) {
-                Resources.require(Resources.evaluation(loaded.weights().width(), loaded.weights().dIn(),
-                        loaded.weights().k(), Math.max(eval.rowCount(), cal.rowCount()), be), be,
-                        "a narrower SAE");
-                try (Sae s = Sae.upload(be, loaded.weights())) {
-                    Mdl m = Mdl.of(s, eval).calibration(cal);
-                    if (tol.delta != null) m.delta(tol.delta);
-                    else if (tol.fvu != null) m.toleranceFvu(tol.fvu);
-                    else m.tolerance(tol.eps != null ? tol.eps : Mdl.DEFAULT_EPS);
-                    r = m.evaluate();
+            if (spark.on()) {
+                // the driver only plans and merges: the SAE it holds is never used to encode (docs/design.md §14)
+                try (Cluster cluster = spark.connect(); Backend cpu = Backends.create("cpu");
+                     Sae s = Sae.upload(cpu, loaded.weights())) {
+                    r = tolerance(Mdl.of(s, eval).calibration(cal)).evaluate(cluster.dlPasses(loaded.weights(),
+                            opened.spec(eval), opened.spec(cal), backend.backend, backend.precision));
+                }
+            } else {
+                try (Backend be = backend.create()) {
+                    Resources.require(Resources.evaluation(loaded.weights().width(), loaded.weights().dIn(),
+                            loaded.weights().k(), Math.max(eval.rowCount(), cal.rowCount()), be), be,
+                            "a narrower SAE");
+                    try (Sae s = Sae.upload(be, loaded.weights())) {
+                        r = tolerance(Mdl.of(s, eval).calibration(cal)).evaluate();
+                    }
                 }
             }
         }
@@ -81,5 +91,12 @@ public final class DlCommand implements Callable<Integer> {
         }
         else System.out.println(r.describe());
         return 0;
+    }
+
+    /** Sets the tolerance the flags name (default --eps 0.015). */
+    private Mdl tolerance(Mdl m) {
+        if (tol.delta != null) return m.delta(tol.delta);
+        if (tol.fvu != null) return m.toleranceFvu(tol.fvu);
+        return m.tolerance(tol.eps != null ? tol.eps : Mdl.DEFAULT_EPS);
     }
 }

@@ -8,7 +8,10 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.logging.Logger;
 import org.mdlsae.InputException;
+import org.mdlsae.api.Cluster;
 import org.mdlsae.backend.Backend;
+import org.mdlsae.backend.choice.Backends;
+import org.mdlsae.data.DataSpec;
 import org.mdlsae.codec.Zstd;
 import org.mdlsae.data.DataSources;
 import org.mdlsae.data.HoldOut;
@@ -99,6 +102,9 @@ public final class SweepCommand implements Callable<Integer> {
     @Mixin
     BackendOption backend;
 
+    @Mixin
+    SparkOption spark;
+
     @ArgGroup(exclusive = true)
     ProgressOptions progress = new ProgressOptions();
 
@@ -140,7 +146,8 @@ public final class SweepCommand implements Callable<Integer> {
         SweepConfig cfg = new SweepConfig(widths, eps, tol.fvu, kMax, train.toConfig(widths.get(0), 1), seeds,
                 search(search));
         Zstd zstd = compare ? Zstd.find(zstdJar) : null;
-        try (DataOptions opened = data) {
+        if (spark.on()) Sweep.requireIndependentWidths(cfg);
+        try (DataOptions opened = data; Cluster cluster = spark.on() ? spark.connect() : null) {
             Rows all = opened.open("train", evalSource);
             Rows trainSet = all, evalSet;
             SweepResults.Evaluation ev;
@@ -161,9 +168,21 @@ public final class SweepCommand implements Callable<Integer> {
                 ev = new SweepResults.Evaluation(evalSource != null ? evalSource : opened.source(), rule,
                         trainSet.rowCount(), evalSet.rowCount(), "raw");
             }
+            Sweep.Remote remote = null;
+            if (cluster != null) {
+                // the executors reopen the same rows: the held-out split is a row range of --data
+                DataSpec allSpec = opened.spec(all);
+                long cut = trainSet.rowCount();
+                DataSpec trainSpec = trainSet == all ? allSpec : allSpec.range(0, cut);
+                DataSpec evalSpec = trainSet == all ? opened.spec(evalSet) : allSpec.range(cut, all.rowCount());
+                remote = cluster.sweepWidths(trainSpec, evalSpec, backend.backend, backend.precision);
+            }
+            Sweep.Remote r0 = remote;
+            // on a cluster the driver trains nothing: its own work (normalisation, codec section, report) runs on the CPU
             ReportData rd = ReportData.of(opened.source(), all, images || opened.isMnist() || isIdx(opened.source()));
-            SweepResults r = run(cfg, trainSet, evalSet, ev, opened.source(), target, backend.create(), progress.mode(),
-                    origin.origin(opened.source()), s -> s.compare(compare, zstd).checkpointEvery(every), rd);
+            SweepResults r = run(cfg, trainSet, evalSet, ev, opened.source(), target,
+                    remote != null ? Backends.create("cpu") : backend.create(), progress.mode(),
+                    origin.origin(opened.source()), remote == null, s -> s.compare(compare, zstd).checkpointEvery(every).remote(r0), rd);
             if (json) Json.print(r);
         }
         return 0;
@@ -217,12 +236,15 @@ public final class SweepCommand implements Callable<Integer> {
     static SweepResults run(SweepConfig cfg, Rows trainSet, Rows evalSet, SweepResults.Evaluation ev, String source,
                             OutputTarget target, Backend be, Boolean mode, SaeFiles.Origin origin, ReportData rd)
             throws Exception {
-        return run(cfg, trainSet, evalSet, ev, source, target, be, mode, origin, s -> { }, rd);
+        return run(cfg, trainSet, evalSet, ev, source, target, be, mode, origin, true, s -> { }, rd);
     }
 
-    /** As above, with {@code setup} applied to the sweep before it runs (e.g. {@code --compare}). */
+    /**
+     * As above, with {@code setup} applied to the sweep before it runs (e.g. {@code --compare}); {@code trainsHere} is
+     * false when the widths train on a cluster (docs/design.md §14).
+     */
     static SweepResults run(SweepConfig cfg, Rows trainSet, Rows evalSet, SweepResults.Evaluation ev, String source,
-                            OutputTarget target, Backend be, Boolean mode, SaeFiles.Origin origin,
+                            OutputTarget target, Backend be, Boolean mode, SaeFiles.Origin origin, boolean trainsHere,
                             java.util.function.Consumer<Sweep> setup, ReportData rd)
             throws Exception {
         Path out = target.path();
@@ -230,8 +252,10 @@ public final class SweepCommand implements Callable<Integer> {
             // the widest width decides: checked before the narrow ones are trained
             int widest = cfg.widths().get(cfg.widths().size() - 1);
             TrainConfig tc = cfg.train().withShape(cfg.train().arch(), widest, Math.min(widest, cfg.kMax()));
-            Resources.require(Resources.training(tc, trainSet, be, "--widths")
-                            .max(Resources.evaluation(widest, trainSet.dim(), tc.k(), evalSet.rowCount(), be)), be,
+            // widths trained on a cluster's executors count against their memory (Spark's), not the driver's
+            Resources.Need training = trainsHere ? Resources.training(tc, trainSet, be, "--widths") : null;
+            Resources.Need evaluation = Resources.evaluation(widest, trainSet.dim(), tc.k(), evalSet.rowCount(), be);
+            Resources.require(training != null ? training.max(evaluation) : evaluation, be,
                     "a narrower --widths grid or a smaller --batch");
             ProgressBar[] bar = new ProgressBar[1];
             Sweep.Listener l = new Sweep.Listener() {

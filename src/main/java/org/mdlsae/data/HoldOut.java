@@ -35,12 +35,26 @@ public record HoldOut(Rows train, Rows eval, String rule) {
         long cut = n - held;
         String rule = String.format(Locale.ROOT, "held out: the last %d%% of the rows of %s (rows %d to %d, %d rows); "
                 + "trained and calibrated on rows 0 to %d", PERCENT, all.name(), cut, n - 1, held, cut - 1);
-        if (all instanceof Dataset ds) {
-            return new HoldOut(ds.slice(0, (int) cut).withName(ds.name() + "[0:" + cut + "]"),
-                    ds.slice((int) cut, (int) n).withName(ds.name() + "[" + cut + ":" + n + "]"), rule);
+        if (!(all instanceof Dataset) && !(all instanceof ShardSet)) {
+            throw new IllegalArgumentException("cannot split " + all + ": give a Dataset or a ShardSet");
         }
-        if (all instanceof ShardSet s) return new HoldOut(s.slice(0, cut), s.slice(cut, n), rule);
-        throw new IllegalArgumentException("cannot split " + all + ": give a Dataset or a ShardSet");
+        return new HoldOut(slice(all, 0, cut), slice(all, cut, n), rule);
+    }
+
+    /**
+     * Rows {@code [from, to)} as the splits here name and hold them: a {@link Dataset}'s as a copy named
+     * {@code name[from:to]}, a {@link ShardSet}'s as a view, other rows as a view ({@code Rows.range}). Also how a
+     * cluster's executor reopens a split (docs/design.md §14), so both sides hold the same kind of rows.
+     *
+     * @param all  the rows
+     * @param from first row
+     * @param to   end row (exclusive)
+     * @return the rows
+     */
+    public static Rows slice(Rows all, long from, long to) {
+        if (all instanceof Dataset ds) return ds.slice((int) from, (int) to).withName(ds.name() + "[" + from + ":" + to + "]");
+        if (all instanceof ShardSet s) return s.slice(from, to);
+        return Rows.range(all, from, to);
     }
 
     /** The most rows {@link #control} holds out. */

@@ -71,7 +71,7 @@ public final class SaeFiles {
      * @param hookName    the hook point ({@code --hook-name}), e.g. {@code blocks.8.hook_resid_pre}
      * @param datasetPath the activations' source (a data name or file)
      */
-    public record Origin(String modelName, String hookName, String datasetPath) {
+    public record Origin(String modelName, String hookName, String datasetPath) implements java.io.Serializable {
         /** No model or hook known. */
         public static final Origin NONE = new Origin(null, null, null);
     }

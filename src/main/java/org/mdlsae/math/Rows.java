@@ -102,6 +102,43 @@ public interface Rows {
     }
 
     /**
+     * A view of rows {@code [from, to)} of {@code all} (nothing is copied or read until the view is), named
+     * {@code name[from:to]}; {@code all} itself when the range is every row. Row indices of the view start at 0.
+     *
+     * @param all  the rows
+     * @param from first row
+     * @param to   end row (exclusive)
+     * @return the view
+     */
+    static Rows range(Rows all, long from, long to) {
+        Objects.checkFromToIndex(from, to, all.rowCount());
+        if (from == 0 && to == all.rowCount()) return all;
+        String label = all.name() + "[" + from + ":" + to + "]";
+        return new Rows() {
+            @Override
+            public String name() {
+                return label;
+            }
+
+            @Override
+            public long rowCount() {
+                return to - from;
+            }
+
+            @Override
+            public int dim() {
+                return all.dim();
+            }
+
+            @Override
+            public void read(long row0, int n, float[] dst, int off) {
+                Objects.checkFromIndexSize(row0, n, to - from);
+                all.read(from + row0, n, dst, off);
+            }
+        };
+    }
+
+    /**
      * A view of the first n rows of a row-major array (not copied); {@link #forEachChunk} lends the array itself.
      *
      * @param name a label

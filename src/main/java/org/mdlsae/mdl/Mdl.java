@@ -13,7 +13,6 @@ import org.mdlsae.backend.FloatBuf;
 import org.mdlsae.backend.IntBuf;
 import org.mdlsae.backend.SparseCode;
 import org.mdlsae.data.Dataset;
-import org.mdlsae.sae.Metrics;
 import org.mdlsae.sae.Sae;
 
 /**
@@ -38,6 +37,11 @@ import org.mdlsae.sae.Sae;
  * instead and only the per-feature costs come back: docs/design.md §9). Codes are histogrammed chunk by chunk, so
  * memory does not grow with N and streamed data are read, never held (docs/design.md §8); the figures depend only on
  * the rows' values, not on how they are stored.
+ *
+ * <p>Every double is summed from zero within a block of rows ({@link DlBlocks}: 256 chunks, 2^20 rows at the default
+ * chunk) and the block sums are added in block order ({@link BlockSums}); with one block that is the plain running sum.
+ * The blocks are what {@link #evaluate(DlPasses)} hands to another executor of the passes (a cluster, docs/design.md
+ * §14), which then gives the same doubles.
  */
 public final class Mdl {
     /** The default MSE tolerance ε of DL measurements and sweeps (MNIST scale; docs/design.md §2.4). */
@@ -53,6 +57,7 @@ public final class Mdl {
     private float[] maxima;
     private Double eps, fvu, delta;
     private int chunkRows = Chunks.DEFAULT_ROWS;
+    private int blockChunks = DlBlocks.DEFAULT_CHUNKS;
     private long cacheEntries = defaultCacheEntries();
     private boolean aboveVariance;
 
@@ -279,18 +284,73 @@ public final class Mdl {
     }
 
     /**
-     * Runs the evaluation; see the class comment.
+     * Runs the evaluation here, block after block; see the class comment.
      *
      * @return the report; inadmissible SAEs come back with null B* and DL, not an exception
      */
     public DlReport evaluate() {
+        try (Local local = new Local()) {
+            return evaluate(local, local);
+        }
+    }
+
+    /**
+     * Runs the evaluation with its passes over the rows done by {@code passes} (e.g. as jobs on a cluster, docs/design.md
+     * §14): the blocks, the tolerance, B* and the report are this builder's, so the figures equal {@link #evaluate()}'s
+     * when {@code passes} computes the blocks with {@link DlBlocks}' methods on the same rows. The entropy DL comes from
+     * the merged bin counts ({@link DescriptionLength#entropyBits}), as on the CPU back end.
+     *
+     * @param passes where the passes run
+     * @return the report
+     */
+    public DlReport evaluate(DlPasses passes) {
+        return evaluate(java.util.Objects.requireNonNull(passes, "passes"), null);
+    }
+
+    /**
+     * The blocks of the evaluation rows (docs/design.md §14).
+     *
+     * @return the grid {@link #evaluate()} sums over
+     */
+    public DlBlocks blocks() {
+        return DlBlocks.of(model.width(), model.dIn(), data.rowCount(), chunkRows, blockChunks);
+    }
+
+    /**
+     * The blocks of the calibration rows, or null when the maxima were given ({@link #calibrationMaxima}).
+     *
+     * @return the grid the calibration pass runs over
+     */
+    public DlBlocks calibrationBlocks() {
+        if (maxima != null) return null;
+        Rows c = calib != null ? calib : data;
+        return DlBlocks.of(model.width(), model.dIn(), c.rowCount(), chunkRows, blockChunks);
+    }
+
+    /**
+     * Encoding chunks per block of the block-ordered sums (default {@link DlBlocks#DEFAULT_CHUNKS}). The figures of an
+     * evaluation over more rows than one block depend on it in their last bits; a distributed evaluation uses the same
+     * value to get the same doubles.
+     *
+     * @param n chunks per block, ≥ 1
+     * @return this builder
+     */
+    public Mdl blockChunks(int n) {
+        if (n < 1) throw new IllegalArgumentException("chunks per block must be >= 1, got " + n);
+        blockChunks = n;
+        return this;
+    }
+
+    private DlReport evaluate(DlPasses passes, Local local) {
         if (eps == null && fvu == null && delta == null) {
             throw new InputException("no tolerance set: call tolerance(eps), toleranceFvu(fvu) or delta(d) before evaluate()");
         }
         int d = model.dIn(), width = model.width();
         long rows = data.rowCount();
         long nd = rows * d;
-        double ssDev = sumSqDeviation(data, name, chunkRows);
+        DlBlocks grid = blocks();
+        double[] mean = Stats.divide(passes.columnSums(grid).total(grid.count()), rows);
+        double ssDev = passes.deviation(grid, mean).total(grid.count())[0];
         Double epsMse = eps, epsFvu = null;
         if (fvu != null) {
             if (ssDev <= 0) {
@@ -303,112 +363,136 @@ public final class Mdl {
         }
         if (epsFvu != null && !aboveVariance) requireBelowVariance(fvu != null ? "--fvu" : "--eps", epsMse, epsFvu, ssDev / nd);
 
-        float[] max = maxima != null ? maxima : Calibration.maxima(model, calib != null ? calib : data, chunkRows);
-        Backend be = model.backend();
-        double[] seByBits = new double[PrecisionSearch.MAX_BITS];
-        double[] se0 = new double[1];
-        List<SparseCode> kept = new ArrayList<>();
-        long[] keptEntries = {0};
-        boolean[] cacheOk = {true};
-        long[] activePerFeature = new long[width];
-        try (FloatBuf maxBuf = be.upload(max); IntBuf counts = be.ints(width)) {
-            try {
-                Chunks.forEach(model, data, chunkRows, (r0, n, x, code) -> {
-                    se0[0] += be.quantisedSqError(code, maxBuf, 0, model.dec(), model.bDec(), x, d);
-                    for (int b = 1; b <= PrecisionSearch.MAX_BITS; b++) {
-                        seByBits[b - 1] += be.quantisedSqError(code, maxBuf, b, model.dec(), model.bDec(), x, d);
-                    }
-                    be.countActive(code, counts);
-                    if ((r0 + n) / Metrics.DRAIN_ROWS != r0 / Metrics.DRAIN_ROWS) {
-                        Metrics.drainCounts(be, counts, activePerFeature);
-                    }
-                    if (cacheOk[0] && keptEntries[0] + code.nnz() <= cacheEntries) {
-                        keptEntries[0] += code.nnz();
-                        kept.add(code);
-                        return true;
-                    }
-                    if (cacheOk[0]) closeAll(kept); // the codes will be re-encoded: free them now
-                    cacheOk[0] = false;
-                    return false;
-                });
-                Metrics.drainCounts(be, counts, activePerFeature);
+        float[] max = maxima != null ? maxima : passes.maxima(calibrationBlocks());
+        BlockSums errors = passes.errors(grid, max);
+        double[] se = errors.total(grid.count());
+        long[] activePerFeature = errors.counts();
+        double mse = se[0] / nd;
+        double[] mseByBits = new double[PrecisionSearch.MAX_BITS];
+        for (int b = 0; b < mseByBits.length; b++) mseByBits[b] = se[b + 1] / nd;
+        Integer bStar = delta != null
+                ? PrecisionSearch.delta(mse, delta, PrecisionSearch.fromArray(mseByBits))
+                : PrecisionSearch.epsilon(mse, epsMse, PrecisionSearch.fromArray(mseByBits));
 
-                double mse = se0[0] / nd;
-                double[] mseByBits = new double[seByBits.length];
-                for (int b = 0; b < seByBits.length; b++) mseByBits[b] = seByBits[b] / nd;
-                Integer bStar = delta != null
-                        ? PrecisionSearch.delta(mse, delta, PrecisionSearch.fromArray(mseByBits))
-                        : PrecisionSearch.epsilon(mse, epsMse, PrecisionSearch.fromArray(mseByBits));
-
-                long active = 0;
-                int dead = 0;
-                for (long c : activePerFeature) {
-                    active += c;
-                    if (c == 0) dead++;
-                }
-                double l0 = (double) active / rows;
-                double fvuValue = ssDev > 0 ? se0[0] / ssDev : Double.NaN;
-
-                Double mseQ = null, dl = null, bound = null, saved = null;
-                Long dense = null;
-                if (bStar != null) {
-                    int bits = bStar;
-                    Consumer<Consumer<SparseCode>> eachCode = visit -> {
-                        if (cacheOk[0]) {
-                            for (SparseCode c : kept) visit.accept(c);
-                        } else {
-                            closeAll(kept);
-                            Chunks.forEach(model, data, chunkRows, (r0, n, x, code) -> {
-                                visit.accept(code);
-                                return false;
-                            });
-                        }
-                    };
-                    mseQ = mseByBits[bits - 1];
-                    dl = deviceHistogram(be, width, bits, rows) ? deviceEntropyBits(be, maxBuf, width, bits, rows, eachCode)
-                            : hostEntropyBits(be, maxBuf, width, bits, rows, eachCode);
-                    bound = DescriptionLength.upperBoundBits(l0, width, bits);
-                    dense = DescriptionLength.denseBits(d, bits);
-                    saved = dense - dl;
-                }
-                return new DlReport(d, width, model.k(), rows, l0, mse, fvuValue, (double) dead / width,
-                        bStar, mseQ, dl, bound, dense, saved, bStar != null,
-                        delta != null ? null : epsMse, delta != null ? null : epsFvu, delta, mseByBits);
-            } finally {
-                closeAll(kept);
-            }
+        long active = 0;
+        int dead = 0;
+        for (long c : activePerFeature) {
+            active += c;
+            if (c == 0) dead++;
         }
+        double l0 = (double) active / rows;
+        double fvuValue = ssDev > 0 ? se[0] / ssDev : Double.NaN;
+
+        Double mseQ = null, dl = null, bound = null, saved = null;
+        Long dense = null;
+        if (bStar != null) {
+            int bits = bStar;
+            mseQ = mseByBits[bits - 1];
+            dl = local != null ? local.entropyBits(grid, bits)
+                    : DescriptionLength.entropyBits(passes.bins(grid, max, bits), rows, width);
+            bound = DescriptionLength.upperBoundBits(l0, width, bits);
+            dense = DescriptionLength.denseBits(d, bits);
+            saved = dense - dl;
+        }
+        return new DlReport(d, width, model.k(), rows, l0, mse, fvuValue, (double) dead / width,
+                bStar, mseQ, dl, bound, dense, saved, bStar != null,
+                delta != null ? null : epsMse, delta != null ? null : epsFvu, delta, mseByBits);
     }
 
     /** Per-feature histograms of width·2^bits ints stay on a device back end up to this size (256 MiB). */
     static final long DEVICE_HISTOGRAM_CELLS = 1L << 26;
 
     /**
-     * Whether the entropy DL is counted on the device: a device back end, a dense histogram of at most
-     * DEVICE_HISTOGRAM_CELLS and fewer than 2^31 samples. The CPU back end keeps the sparse BinCounts path, so
-     * its figures do not move.
+     * The passes run here, block after block. Codes of pass 3 are kept for pass 4 while they total at most the cache
+     * bound (re-encoded otherwise; the counts are the same either way), and on a device back end the entropy is
+     * counted on the device (docs/design.md §9).
      */
-    private static boolean deviceHistogram(Backend be, int width, int bits, long rows) {
-        return !be.hostMemory() && ((long) width << bits) <= DEVICE_HISTOGRAM_CELLS && rows < Integer.MAX_VALUE;
-    }
+    private final class Local implements DlPasses, AutoCloseable {
+        private final Backend be = model.backend();
+        private final List<SparseCode> kept = new ArrayList<>();
+        private long keptEntries;
+        private boolean cacheOk = true;
+        private FloatBuf maxBuf;
 
-    /** Entropy DL from per-feature histograms kept on the device; width numbers come back (docs/design.md §9). */
-    private static double deviceEntropyBits(Backend be, FloatBuf maxBuf, int width, int bits, long rows,
-                                            Consumer<Consumer<SparseCode>> eachCode) {
-        try (IntBuf hist = be.ints((long) width << bits)) {
-            eachCode.accept(code -> be.binHistogram(code, maxBuf, bits, hist));
-            double s = 0;
-            for (double v : be.entropyBits(hist, width, bits, rows)) s += v;
-            return s;
+        @Override
+        public BlockSums columnSums(DlBlocks grid) {
+            List<BlockSums> parts = new ArrayList<>();
+            for (int b = 0; b < grid.count(); b++) parts.add(grid.columnSums(data, b, name));
+            return BlockSums.join(parts);
         }
-    }
 
-    /** Entropy DL from the sorted symbol keys of every code, merged on the host. */
-    private static double hostEntropyBits(Backend be, FloatBuf maxBuf, int width, int bits, long rows,
-                                          Consumer<Consumer<SparseCode>> eachCode) {
-        BinCounts[] acc = {new BinCounts(bits, new long[0], new long[0])};
-        eachCode.accept(code -> acc[0] = acc[0].merge(be.binCounts(code, maxBuf, bits)));
-        return DescriptionLength.entropyBits(acc[0], rows, width);
+        @Override
+        public BlockSums deviation(DlBlocks grid, double[] mean) {
+            List<BlockSums> parts = new ArrayList<>();
+            for (int b = 0; b < grid.count(); b++) parts.add(grid.deviation(data, b, mean));
+            return BlockSums.join(parts);
+        }
+
+        @Override
+        public float[] maxima(DlBlocks calibGrid) {
+            // maxima are exact in any order: one pass over all calibration rows
+            return Calibration.maxima(model, calib != null ? calib : data, chunkRows);
+        }
+
+        @Override
+        public BlockSums errors(DlBlocks grid, float[] max) {
+            maxBuf = be.upload(max);
+            List<BlockSums> parts = new ArrayList<>();
+            for (int b = 0; b < grid.count(); b++) parts.add(grid.errors(model, data, b, maxBuf, this::keep));
+            return BlockSums.join(parts);
+        }
+
+        private boolean keep(SparseCode code) {
+            if (cacheOk && keptEntries + code.nnz() <= cacheEntries) {
+                keptEntries += code.nnz();
+                kept.add(code);
+                return true;
+            }
+            if (cacheOk) closeAll(kept); // the codes will be re-encoded: free them now
+            cacheOk = false;
+            return false;
+        }
+
+        @Override
+        public BinCounts bins(DlBlocks grid, float[] max, int bits) {
+            BinCounts[] acc = {new BinCounts(bits, new long[0], new long[0])};
+            eachCode(grid, code -> acc[0] = acc[0].merge(be.binCounts(code, maxBuf, bits)));
+            return acc[0];
+        }
+
+        /** The entropy DL at B = bits: counted on the device where it fits, else from the merged bin counts. */
+        double entropyBits(DlBlocks grid, int bits) {
+            int width = model.width();
+            long rows = data.rowCount();
+            if (be.hostMemory() || ((long) width << bits) > DEVICE_HISTOGRAM_CELLS || rows >= Integer.MAX_VALUE) {
+                return DescriptionLength.entropyBits(bins(grid, null, bits), rows, width);
+            }
+            try (IntBuf hist = be.ints((long) width << bits)) {
+                eachCode(grid, code -> be.binHistogram(code, maxBuf, bits, hist));
+                double s = 0;
+                for (double v : be.entropyBits(hist, width, bits, rows)) s += v;
+                return s;
+            }
+        }
+
+        /** Every code of pass 3, kept or re-encoded. */
+        private void eachCode(DlBlocks grid, Consumer<SparseCode> visit) {
+            if (cacheOk) {
+                for (SparseCode c : kept) visit.accept(c);
+                return;
+            }
+            closeAll(kept);
+            Chunks.forEach(model, data, grid.chunkRows(), (r0, n, x, code) -> {
+                visit.accept(code);
+                return false;
+            });
+        }
+
+        @Override
+        public void close() {
+            closeAll(kept);
+            if (maxBuf != null) maxBuf.close();
+        }
     }
 
     private static void closeAll(List<SparseCode> codes) {
@@ -440,21 +524,5 @@ public final class Mdl {
                         + "; remove or fix non-finite activations");
             }
         }
-    }
-
-    /**
-     * Σ‖x − x̄‖² over rows (x̄ the per-dimension mean), two streamed passes in double; the first rejects NaN/Inf.
-     */
-    static double sumSqDeviation(Rows x, String what, int chunkRows) {
-        int d = x.dim();
-        double[] sum = new double[d];
-        x.forEachChunk(chunkRows, (r0, n, buf, off) -> {
-            checkFinite(r0, n, buf, off, d, what);
-            Stats.addColumnSums(sum, buf, off, n);
-        });
-        double[] mean = Stats.divide(sum, x.rowCount());
-        double[] s = {0};
-        x.forEachChunk(chunkRows, (r0, n, buf, off) -> s[0] = Stats.addSqDeviation(s[0], mean, buf, off, n));
-        return s[0];
     }
 }

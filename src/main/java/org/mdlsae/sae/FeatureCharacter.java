@@ -37,7 +37,7 @@ public record FeatureCharacter(
         @JsonProperty("dead_fraction") double deadFraction,
         @JsonProperty("memorisation") Double memorisation,
         @JsonProperty("extent") Double extent,
-        @JsonIgnore long[] usage) {
+        @JsonIgnore long[] usage) implements java.io.Serializable {
 
     /** Rows measured at most: the first this many. */
     public static final int MAX_ROWS = 10_000;

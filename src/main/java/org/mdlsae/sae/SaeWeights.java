@@ -8,10 +8,12 @@ import org.mdlsae.InputException;
  * vector, the transpose of SAELens' W_enc [d,D]), {@code bEnc} [D], {@code dec} D×d (= SAELens' W_dec),
  * {@code bDec} [d]. {@code threshold} is θ for BatchTopK inference (NaN otherwise); {@code thresholds} holds the
  * per-latent θ_j of a {@link Arch#JUMPRELU} SAE (null for every other architecture). {@code k} is in [1, D] for
- * TopK and BatchTopK and 0 ("none") for Standard and JumpReLU.
+ * TopK and BatchTopK and 0 ("none") for Standard and JumpReLU. Serializable: a cluster ships it to its executors
+ * (docs/design.md §14).
  */
 public record SaeWeights(Arch arch, int dIn, int width, int k, float threshold,
-                         float[] enc, float[] bEnc, float[] dec, float[] bDec, float[] thresholds) {
+                         float[] enc, float[] bEnc, float[] dec, float[] bDec, float[] thresholds)
+        implements java.io.Serializable {
 
     public SaeWeights {
         if (dIn <= 0 || width <= 0) throw new InputException("SAE shape must be positive: d_in=" + dIn + ", d_sae=" + width);

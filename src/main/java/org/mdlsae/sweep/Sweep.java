@@ -110,6 +110,7 @@ public final class Sweep {
     /** The rows each run trains on (the training rows without the control rows, if any), for its features. */
     private Rows trainedOn;
     private Regimes.Criteria criteria;
+    private Remote remote;
     private int index;
     private long started;
 
@@ -194,6 +195,81 @@ public final class Sweep {
     }
 
     /**
+     * Where the annealed widths of a sweep run when not here (a cluster, docs/design.md §14). The driver — this
+     * sweep — keeps the output guard, the lock, sweep.json, results.json and the report; an implementation runs
+     * {@link #annealWidth} for each width on its executors, which publish the run directories into the sweep directory
+     * (a path every executor sees) exactly as a local sweep does.
+     */
+    public interface Remote {
+        /**
+         * Runs the annealed runs of (width, seed) points, in any order and concurrently, and hands each finished run to
+         * {@code done} (from any thread; calls are serialised by the sweep) as it finishes.
+         *
+         * @param job    the settings every run needs
+         * @param points the points to run (those without a finished run)
+         * @param done   receives each finished run
+         * @throws IOException if a run cannot be written
+         */
+        void anneal(RunJob job, List<Point> points, java.util.function.Consumer<SweepRun> done) throws IOException;
+    }
+
+    /**
+     * One annealed run of a sweep: a width and the seed it trains with.
+     *
+     * @param width the width
+     * @param seed  the seed
+     */
+    public record Point(int width, long seed) implements java.io.Serializable {
+    }
+
+    /**
+     * Runs the annealed widths with {@code r} instead of one after another here (docs/design.md §14); only for
+     * {@link SweepConfig.Search#ANNEAL}, whose widths are independent.
+     *
+     * @param r where the widths run
+     * @return this sweep
+     * @throws InputException for a bisection sweep, whose widths depend on each other
+     */
+    public Sweep remote(Remote r) {
+        if (r != null) requireIndependentWidths(cfg);
+        this.remote = r;
+        return this;
+    }
+
+    /**
+     * Refuses a sweep whose widths cannot run in parallel (bisection warm-starts each from the narrower one).
+     *
+     * @param cfg the sweep
+     * @throws InputException unless its search is {@link SweepConfig.Search#ANNEAL}
+     */
+    public static void requireIndependentWidths(SweepConfig cfg) {
+        if (cfg.search() != SweepConfig.Search.ANNEAL) {
+            throw new InputException("--search " + cfg.search().id() + " warm-starts each width from the narrower one, so "
+                    + "its widths cannot run in parallel; use --search anneal (the default) on a cluster");
+        }
+    }
+
+    /**
+     * What one width's run needs besides its rows and a back end: serializable, so that a cluster ships it to the
+     * executor that runs the width ({@link #annealWidth}, docs/design.md §14).
+     *
+     * @param cfg             the sweep
+     * @param eps             ε as MSE (raw units)
+     * @param norm            the normalisation estimated on the sweep's training rows
+     * @param dir             the sweep directory (absolute)
+     * @param checkpointEvery the checkpoint cadence ({@link #checkpointEvery})
+     * @param dataName        the data source, recorded in each run's cfg.json
+     * @param origin          model and hook point, recorded for SAELens
+     */
+    public record RunJob(SweepConfig cfg, double eps, Normalization norm, String dir, long checkpointEvery,
+                         String dataName, SaeFiles.Origin origin) implements java.io.Serializable {
+    }
+
+    private RunJob job() {
+        return new RunJob(cfg, epsMse, norm, dir.toAbsolutePath().toString(), checkpointEvery, dataName, origin);
+    }
+
+    /**
      * Runs (or resumes) the sweep under the directory's single-writer lock ({@value #LOCK}; a second writer is
      * refused, docs/design.md §6), then hands the results to {@code finish} (e.g. to write the report) while the
      * lock is still held.
@@ -234,6 +310,35 @@ public final class Sweep {
     }
 
     private void search() throws IOException {
+        if (remote != null) {
+            List<Point> todo = new ArrayList<>();
+            for (int width : cfg.widths()) {
+                for (long seed : cfg.seedList()) if (!runs.containsKey(annealName(cfg, width, seed))) todo.add(new Point(width, seed));
+            }
+            try {
+                remote.anneal(job(), todo, run -> {
+                    synchronized (this) {
+                        index++;
+                        try {
+                            finished(annealName(cfg, run.width(), seedOf(run)), run);
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }
+                });
+            } catch (java.io.UncheckedIOException e) {
+                throw e.getCause();
+            }
+            for (int width : cfg.widths()) {
+                for (long seed : cfg.seedList()) {
+                    if (!runs.containsKey(annealName(cfg, width, seed))) {
+                        throw new IllegalStateException("width " + width + " seed " + seed + " did not finish");
+                    }
+                }
+                settled.add(width);
+            }
+            return;
+        }
         if (cfg.search() == SweepConfig.Search.ANNEAL) {
             for (int width : cfg.widths()) {
                 for (long seed : cfg.seedList()) {
@@ -318,28 +423,76 @@ public final class Sweep {
 
     /** Trains (or reuses) the SAE of (width, k, seed) and measures it. */
     private SweepRun probe(int width, int k, long seed) throws IOException {
+        String name = runName(cfg, width, k, seed);
+        SweepRun done = runs.get(name);
+        if (done != null) return done;
+        listener.runStarted(++index, width, k, seed);
         TrainConfig tc = cfg.train().withShape(cfg.train().arch(), width, k).withSeed(seed);
-        return trained(runName(width, k, seed), width, k, seed, tc, (ckpt, from, used) -> {
+        HoldOut stopping = control;
+        Rows rows = trainedOn;
+        return finished(name, trained(be, job(), name, width, seed, tc, rows, eval, train, (ckpt, from, used) -> {
             Trainer trainer = new Trainer(be, tc, listener::trainStep).checkpoints(ckpt);
-            if (control != null) trainer.stoppingRows(control.eval(), control.rule());
-            return new Trained(from == null ? trainer.train(trainedOn, used) : trainer.resume(from, trainedOn, used), null);
-        });
+            if (stopping != null) trainer.stoppingRows(stopping.eval(), stopping.rule());
+            return new Trained(from == null ? trainer.train(rows, used) : trainer.resume(from, rows, used), null);
+        }));
     }
 
     /** Trains (or reuses) the width's one annealed SAE of a seed ({@link WidthSearch#anneal}) and measures it. */
     private SweepRun anneal(int width, long seed) throws IOException {
-        SweepConfig seeded = cfg.withTrain(cfg.train().withSeed(seed));
-        WidthSearch.Inputs in = new WidthSearch.Inputs(seeded, width, epsMse, control.train(), control.eval(), norm);
-        return trained(annealName(width, seed), width, in.config().k(), seed, in.config(), (ckpt, from, used) -> {
-            WidthSearch.Outcome o = WidthSearch.anneal(be, new WidthSearch.Inputs(seeded, width, epsMse, control.train(),
-                    control.eval(), used), ckpt, from, listener::trainStep);
-            Map<String, Object> search = new LinkedHashMap<>();
-            search.put("mode", SweepConfig.Search.ANNEAL.id());
-            search.put("k_start", o.config().k());
-            search.put("control", control.rule());
-            search.put("levels", o.levels());
-            return new Trained(o.result(), search);
-        });
+        String name = annealName(cfg, width, seed);
+        SweepRun done = runs.get(name);
+        if (done != null) return done;
+        listener.runStarted(++index, width, Math.min(width, cfg.kMax()), seed);
+        return finished(name, annealWidth(be, job(), new Point(width, seed), control, train, eval, listener::trainStep));
+    }
+
+    /** Records a run trained now: results.json is rewritten with it. */
+    private SweepRun finished(String name, SweepRun run) throws IOException {
+        runs.put(name, run);
+        listener.runFinished(index, run, false);
+        writeResults(results(false));
+        return run;
+    }
+
+    /**
+     * One annealed run, the unit a sweep runs per (width, seed) — here, or on a cluster's executor (docs/design.md §14)
+     * by this same code: splits the control rows off {@code train} ({@link HoldOut#control}), trains once under the
+     * schedule ({@link WidthSearch#anneal}; continuing from the run's checkpoint if one is there), publishes
+     * {@code runs/w{D}-anneal} into the sweep directory, measures it on {@code eval} and writes its run.json. A run whose
+     * run.json is already there is returned as it is. The caller (the sweep's driver) holds the directory's lock.
+     *
+     * @param be       the back end
+     * @param job      the sweep's settings
+     * @param point    the width and seed
+     * @param train    the sweep's training rows (control rows included; calibration rows of the measurement)
+     * @param eval     the selection rows
+     * @param progress training progress (null: none)
+     * @return the run's row of results.json
+     * @throws IOException if the run cannot be written
+     */
+    public static SweepRun annealWidth(Backend be, RunJob job, Point point, Rows train, Rows eval, TrainListener progress)
+            throws IOException {
+        Path rj = Path.of(job.dir()).resolve("runs").resolve(annealName(job.cfg(), point.width(), point.seed())).resolve("run.json");
+        if (Files.isRegularFile(rj)) return JSON.readValue(rj.toFile(), SweepRun.class);
+        return annealWidth(be, job, point, HoldOut.control(train), train, eval, progress);
+    }
+
+    private static SweepRun annealWidth(Backend be, RunJob job, Point point, HoldOut control, Rows train, Rows eval,
+                                        TrainListener progress) throws IOException {
+        int width = point.width();
+        SweepConfig seeded = job.cfg().withTrain(job.cfg().train().withSeed(point.seed()));
+        WidthSearch.Inputs in = new WidthSearch.Inputs(seeded, width, job.eps(), control.train(), control.eval(), job.norm());
+        return trained(be, job, annealName(job.cfg(), width, point.seed()), width, point.seed(), in.config(), control.train(),
+                eval, train, (ckpt, from, used) -> {
+                    WidthSearch.Outcome o = WidthSearch.anneal(be, new WidthSearch.Inputs(seeded, width, job.eps(),
+                            control.train(), control.eval(), used), ckpt, from, progress);
+                    Map<String, Object> search = new LinkedHashMap<>();
+                    search.put("mode", SweepConfig.Search.ANNEAL.id());
+                    search.put("k_start", o.config().k());
+                    search.put("control", control.rule());
+                    search.put("levels", o.levels());
+                    return new Trained(o.result(), search);
+                });
     }
 
     /** A training's result and what the search records about it in cfg.json (null: nothing). */
@@ -352,71 +505,66 @@ public final class Sweep {
     }
 
     /**
-     * Trains (or reuses) one run of the sweep, then saves, measures and records it: the run's directory, checkpoint,
-     * run.json and results.json. It trains on {@link #trainedOn} (the checkpoint's job is keyed on those rows).
+     * Trains one run of the sweep, then saves and measures it: the run's directory, checkpoint and run.json.
+     * {@code rows} are the rows it trains on (the checkpoint's job is keyed on them; its features are measured on
+     * them), {@code eval} the selection rows, {@code calib} the rows the quantiser is calibrated on.
      */
-    private SweepRun trained(String name, int width, int k, long seed, TrainConfig tc, Training how) throws IOException {
-        SweepRun done = runs.get(name);
-        if (done != null) return done;
-        index++;
-        listener.runStarted(index, width, k, seed);
-        Rows rows = trainedOn;
-        Path runDir = dir.resolve("runs").resolve(name);
+    private static SweepRun trained(Backend be, RunJob job, String name, int width, long seed, TrainConfig tc, Rows rows,
+                                    Rows eval, Rows calib, Training how) throws IOException {
+        Path runs = Path.of(job.dir()).resolve("runs");
+        Path runDir = runs.resolve(name);
         // an unfinished run's checkpoint sits beside its directory until the run is published
-        Path ckpt = dir.resolve("runs").resolve(name + ".checkpoint");
-        String job = CheckpointDir.jobKey(tc, rows);
+        Path ckpt = runs.resolve(name + ".checkpoint");
+        String key = CheckpointDir.jobKey(tc, rows);
         CheckpointDir.Snapshot from;
         try {
-            from = CheckpointDir.load(ckpt, job, tc);
+            from = CheckpointDir.load(ckpt, key, tc);
         } catch (CheckpointDir.OtherJob stale) { // the sweep's settings are fixed by sweep.json: data or engine changed
             LOG.info(stale.getMessage() + "; starting that run afresh");
             CheckpointDir.delete(ckpt);
             from = null;
         }
         // a resumed run continues with the normalisation its checkpoint recorded
-        Normalization used = from == null ? norm : from.normalization();
+        Normalization used = from == null ? job.norm() : from.normalization();
         if (from != null) {
             LOG.info(String.format(Locale.ROOT, "%s: resuming from its checkpoint (step %d)", name, from.state().step()));
         }
-        Trained t = how.run(new CheckpointDir(ckpt, job, checkpointEvery, used), from == null ? null : from.state(), used);
+        Trained t = how.run(new CheckpointDir(ckpt, key, job.checkpointEvery(), used), from == null ? null : from.state(), used);
         Trainer.Result tr = t.result();
         Map<String, Object> sweepEntry = new LinkedHashMap<>();
         sweepEntry.put("width", width);
         sweepEntry.put("k", tr.weights().k());
-        sweepEntry.put("eps", epsMse);
+        sweepEntry.put("eps", job.eps());
         if (t.search() != null) sweepEntry.put("search", t.search());
-        if (cfg.seeds() > 1) sweepEntry.put("seed", seed);
+        if (job.cfg().seeds() > 1) sweepEntry.put("seed", seed);
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("sweep", sweepEntry);
-        extra.put("job", job);
-        Provenance p = Provenance.of(tc, tr, Provenance.Data.of(dataName, rows), be, used);
-        Provenance.save(runDir, tr, p, extra, origin);
+        extra.put("job", key);
+        Provenance p = Provenance.of(tc, tr, Provenance.Data.of(job.dataName(), rows), be, used);
+        Provenance.save(runDir, tr, p, extra, job.origin());
         int epochs = tr.stopping() != null ? tr.stopping().epochs() : tc.totalEpochs(rows.rowCount());
-        SweepRun run = WidthSearch.measure(be, tr.weights(), tr, epochs, "runs/" + name, eval, train, epsMse)
-                .withTraining(seed, character(tr.weights()), tr.stopping());
+        SweepRun run = WidthSearch.measure(be, tr.weights(), tr, epochs, "runs/" + name, eval, calib, job.eps())
+                .withTraining(seed, character(be, tr.weights(), rows), tr.stopping());
         AtomicFiles.writeString(runDir.resolve("run.json"), JSON.writeValueAsString(run) + "\n");
         CheckpointDir.delete(ckpt);
-        runs.put(name, run);
-        listener.runFinished(index, run, false);
-        writeResults(results(false));
         return run;
     }
 
     /** The character of an SAE's features on the rows it trained on (docs/design.md §11), without the usage. */
-    private FeatureCharacter character(SaeWeights w) {
+    private static FeatureCharacter character(Backend be, SaeWeights w, Rows rows) {
         try (Sae sae = Sae.upload(be, w)) {
-            return FeatureCharacter.measure(sae, trainedOn).withoutUsage();
+            return FeatureCharacter.measure(sae, rows).withoutUsage();
         }
     }
 
     /** The annealed run's directory name: {@code wDDDDD-anneal}, with {@code -sSEED} when the sweep has several seeds. */
-    private String annealName(int width, long seed) {
+    private static String annealName(SweepConfig cfg, int width, long seed) {
         String base = String.format(Locale.ROOT, "w%05d-anneal", width);
         return cfg.seeds() > 1 ? base + "-s" + seed : base;
     }
 
     /** A run's directory name: {@code wDDDDD-kKKKK}, with {@code -sSEED} when the sweep has several seeds. */
-    private String runName(int width, int k, long seed) {
+    private static String runName(SweepConfig cfg, int width, int k, long seed) {
         String base = String.format(Locale.ROOT, "w%05d-k%04d", width, k);
         return cfg.seeds() > 1 ? base + "-s" + seed : base;
     }
@@ -476,8 +624,8 @@ public final class Sweep {
                 if (!Files.isRegularFile(rj)) continue;
                 SweepRun r = JSON.readValue(rj.toFile(), SweepRun.class);
                 // runs of widths outside this grid (an earlier sweep into the same directory) take no part
-                String name = cfg.search() == SweepConfig.Search.ANNEAL ? annealName(r.width(), seedOf(r))
-                        : runName(r.width(), r.k(), seedOf(r));
+                String name = cfg.search() == SweepConfig.Search.ANNEAL ? annealName(cfg, r.width(), seedOf(r))
+                        : runName(cfg, r.width(), r.k(), seedOf(r));
                 if (p.getFileName().toString().equals(name) && cfg.widths().contains(r.width())) {
                     runs.put(name, r);
                     listener.runFinished(0, r, true);

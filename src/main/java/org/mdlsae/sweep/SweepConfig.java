@@ -21,7 +21,7 @@ import org.mdlsae.train.TrainConfig;
  * @param search   how each width finds its k (default {@link #DEFAULT_SEARCH}; docs/design.md §10)
  */
 public record SweepConfig(List<Integer> widths, Double eps, Double fvu, int kMax, TrainConfig train, int seeds,
-                          Search search) {
+                          Search search) implements java.io.Serializable {
 
     /** How a width's k is found. */
     public enum Search {

@@ -63,7 +63,7 @@ public record SweepRun(
         @JsonProperty("l2_ratio") Double l2Ratio,
         @JsonProperty("seed") Long seed,
         @JsonProperty("features") FeatureCharacter features,
-        @JsonProperty("stopping") Convergence.Outcome stopping) {
+        @JsonProperty("stopping") Convergence.Outcome stopping) implements java.io.Serializable {
 
     /** A run without the reconstruction metrics of docs/design.md §7 beyond mse, fvu, l0 and dead_fraction. */
     public SweepRun(int width, int k, int epochs, double trainSeconds, double headroom, String dir, boolean selected,

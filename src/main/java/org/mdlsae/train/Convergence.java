@@ -29,7 +29,7 @@ import org.mdlsae.ConfigException;
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record Convergence(@JsonProperty("min_improvement") Double minImprovement, @JsonProperty("patience") Integer patience,
-                          @JsonProperty("max_epochs") Integer maxEpochs) {
+                          @JsonProperty("max_epochs") Integer maxEpochs) implements java.io.Serializable {
     /** Default relative improvement that counts: 0.1 %. */
     public static final double DEFAULT_MIN_IMPROVEMENT = 1e-3;
     /** Default patience in epochs. */
@@ -103,7 +103,7 @@ public record Convergence(@JsonProperty("min_improvement") Double minImprovement
                           @JsonProperty("last_held_out_mse") double lastHeldOutMse,
                           @JsonProperty("held_out_rows") long heldOutRows, @JsonProperty("trained_rows") long trainedRows,
                           @JsonProperty("held_out") String heldOut,
-                          @JsonProperty("k_schedule_epochs") int scheduleEpochs) {
+                          @JsonProperty("k_schedule_epochs") int scheduleEpochs) implements java.io.Serializable {
         /** The same outcome with its MSEs divided by {@code s2} (normalised units to raw). */
         Outcome scaled(double s2) {
             return new Outcome(reason, epochs, steps, plateauEpoch, bestEpoch, bestHeldOutMse / s2, lastHeldOutMse / s2,

@@ -21,7 +21,7 @@ import org.mdlsae.sae.SaeWeights;
  * @param meanNorm   the estimated E‖x‖ (NaN for {@link Method#NONE})
  * @param sampleRows rows the estimate used (0 for {@link Method#NONE})
  */
-public record Normalization(Method method, double factor, double meanNorm, int sampleRows) {
+public record Normalization(Method method, double factor, double meanNorm, int sampleRows) implements java.io.Serializable {
     /** Rows in the norm estimate. */
     public static final int SAMPLE_ROWS = 8192;
 

@@ -37,7 +37,7 @@ import org.mdlsae.sae.Arch;
 public record TrainConfig(Arch arch, int width, int k, int epochs, Long samples, int batch, Double lr, long seed,
                           double warmupFraction, double decayFraction, double auxAlpha, Integer auxK, Long deadSamples,
                           double beta1, double beta2, double adamEps, Normalization.Method normalize,
-                          @JsonInclude(JsonInclude.Include.NON_NULL) Convergence convergence) {
+                          @JsonInclude(JsonInclude.Include.NON_NULL) Convergence convergence) implements java.io.Serializable {
 
     /** Default epochs. */
     public static final int DEFAULT_EPOCHS = 30;

@@ -148,4 +148,11 @@ class FlagsTest {
             assertTrue(e.contains(tol[0]) && e.contains("variance"), e);
         }
     }
+
+    /** Without the optional Spark module on the class path, --spark says in one line how to get it (docs/design.md §14). */
+    @Test
+    void sparkWithoutTheModuleSaysHowToGetIt() {
+        String e = refused("dl", "--sae", trainSmall().toString(), "--data", npy.toString(), "--spark", "local[2]");
+        assertTrue(e.contains("--spark") && e.contains("optional Spark module") && e.contains("modules/spark"), e);
+    }
 }

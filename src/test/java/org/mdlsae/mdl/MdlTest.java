@@ -81,7 +81,7 @@ class MdlTest {
         Fakes.TopK sae = new Fakes.TopK(10, 30, 3, 11);
         int n = 400;
         float[] x = Fakes.gaussian(n, 10, 12);
-        double ss = Mdl.sumSqDeviation(org.mdlsae.math.Rows.of("x", x, n, 10), "x", 4096);
+        double ss = org.mdlsae.math.Stats.sumSqDeviation(x, n, 10);
         DlReport r = Mdl.of(sae, x, n).toleranceFvu(0.9).evaluate();
         assertEquals(0.9 * ss / (n * 10.0), r.eps(), 1e-12);
         assertEquals(0.9, r.epsFvu(), 0.0);

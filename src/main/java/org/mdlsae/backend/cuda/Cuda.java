@@ -31,7 +31,9 @@ import org.mdlsae.backend.gpu.KernelSources;
 
 /**
  * Entry point of the CUDA (JCuda driver API) back end. The probe runs once per JVM: it loads the driver,
- * picks device 0 ({@code MDLSAE_CUDA_DEVICE} picks another ordinal), retains its primary context and loads
+ * picks device 0 (the system property {@code mdlsae.cuda.device}, else {@code MDLSAE_CUDA_DEVICE}, picks another
+ * ordinal: a Spark executor sets the property to the GPU Spark assigned it, docs/design.md §14), retains its primary
+ * context and loads
  * the committed PTX module (every kernel) with {@code cuModuleLoadData}, so "available" means the kernels
  * really load (an old driver that cannot JIT the PTX's ISA version is reported here, in one line).
  * Runtime never runs nvcc.
@@ -90,7 +92,7 @@ public final class Cuda {
             cuDeviceGetCount(count);
             if (count[0] == 0) return no("CUDA driver present but no CUDA device");
             int ordinal = 0;
-            String want = System.getenv("MDLSAE_CUDA_DEVICE");
+            String want = System.getProperty("mdlsae.cuda.device", System.getenv("MDLSAE_CUDA_DEVICE"));
             if (want != null && !want.isBlank()) {
                 try {
                     ordinal = Integer.parseInt(want.trim());
