@@ -245,7 +245,7 @@ public final class Sweep {
     public static void requireIndependentWidths(SweepConfig cfg) {
         if (cfg.search() != SweepConfig.Search.ANNEAL) {
             throw new InputException("--search " + cfg.search().id() + " warm-starts each width from the narrower one, so "
-                    + "its widths cannot run in parallel; use --search anneal (the default) on a cluster");
+                    + "its widths cannot run in parallel; use --search anneal on a cluster");
         }
     }
 

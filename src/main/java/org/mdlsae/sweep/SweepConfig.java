@@ -38,7 +38,7 @@ public record SweepConfig(List<Integer> widths, Double eps, Double fvu, int kMax
 
     /**
      * Default search mode, as the CLI writes it: the bisection, whose selected SAEs coded in about a tenth fewer bits
-     * than the anneal's on MNIST and MiniLM activations, at two to three times the training (docs/design.md §10.7).
+     * than the anneal's on MNIST and MiniLM activations, at two to three times the training (docs/design.md §10).
      */
     public static final String DEFAULT_SEARCH_TEXT = "bisect";
 
