@@ -28,7 +28,8 @@ class SparkSweepTest {
 
     private String[] sweep(Path data, Path out, String... more) {
         List<String> a = new ArrayList<>(List.of("sweep", "--data", data.toString(), "--widths", "8,16,32", "--fvu", "0.35",
-                "--epochs", "4", "--batch", "64", "--out", out.toString(), "--quiet", "--backend", "cpu"));
+                "--batch", "64", "--out", out.toString(), "--quiet", "--backend", "cpu"));
+        if (!List.of(more).contains("--epochs")) a.addAll(List.of("--epochs", "4"));
         a.addAll(List.of(more));
         return a.toArray(String[]::new);
     }
@@ -37,9 +38,9 @@ class SparkSweepTest {
     void theSparkSweepIsTheLocalSweep() throws Exception {
         Path data = TestData.shards(tmp.resolve("acts"), TestData.rows(3000, 5), 1200, 1200, 600);
         Path local = tmp.resolve("local"), spark = tmp.resolve("spark");
-        TestData.Run l = TestData.cli(sweep(data, local));
+        TestData.Run l = TestData.cli(sweep(data, local, "--search", "anneal"));
         assertEquals(0, l.code(), l.err());
-        TestData.Run s = TestData.cli(sweep(data, spark, "--spark", "local[2]"));
+        TestData.Run s = TestData.cli(sweep(data, spark, "--search", "anneal", "--spark", "local[2]"));
         assertEquals(0, s.code(), s.err());
 
         JsonNode a = JSON.readTree(local.resolve("results.json").toFile());
@@ -61,12 +62,31 @@ class SparkSweepTest {
         // a rerun trains nothing: every run is reused, no run directory is written again
         List<FileTime> before = new ArrayList<>();
         for (JsonNode run : b.get("runs")) before.add(Files.getLastModifiedTime(spark.resolve(run.get("dir").asText())));
-        TestData.Run again = TestData.cli(sweep(data, spark, "--spark", "local[2]"));
+        TestData.Run again = TestData.cli(sweep(data, spark, "--search", "anneal", "--spark", "local[2]"));
         assertEquals(0, again.code(), again.err());
         List<FileTime> after = new ArrayList<>();
         for (JsonNode run : b.get("runs")) after.add(Files.getLastModifiedTime(spark.resolve(run.get("dir").asText())));
         assertEquals(before, after);
         assertEquals(timeless(b), timeless(JSON.readTree(spark.resolve("results.json").toFile())));
+    }
+
+    /** Each (width, seed) point is a task; training to convergence runs there as locally (docs/design.md §14.3). */
+    @Test
+    void seedsAndConvergenceRunOnExecutors() throws Exception {
+        Path data = TestData.shards(tmp.resolve("acts"), TestData.rows(2000, 5), 1000, 1000);
+        Path local = tmp.resolve("local"), spark = tmp.resolve("spark");
+        String[] more = {"--search", "anneal", "--seeds", "2", "--epochs", "auto", "--max-epochs", "6", "--patience", "2"};
+        TestData.Run l = TestData.cli(sweep(data, local, more));
+        assertEquals(0, l.code(), l.err());
+        List<String> withSpark = new ArrayList<>(List.of(more));
+        withSpark.addAll(List.of("--spark", "local[2]"));
+        TestData.Run s = TestData.cli(sweep(data, spark, withSpark.toArray(String[]::new)));
+        assertEquals(0, s.code(), s.err());
+        JsonNode a = JSON.readTree(local.resolve("results.json").toFile());
+        JsonNode b = JSON.readTree(spark.resolve("results.json").toFile());
+        assertEquals(6, b.get("runs").size(), "3 widths × 2 seeds");
+        for (JsonNode run : b.get("runs")) assertTrue(run.get("stopping").isObject(), run.toString());
+        assertEquals(timeless(a), timeless(b));
     }
 
     @Test
