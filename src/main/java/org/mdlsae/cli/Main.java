@@ -32,6 +32,38 @@ public final class Main {
         return configure(new CommandLine(new Main()));
     }
 
+    /**
+     * A command's exit code with what it printed.
+     *
+     * @param code the exit code (0 success, 1 failure, 2 bad input, 3 out of memory)
+     * @param out  standard output
+     * @param err  standard error (the command line's messages)
+     */
+    public record Captured(int code, String out, String err) {
+    }
+
+    /**
+     * Runs a command in this JVM, as {@code mdlsae ARGS} would, capturing its output (tests, notebooks): standard output
+     * is redirected while it runs, so calls must not overlap.
+     *
+     * @param args the command line
+     * @return the exit code and the output
+     */
+    public static synchronized Captured runCaptured(String... args) {
+        java.io.PrintStream old = System.out;
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.StringWriter err = new java.io.StringWriter();
+        try {
+            System.setOut(new java.io.PrintStream(out, true));
+            CommandLine cl = commandLine();
+            cl.setErr(new PrintWriter(err, true));
+            int code = cl.execute(args);
+            return new Captured(code, out.toString(), err.toString());
+        } finally {
+            System.setOut(old);
+        }
+    }
+
     /** Installs the one exception mapping of the command line on {@code cl}. */
     static CommandLine configure(CommandLine cl) {
         cl.setExecutionExceptionHandler(Main::handleExecutionException);

@@ -5,10 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,7 +18,6 @@ import org.mdlsae.cli.Main;
 import org.mdlsae.data.text.Pieces;
 import org.mdlsae.data.text.TokenTable;
 import org.mdlsae.io.Npy;
-import picocli.CommandLine;
 
 /**
  * The extractor through the real all-MiniLM-L6-v2 (ONNX Runtime, the DJL tokenizer, the jars Maven caches), on a few
@@ -71,17 +66,8 @@ class MiniLmTest {
     }
 
     static Run cli(String... args) {
-        PrintStream old = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StringWriter err = new StringWriter();
-        try {
-            System.setOut(new PrintStream(out, true));
-            CommandLine cl = Main.commandLine();
-            cl.setErr(new PrintWriter(err, true));
-            return new Run(cl.execute(args), out.toString(), err.toString());
-        } finally {
-            System.setOut(old);
-        }
+        Main.Captured c = Main.runCaptured(args);
+        return new Run(c.code(), c.out(), c.err());
     }
 
     @Test

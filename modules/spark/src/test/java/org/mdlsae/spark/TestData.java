@@ -1,16 +1,11 @@
 package org.mdlsae.spark;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import org.mdlsae.cli.Main;
 import org.mdlsae.io.Npy;
-import picocli.CommandLine;
 
 /** Small sparse-feature activations written as shard files, and the engine's command line run in this JVM. */
 final class TestData {
@@ -68,17 +63,7 @@ final class TestData {
 
     /** Runs the engine's command line in this JVM. */
     static Run cli(String... args) {
-        PrintStream oldOut = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StringWriter err = new StringWriter();
-        try {
-            System.setOut(new PrintStream(out, true));
-            CommandLine cl = Main.commandLine();
-            cl.setErr(new PrintWriter(err, true));
-            int code = cl.execute(args);
-            return new Run(code, out.toString(), err.toString());
-        } finally {
-            System.setOut(oldOut);
-        }
+        Main.Captured c = Main.runCaptured(args);
+        return new Run(c.code(), c.out(), c.err());
     }
 }
