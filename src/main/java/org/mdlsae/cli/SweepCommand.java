@@ -26,7 +26,6 @@ import org.mdlsae.math.Rows;
 import org.mdlsae.mdl.Mdl;
 import org.mdlsae.report.SweepReport;
 import org.mdlsae.sae.FeatureCharacter;
-import org.mdlsae.sae.Metrics;
 import org.mdlsae.sae.Sae;
 import org.mdlsae.sae.SaeWeights;
 import org.mdlsae.sweep.Sweep;
