@@ -111,7 +111,7 @@ public final class SweepCommand implements Callable<Integer> {
     boolean json;
 
     @Option(names = "--images", description = "The rows are images (d a perfect square, e.g. 28×28): the report draws "
-            + "decoder rows as pictures, most used first, dead ones crossed out (mnist and IDX files are images anyway).")
+            + "decoder rows as pictures, most used first, dead ones left out and counted (mnist and IDX files are images anyway).")
     boolean images;
 
     @Option(names = "--compare", description = "Also compare the selected SAE's code with the dense code (gzip, xz, "
