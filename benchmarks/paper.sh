@@ -2,7 +2,7 @@
 # The paper's MNIST study, recorded (docs/design.md §11): `mdlsae demo --paper` — BatchTopK SAEs of widths
 # 16, 32, …, 2048 at ε = 0.015 on MNIST, each trained to convergence (--epochs auto), 3 seeds, the default search —
 # then a Markdown summary of its results.json (benchmarks/paper_summary.py) with the wall time, machine and commit.
-# Hours on 2 CPU cores; resumable (run the same command again after a kill).
+# About 20 minutes per seed on 2 CPU cores (21 min for seed 0 here); resumable (run the same command again after a kill).
 #
 #   benchmarks/paper.sh [--out DIR] [--results DIR] [-- EXTRA DEMO FLAGS]
 #

@@ -34,7 +34,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--paper", description = "The paper's MNIST study (docs/design.md §11): widths 16…2048 at ε = "
             + Mdl.DEFAULT_EPS + ", bisecting k with each SAE trained to convergence (--epochs auto), " + PAPER_SEEDS
-            + " seeds; hours on 2 cores (benchmarks/paper.sh records it). Default --out runs/paper.")
+            + " seeds; about 20 minutes per seed on 2 cores (benchmarks/paper.sh records it). Default --out runs/paper.")
     boolean paper;
 
     @Option(names = "--out", paramLabel = "DIR",
