@@ -8,6 +8,7 @@ import org.mdlsae.codec.SaeDigest;
 import org.mdlsae.codec.Zstd;
 import org.mdlsae.io.SaeFiles;
 import org.mdlsae.math.Rows;
+import org.mdlsae.mdl.Mdl;
 import org.mdlsae.mdl.SparseEncoder;
 import org.mdlsae.sae.Sae;
 import picocli.CommandLine.Command;
@@ -30,7 +31,7 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--calib", paramLabel = "SOURCE", description = "Calibration data (quantiser scales, dense ranges, PCA basis).")
     String calib;
 
-    @Option(names = "--eps", paramLabel = "MSE", defaultValue = "0.015", description = "MSE tolerance ε (default ${DEFAULT-VALUE}).")
+    @Option(names = "--eps", paramLabel = "MSE", defaultValue = "" + Mdl.DEFAULT_EPS, description = "MSE tolerance ε (default ${DEFAULT-VALUE}).")
     double eps;
 
     @Option(names = "--zstd-jar", paramLabel = "JAR",

@@ -11,6 +11,7 @@ import org.mdlsae.io.OutputKind;
 import org.mdlsae.io.OutputTarget;
 import org.mdlsae.io.SaeFiles;
 import org.mdlsae.math.Rows;
+import org.mdlsae.mdl.Mdl;
 import org.mdlsae.mdl.SparseEncoder;
 import org.mdlsae.sae.Sae;
 import picocli.CommandLine.Command;
@@ -34,7 +35,7 @@ public final class CompressCommand implements Callable<Integer> {
     @Option(names = "--calib", paramLabel = "SOURCE", description = "Calibration data for the quantiser's per-feature maxima.")
     String calib;
 
-    @Option(names = "--eps", paramLabel = "MSE", defaultValue = "0.015", description = "MSE tolerance ε (default ${DEFAULT-VALUE}).")
+    @Option(names = "--eps", paramLabel = "MSE", defaultValue = "" + Mdl.DEFAULT_EPS, description = "MSE tolerance ε (default ${DEFAULT-VALUE}).")
     double eps;
 
     // not --precision: that is the back end's arithmetic (fp32|tf32, BackendOption)
